@@ -1,0 +1,18 @@
+// `npm start`: builds what is missing, then runs the gateway (or, with
+// --local-cluster, the embedded local cluster alone; with --bench, the benchmarks).
+import { buildIfStale, root } from './build-if-stale.mjs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const mode = process.argv[2];
+await buildIfStale({ server: true, web: mode === undefined });
+const entry = {
+  undefined: 'dist/server/main.js',
+  '--local-cluster': 'dist/server/local-cluster/cli.js',
+  '--bench': 'dist/bench/run.js',
+}[String(mode)];
+if (entry === undefined) {
+  console.error(`unknown option ${mode}; use no option, --local-cluster or --bench`);
+  process.exit(2);
+}
+await import(pathToFileURL(join(root, entry)).href);

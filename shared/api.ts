@@ -1,0 +1,78 @@
+// Shapes of the REST API (JSON), shared by the server and the page.
+
+export interface ClusterList {
+  items: Array<{ name: string }>;
+}
+
+export interface PodSummary {
+  name: string;
+  phase: string;
+  containers: string[];
+}
+
+export interface PodList {
+  items: PodSummary[];
+}
+
+export interface NamespaceList {
+  items: Array<{ name: string }>;
+}
+
+/** One action the caller may run on a cluster, as the Reload button lists it. */
+export interface ActionSummary {
+  name: string;
+  description?: string;
+  namespace?: string;
+  selector?: string;
+}
+
+export interface ActionList {
+  items: ActionSummary[];
+}
+
+/** Body of POST /api/clusters/{cluster}/actions/{action}. Unknown fields are refused. */
+export interface ActionRunRequest {
+  namespace?: string;
+  selector?: string;
+  pods?: string[];
+}
+
+/** What running an action did on one pod. */
+export interface ActionPodResult {
+  pod: string;
+  container: string;
+  /** The exit code of the check when it failed, else of the command; null when neither ran to an end. */
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  /** Which step decided the result. */
+  step?: 'check' | 'command';
+  /** Set when the pod's run failed before an exit code: timeout, connection, refusal. */
+  error?: string;
+  timedOut?: boolean;
+  /** Set when a stream was longer than the cap and cut. */
+  stdoutTruncated?: boolean;
+  stderrTruncated?: boolean;
+}
+
+export interface ActionRunResult {
+  success: boolean;
+  results: ActionPodResult[];
+}
+
+/** Body of POST /api/actions/{action}: the fan-out across clusters. */
+export interface ActionFanOutRequest {
+  targets: Array<{ cluster: string; namespace?: string; selector?: string }>;
+}
+
+export interface ActionFanOutResult {
+  success: boolean;
+  clusters: Array<{
+    cluster: string;
+    namespace: string;
+    success: boolean;
+    results: ActionPodResult[];
+    error?: { code: string; message: string };
+  }>;
+}

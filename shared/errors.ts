@@ -1,0 +1,65 @@
+// Error codes and close codes of the gateway, shared by the server and the page.
+
+/** Stable, machine-readable error codes. The page keys its wording on these. */
+export const ErrorCode = {
+  BadRequest: 'bad_request',
+  InvalidName: 'invalid_name',
+  PayloadTooLarge: 'payload_too_large',
+  Unauthenticated: 'unauthenticated',
+  TokenExpired: 'token_expired',
+  Forbidden: 'forbidden',
+  OriginRefused: 'origin_refused',
+  NotFound: 'not_found',
+  TooManySessions: 'too_many_sessions',
+  UpstreamError: 'upstream_error',
+  UpstreamUnreachable: 'upstream_unreachable',
+  UpstreamTls: 'upstream_tls',
+  UpstreamTimeout: 'upstream_timeout',
+  Draining: 'draining',
+  Internal: 'internal',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** The HTTP status each code answers with before an upgrade. */
+export const statusOfCode: Readonly<Record<ErrorCode, number>> = {
+  bad_request: 400,
+  invalid_name: 400,
+  payload_too_large: 413,
+  unauthenticated: 401,
+  token_expired: 401,
+  forbidden: 403,
+  origin_refused: 403,
+  not_found: 404,
+  too_many_sessions: 429,
+  upstream_error: 502,
+  upstream_unreachable: 502,
+  upstream_tls: 502,
+  upstream_timeout: 504,
+  draining: 503,
+  internal: 500,
+};
+
+/** The body of every JSON error the REST API answers. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string };
+}
+
+/** Websocket close codes used by the terminal endpoint. */
+export const CloseCode = {
+  Normal: 1000,
+  GoingAway: 1001,
+  ProtocolError: 1002,
+  PolicyViolation: 1008,
+  MessageTooBig: 1009,
+  InternalError: 1011,
+} as const;
+
+/** After the upgrade, a failure with HTTP status H closes the socket with 4000 + H. */
+export function closeCodeForStatus(status: number): number {
+  return 4000 + status;
+}
+
+/** The HTTP status a 4xxx close code stands for, or undefined for other codes. */
+export function statusOfCloseCode(code: number): number | undefined {
+  return code >= 4100 && code < 4600 ? code - 4000 : undefined;
+}

@@ -1,0 +1,85 @@
+// The webterm.v1 protocol between the page and the gateway: subprotocol names
+// and the JSON control messages carried in text frames. Binary frames are raw
+// stdin (client → gateway) or output bytes (gateway → client).
+
+/** The subprotocol the gateway selects. */
+export const WEBTERM_PROTOCOL = 'webterm.v1';
+/** A browser carries its token as the subprotocol `bearer.<jwt>`; it is never echoed. */
+export const BEARER_PROTOCOL_PREFIX = 'bearer.';
+
+/** Bounds of a terminal size, as the Kubernetes TerminalSize (uint16) allows. */
+export const MAX_TERMINAL_DIMENSION = 65535;
+
+export type ClientMessage =
+  | { type: 'resize'; cols: number; rows: number }
+  | { type: 'eof' }
+  | { type: 'pause' }
+  | { type: 'resume' };
+
+export type ServerMessage =
+  /** The process ended with this exit code; close 1000 follows. */
+  | { type: 'exit'; code: number }
+  /** A failure the page must show; close 4000+status follows. */
+  | { type: 'error'; status: number; message: string; code?: string }
+  /** The session is open on this target (sent once, before any output). */
+  | {
+      type: 'session';
+      id: string;
+      cluster: string;
+      namespace: string;
+      pod: string;
+      container: string;
+      tty: boolean;
+    }
+  /** Something the user should know that does not end the session (token about to expire, idle warning). */
+  | { type: 'notice'; message: string; code?: string };
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+function isDimension(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) >= 1 && (value as number) <= MAX_TERMINAL_DIMENSION;
+}
+
+/** Parses one client text frame. Never throws; a bad frame gets a reason. */
+export function parseClientMessage(text: string): ParseResult<ClientMessage> {
+  if (text.length > 1024) return { ok: false, reason: 'control message longer than 1024 characters' };
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: 'control message is not JSON' };
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    return { ok: false, reason: 'control message is not a JSON object' };
+  }
+  const message = data as Record<string, unknown>;
+  switch (message.type) {
+    case 'resize':
+      if (!isDimension(message.cols) || !isDimension(message.rows)) {
+        return { ok: false, reason: `resize needs integer cols and rows from 1 to ${MAX_TERMINAL_DIMENSION}` };
+      }
+      return { ok: true, value: { type: 'resize', cols: message.cols, rows: message.rows } };
+    case 'eof':
+    case 'pause':
+    case 'resume':
+      return { ok: true, value: { type: message.type } };
+    default:
+      return { ok: false, reason: `unknown control message type ${JSON.stringify(String(message.type)).slice(0, 40)}` };
+  }
+}
+
+/** Parses one server text frame, as the page receives it. */
+export function parseServerMessage(text: string): ParseResult<ServerMessage> {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: 'server message is not JSON' };
+  }
+  if (typeof data !== 'object' || data === null) return { ok: false, reason: 'server message is not an object' };
+  const type = (data as { type?: unknown }).type;
+  if (type === 'exit' || type === 'error' || type === 'session' || type === 'notice') {
+    return { ok: true, value: data as ServerMessage };
+  }
+  return { ok: false, reason: `unknown server message type ${String(type)}` };
+}
