@@ -1,5 +1,6 @@
 // The gateway's configuration: the only reader of process.env and of the YAML
 // file. Everything is validated at start-up and returned as one frozen object.
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -291,12 +292,12 @@ function applyEnvironment(document: Record<string, unknown>, env: NodeJS.Process
 /**
  * Demo mode: loopback only, every user may do everything on the embedded local
  * cluster (registered by main.ts), and the reload action is declared.
- * The secret is replaced by a random one in main.ts unless GATEWAY_JWT_SECRET is set.
  */
 function demoDocument(env: NodeJS.ProcessEnv): Record<string, unknown> {
   return {
     listen: { host: '127.0.0.1', port: 8080 },
-    auth: { jwt: { secret: env.GATEWAY_JWT_SECRET || 'demo-secret-replaced-at-start', algorithms: ['HS256'] } },
+    // A fresh secret each start, so a demo token never outlives its gateway.
+    auth: { jwt: { secret: randomBytes(32).toString('base64url'), algorithms: ['HS256'] } },
     policy: [{ users: ['*'], clusters: ['*'], namespaces: ['*'], allow: ['*'] }],
     actions: {
       'nginx-reload': {

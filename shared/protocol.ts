@@ -10,11 +10,16 @@ export const BEARER_PROTOCOL_PREFIX = 'bearer.';
 /** Bounds of a terminal size, as the Kubernetes TerminalSize (uint16) allows. */
 export const MAX_TERMINAL_DIMENSION = 65535;
 
+/** Longest control message accepted (a token refresh is the longest legitimate one). */
+export const MAX_CONTROL_MESSAGE_LENGTH = 10 * 1024;
+
 export type ClientMessage =
   | { type: 'resize'; cols: number; rows: number }
   | { type: 'eof' }
   | { type: 'pause' }
-  | { type: 'resume' };
+  | { type: 'resume' }
+  /** A fresh token for the same user, so an open session outlives the old token's expiry. */
+  | { type: 'token'; token: string };
 
 export type ServerMessage =
   /** The process ended with this exit code; close 1000 follows. */
@@ -42,7 +47,9 @@ function isDimension(value: unknown): value is number {
 
 /** Parses one client text frame. Never throws; a bad frame gets a reason. */
 export function parseClientMessage(text: string): ParseResult<ClientMessage> {
-  if (text.length > 1024) return { ok: false, reason: 'control message longer than 1024 characters' };
+  if (text.length > MAX_CONTROL_MESSAGE_LENGTH) {
+    return { ok: false, reason: `control message longer than ${MAX_CONTROL_MESSAGE_LENGTH} characters` };
+  }
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -59,6 +66,11 @@ export function parseClientMessage(text: string): ParseResult<ClientMessage> {
         return { ok: false, reason: `resize needs integer cols and rows from 1 to ${MAX_TERMINAL_DIMENSION}` };
       }
       return { ok: true, value: { type: 'resize', cols: message.cols, rows: message.rows } };
+    case 'token':
+      if (typeof message.token !== 'string' || message.token.length === 0 || message.token.length > 8192) {
+        return { ok: false, reason: 'token needs a token string' };
+      }
+      return { ok: true, value: { type: 'token', token: message.token } };
     case 'eof':
     case 'pause':
     case 'resume':

@@ -1,0 +1,76 @@
+// The Kubernetes channel protocol as the gateway speaks it upstream: channel
+// numbers, the subprotocols offered, and the frames it builds and reads.
+
+/** Channel numbers: the first byte of every message (k8s-exec-protocol.md §2). */
+export const Channel = {
+  Stdin: 0,
+  Stdout: 1,
+  Stderr: 2,
+  Status: 3,
+  Resize: 4,
+  /** v5 only: `[255, channel]` closes that channel (stdin EOF). */
+  Close: 255,
+} as const;
+export type Channel = (typeof Channel)[keyof typeof Channel];
+
+export const V5_PROTOCOL = 'v5.channel.k8s.io';
+export const V4_PROTOCOL = 'v4.channel.k8s.io';
+/** Offered in this order: the server walks the client's list and takes the first it supports. */
+export const UPSTREAM_PROTOCOLS = [V5_PROTOCOL, V4_PROTOCOL] as const;
+
+const closeStdinFrame = Buffer.from([Channel.Close, Channel.Stdin]);
+
+/** A message for one channel: the channel byte, then the payload. */
+export function channelFrame(channel: number, payload: Uint8Array): Buffer {
+  const frame = Buffer.allocUnsafe(payload.length + 1);
+  frame[0] = channel;
+  frame.set(payload, 1);
+  return frame;
+}
+
+/** The resize message as kubectl sends it: TerminalSize JSON on channel 4. */
+export function resizeFrame(cols: number, rows: number): Buffer {
+  return Buffer.from(`\u0004{"Width":${cols},"Height":${rows}}`, 'latin1');
+}
+
+/** The v5 CLOSE signal for stdin. */
+export function closeStdinSignal(): Buffer {
+  return closeStdinFrame;
+}
+
+/** The outcome a channel-3 status document stands for. */
+export type ExecStatus =
+  | { kind: 'exit'; code: number }
+  | { kind: 'failure'; status: number; reason: string; message: string };
+
+interface StatusDocument {
+  status?: unknown;
+  message?: unknown;
+  reason?: unknown;
+  code?: unknown;
+  details?: { causes?: Array<{ reason?: unknown; message?: unknown }> };
+}
+
+/**
+ * Reads the metav1.Status sent on channel 3 (v4 and v5): Success is exit 0;
+ * NonZeroExitCode carries the code in the ExitCode cause; anything else is a
+ * failure of the exec itself (command not found, container gone, …).
+ */
+export function parseExecStatus(payload: Buffer): ExecStatus {
+  let document: StatusDocument;
+  try {
+    document = JSON.parse(payload.toString('utf8')) as StatusDocument;
+  } catch {
+    return { kind: 'failure', status: 502, reason: 'BadStatus', message: 'the cluster sent an unreadable exec status' };
+  }
+  if (document.status === 'Success') return { kind: 'exit', code: 0 };
+  const message = typeof document.message === 'string' ? document.message : 'the command failed';
+  const reason = typeof document.reason === 'string' ? document.reason : 'Unknown';
+  if (reason === 'NonZeroExitCode') {
+    const cause = document.details?.causes?.find((c) => c.reason === 'ExitCode');
+    const code = Number(cause?.message);
+    if (Number.isInteger(code) && code >= 0 && code <= 255) return { kind: 'exit', code };
+  }
+  const status = typeof document.code === 'number' && document.code >= 400 && document.code < 500 ? document.code : 502;
+  return { kind: 'failure', status, reason, message };
+}

@@ -1,0 +1,104 @@
+// Opens the pod exec websocket on a cluster's API server with the cluster's
+// own credentials: one fresh connection per session, never pooled or reused.
+import WebSocket from 'ws';
+import type { Principal } from '../auth/index.js';
+import type { Cluster } from '../clusters/index.js';
+import { GatewayError } from '../errors.js';
+import { UPSTREAM_PROTOCOLS } from './channels.js';
+import { classifyDialError, classifyUpgradeRefusal, readRefusalBody } from './upstream-errors.js';
+
+export interface ExecTarget {
+  namespace: string;
+  pod: string;
+  container?: string;
+  command: readonly string[];
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  tty: boolean;
+}
+
+export interface DialOptions {
+  /** Sent as Impersonate-User/Group when the cluster asks for impersonation. */
+  principal?: Principal;
+  timeoutMs: number;
+  /** Largest upstream message accepted. */
+  maxPayload?: number;
+  /** Subprotocols to offer, in order; v5 then v4 by default. */
+  protocols?: readonly string[];
+  signal?: AbortSignal;
+}
+
+/** The path and query of a pod exec request, each segment encoded. */
+export function execPath(target: ExecTarget): string {
+  const query = new URLSearchParams();
+  for (const arg of target.command) query.append('command', arg);
+  if (target.container !== undefined) query.set('container', target.container);
+  if (target.stdin) query.set('stdin', 'true');
+  if (target.stdout) query.set('stdout', 'true');
+  if (target.stderr) query.set('stderr', 'true');
+  if (target.tty) query.set('tty', 'true');
+  return `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/pods/${encodeURIComponent(target.pod)}/exec?${query}`;
+}
+
+function execUrl(cluster: Cluster, path: string): string {
+  const base = new URL(cluster.server.href);
+  base.protocol = base.protocol === 'http:' ? 'ws:' : 'wss:';
+  return base.href.replace(/\/+$/, '') + path;
+}
+
+/**
+ * Dials the exec websocket. Resolves once the API server switched protocols
+ * to one we offered; anything else (an HTTP answer, a TLS refusal, a timeout)
+ * rejects with a GatewayError and leaves no socket open.
+ */
+export async function dialExec(cluster: Cluster, pathAndQuery: string, options: DialOptions): Promise<WebSocket> {
+  const connection = await cluster.connection();
+  const headers: Record<string, string | string[]> = { ...connection.headers };
+  if (cluster.impersonate && options.principal !== undefined) {
+    headers['Impersonate-User'] = options.principal.sub;
+    // One Impersonate-Group header per group, as the API server reads them.
+    if (options.principal.groups.length > 0) headers['Impersonate-Group'] = [...options.principal.groups];
+  }
+  const socket = new WebSocket(execUrl(cluster, pathAndQuery), [...(options.protocols ?? UPSTREAM_PROTOCOLS)], {
+    headers: headers as Record<string, string>,
+    ca: connection.ca,
+    cert: connection.cert,
+    key: connection.key,
+    rejectUnauthorized: connection.rejectUnauthorized,
+    servername: connection.servername,
+    perMessageDeflate: false,
+    followRedirects: false,
+    handshakeTimeout: options.timeoutMs,
+    maxPayload: options.maxPayload ?? 64 * 1024 * 1024,
+  });
+  return new Promise<WebSocket>((resolve, reject) => {
+    let settled = false;
+    const fail = (error: GatewayError) => {
+      if (settled) return;
+      settled = true;
+      options.signal?.removeEventListener('abort', onAbort);
+      socket.terminate();
+      reject(error);
+    };
+    const onAbort = () => fail(new GatewayError('upstream_error', 'the session ended before the cluster answered'));
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    socket.once('unexpected-response', (request, response) => {
+      // Never wire anything to a connection that did not switch protocols.
+      request.destroy();
+      const timer = setTimeout(() => response.socket?.destroy(), 5000);
+      void readRefusalBody(response).then((body) => {
+        clearTimeout(timer);
+        fail(classifyUpgradeRefusal(response.statusCode ?? 0, body, cluster.name));
+      });
+    });
+    socket.once('error', (error) => fail(classifyDialError(error, cluster.name)));
+    socket.once('open', () => {
+      if (settled) return;
+      settled = true;
+      options.signal?.removeEventListener('abort', onAbort);
+      socket.removeAllListeners('error');
+      resolve(socket);
+    });
+  });
+}

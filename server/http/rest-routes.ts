@@ -1,0 +1,69 @@
+// The REST API of INTERFACE.md: clusters, namespaces and pods the caller may
+// see, filtered by the policy. Actions have their own router.
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import type { ClusterList, NamespaceList, PodList } from '../../shared/api.js';
+import type { Principal } from '../auth/principal.js';
+import { GatewayError } from '../errors.js';
+import type { RequestAuthenticator } from './authenticate.js';
+import { checkName } from './names.js';
+import type { GatewayServices } from './services.js';
+
+/** The authenticated caller, set by the auth middleware. */
+export function principalOf(res: Response): Principal {
+  return res.locals.principal as Principal;
+}
+
+/** Express 5 forwards rejected promises to the error handler; this keeps handlers typed. */
+export type AsyncHandler = (req: Request, res: Response) => Promise<void>;
+
+export function authMiddleware(authenticate: RequestAuthenticator) {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    res.locals.principal = await authenticate.request(req);
+    next();
+  };
+}
+
+/** A REST client for a cluster the caller may see; 403 before 404 so names are not probed. */
+export function clusterFor(services: GatewayServices, principal: Principal, name: string | undefined) {
+  const cluster = checkName('cluster', name);
+  if (services.policy.clustersFor(principal, [cluster]).length === 0) {
+    throw new GatewayError('forbidden', `user "${principal.sub}" may not use cluster "${cluster}"`);
+  }
+  const api = services.kubeApi(cluster);
+  if (api === undefined) throw new GatewayError('not_found', `cluster "${cluster}" is not known`);
+  return { name: cluster, api };
+}
+
+export function createRestRoutes(services: GatewayServices): Router {
+  const router = Router();
+
+  router.get('/clusters', (_req, res) => {
+    const names = services.policy.clustersFor(principalOf(res), services.clusters.names());
+    const body: ClusterList = { items: names.map((name) => ({ name })) };
+    res.json(body);
+  });
+
+  router.get('/clusters/:cluster/namespaces', async (req, res) => {
+    const principal = principalOf(res);
+    const { name, api } = clusterFor(services, principal, req.params.cluster);
+    const namespaces = await api.listNamespaces();
+    const body: NamespaceList = {
+      items: namespaces.filter((namespace) => services.policy.mayView(principal, { cluster: name, namespace })).map((n) => ({ name: n })),
+    };
+    res.json(body);
+  });
+
+  router.get('/clusters/:cluster/namespaces/:namespace/pods', async (req, res) => {
+    const principal = principalOf(res);
+    const { name, api } = clusterFor(services, principal, req.params.cluster);
+    const namespace = checkName('namespace', req.params.namespace);
+    if (!services.policy.mayView(principal, { cluster: name, namespace })) {
+      throw new GatewayError('forbidden', `user "${principal.sub}" may not use namespace "${namespace}" of cluster "${name}"`);
+    }
+    const pods = await api.listPods(namespace);
+    const body: PodList = { items: pods.map((pod) => ({ name: pod.name, phase: pod.phase, containers: pod.containers })) };
+    res.json(body);
+  });
+
+  return router;
+}
