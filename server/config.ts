@@ -169,7 +169,17 @@ const configSchema = z
     actions: z.record(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'action names are lowercase DNS labels'), actionSchema).default({}),
     terminal: terminalSchema.default(terminalSchema.parse({})),
     limits: limitsSchema.default({}),
-    actionConcurrency: z.number().int().min(1).max(1000).default(16),
+    /** Pods one action run (or fan-out) execs in at once. */
+    actionConcurrency: z.number().int().min(1).max(1000).default(32),
+    /** Output kept per pod and stream of an action run; longer output is cut and says so. */
+    actionOutputLimitBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(64 * 1024),
+    audit: z
+      .object({
+        /** Append audit lines to this file; stdout when absent. */
+        file: nonEmpty.optional(),
+      })
+      .strict()
+      .default({}),
     log: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

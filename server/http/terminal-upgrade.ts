@@ -8,7 +8,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { WEBTERM_PROTOCOL } from '../../shared/protocol.js';
 import type { Principal } from '../auth/principal.js';
 import type { GatewayConfig } from '../config.js';
-import { GatewayError } from '../errors.js';
+import { GatewayError, toGatewayError } from '../errors.js';
 import { dialExec, execPath, type ExecTarget } from '../exec/upstream.js';
 import type { Heartbeat } from '../exec/heartbeat.js';
 import { INTERACTIVE_SHELL_COMMAND } from '../exec/shell.js';
@@ -33,6 +33,8 @@ export interface SessionStart {
 export interface TerminalEndpointHooks {
   onSessionStart?(start: SessionStart): void;
   onSessionEnd?(start: SessionStart, summary: SessionSummary): void;
+  /** A session refused after authentication (policy, bad input, unknown target). */
+  onRefused?(principal: Principal, route: TerminalRoute, error: GatewayError): void;
 }
 
 const MAX_COMMAND_ARGS = 256;
@@ -130,7 +132,6 @@ export function createTerminalEndpoint(
         stderr: !query.tty,
         tty: query.tty,
       };
-      start = { id, principal, route, target };
       const abort = new AbortController();
       browser.once('close', () => abort.abort());
       const upstream = await dialExec(cluster, execPath(target), {
@@ -142,12 +143,15 @@ export function createTerminalEndpoint(
         upstream.close(1000);
         return;
       }
+      start = { id, principal, route, target };
       hooks.onSessionStart?.(start);
       sessionLogger.info({ container: target.container, tty: target.tty, command: query.command ?? 'shell' }, 'session started');
       session.send({ type: 'session', id, cluster: route.cluster, namespace: route.namespace, pod: route.pod, container: target.container ?? '', tty: target.tty });
       session.attach(upstream, target.tty);
     } catch (error) {
-      session.fail(error);
+      const failure = toGatewayError(error);
+      if (start === undefined && !session.ended) hooks.onRefused?.(principal, route, failure);
+      session.fail(failure);
     }
   }
 

@@ -1,0 +1,64 @@
+// The audit log: one JSON line per event (sessions, action runs, refusals),
+// through pino to stdout or a file. Never a credential, never a stdin byte.
+import { pino, type DestinationStream, type Logger } from 'pino';
+import type { Principal } from '../auth/principal.js';
+
+export interface SessionTarget {
+  cluster: string;
+  namespace: string;
+  pod: string;
+  container?: string;
+  command: readonly string[];
+  tty: boolean;
+}
+
+export interface AuditLog {
+  sessionStart(event: { sessionId: string; principal: Principal; target: SessionTarget; recording?: string }): void;
+  sessionEnd(event: {
+    sessionId: string;
+    principal: Principal;
+    target: SessionTarget;
+    bytesIn: number;
+    bytesOut: number;
+    exitCode?: number;
+    reason: string;
+    error?: string;
+    durationMs: number;
+  }): void;
+  actionPod(event: {
+    runId: string;
+    principal: Principal;
+    action: string;
+    cluster: string;
+    namespace: string;
+    pod: string;
+    container: string;
+    step?: string;
+    exitCode: number | null;
+    error?: string;
+    durationMs: number;
+  }): void;
+  actionRun(event: { runId: string; principal: Principal; action: string; cluster: string; namespace: string; pods: string[]; success: boolean; error?: string }): void;
+  refusal(event: { principal?: Principal; what: string; code: string; reason: string; cluster?: string; namespace?: string; pod?: string; remoteAddress?: string }): void;
+}
+
+function who(principal: Principal | undefined) {
+  return principal === undefined ? {} : { user: principal.sub, groups: principal.groups };
+}
+
+/** An audit log writing to `destination` (a pino destination: stdout, a file). */
+export function createAuditLog(destination?: DestinationStream): AuditLog {
+  const log: Logger = pino({ base: { audit: true }, messageKey: 'event', timestamp: pino.stdTimeFunctions.isoTime }, destination);
+  return {
+    sessionStart: ({ principal, target, ...rest }) => log.info({ ...who(principal), ...target, ...rest }, 'session.start'),
+    sessionEnd: ({ principal, target, ...rest }) => log.info({ ...who(principal), ...target, ...rest }, 'session.end'),
+    actionPod: ({ principal, ...rest }) => log.info({ ...who(principal), ...rest }, 'action.pod'),
+    actionRun: ({ principal, ...rest }) => log.info({ ...who(principal), ...rest }, 'action.run'),
+    refusal: ({ principal, ...rest }) => log.info({ ...who(principal), ...rest }, 'refusal'),
+  };
+}
+
+/** Where the audit lines go: a file path (appended, created 0600), or stdout. */
+export function auditDestination(file: string | undefined): DestinationStream {
+  return file === undefined ? pino.destination(1) : pino.destination({ dest: file, append: true, mkdir: true, sync: false });
+}

@@ -1,0 +1,136 @@
+// kubectl's pod exec through the gateway: the channel protocol passed through
+// unchanged (v5, v4, base64), the upstream dialled with the cluster's own
+// credentials before the client is upgraded, so refusals are Status objects.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import WebSocket, { WebSocketServer } from 'ws';
+import type { AuditLog } from '../audit/audit-log.js';
+import { createOriginCheck } from '../auth/origin.js';
+import type { Principal } from '../auth/principal.js';
+import { tokenFromRequest } from '../auth/token-from-request.js';
+import { GatewayError, toGatewayError } from '../errors.js';
+import type { Heartbeat } from '../exec/heartbeat.js';
+import { dialExec } from '../exec/upstream.js';
+import { checkName } from '../http/names.js';
+import type { GatewayServices } from '../http/services.js';
+import { failureStatus, refuseWithStatus, statusOfError } from './status.js';
+
+/** The channel subprotocols the API server speaks over websocket, in no preferred order: the client's order wins. */
+const CHANNEL_PROTOCOLS = new Set(['v5.channel.k8s.io', 'v4.channel.k8s.io', 'v4.base64.channel.k8s.io', 'channel.k8s.io', 'base64.channel.k8s.io']);
+const HIGH_WATER_MARK = 1024 * 1024;
+
+export interface KubectlTarget {
+  cluster: string;
+  namespace: string;
+  pod: string;
+}
+
+/** The protocols the client offered, as the API server reads them: the first header line, comma-split. */
+function offeredChannelProtocols(req: IncomingMessage): string[] {
+  const header = req.headers['sec-websocket-protocol'];
+  const first = Array.isArray(header) ? header[0] : header;
+  return (first ?? '').split(',').map((p) => p.trim()).filter((p) => CHANNEL_PROTOCOLS.has(p));
+}
+
+/** Relays messages one way, pausing the source while the destination is behind. */
+function pipe(from: WebSocket, to: WebSocket): void {
+  const resumeIfDrained = () => {
+    if (from.isPaused && to.bufferedAmount < HIGH_WATER_MARK / 4) from.resume();
+  };
+  from.on('message', (data: Buffer, isBinary) => {
+    if (to.readyState !== WebSocket.OPEN) return;
+    to.send(data, { binary: isBinary }, resumeIfDrained);
+    if (to.bufferedAmount > HIGH_WATER_MARK) from.pause();
+  });
+}
+
+export function createKubectlExecProxy(services: GatewayServices, heartbeat: Heartbeat, audit: AuditLog, logger: Logger) {
+  const originAllowed = createOriginCheck(services.config.auth.allowedOrigins);
+  // The protocol the API server chose for each request, selected for its client in turn.
+  const chosenProtocol = new WeakMap<IncomingMessage, string>();
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    maxPayload: 32 * 1024 * 1024,
+    handleProtocols: (_offered, request) => chosenProtocol.get(request) || false,
+  });
+
+  async function authorise(req: IncomingMessage, target: KubectlTarget): Promise<Principal> {
+    if (!originAllowed(req)) throw new GatewayError('origin_refused', 'origin not allowed');
+    const token = tokenFromRequest(req);
+    if (token === undefined) throw new GatewayError('unauthenticated', 'Unauthorized');
+    const principal = await services.verifier.verify(token);
+    checkName('cluster', target.cluster);
+    checkName('namespace', target.namespace);
+    checkName('pod', target.pod);
+    const decision = services.policy.decide(principal, { cluster: target.cluster, namespace: target.namespace }, 'exec');
+    if (!decision.allowed) {
+      throw new GatewayError('forbidden', `pods "${target.pod}" is forbidden: User "${principal.sub}" cannot exec into pods in the namespace "${target.namespace}" of cluster "${target.cluster}" (gateway policy)`);
+    }
+    return principal;
+  }
+
+  async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, target: KubectlTarget, url: URL): Promise<void> {
+    const details = { name: target.pod, kind: 'pods' };
+    let principal: Principal;
+    try {
+      principal = await authorise(req, target);
+      const cluster = services.clusters.get(target.cluster);
+      if (cluster === undefined) throw new GatewayError('not_found', `cluster "${target.cluster}" is not known`);
+      if (!/^websocket$/i.test(req.headers.upgrade ?? '')) {
+        // kubectl falls back to SPDY after a failed websocket attempt; the pod
+        // check makes that retry show the same error the websocket got.
+        await services.kubeApi(target.cluster)?.getPod(target.namespace, target.pod);
+        throw new GatewayError('bad_request', 'this gateway serves exec over websockets only (v5.channel.k8s.io): use kubectl 1.30 or newer (1.29 with KUBECTL_REMOTE_COMMAND_WEBSOCKETS=true)');
+      }
+      if (req.method !== 'GET') throw new GatewayError('bad_request', 'a websocket exec must be a GET request');
+      const path = `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/pods/${encodeURIComponent(target.pod)}/exec${url.search}`;
+      const upstream = await dialExec(cluster, path, {
+        principal,
+        timeoutMs: services.config.terminal.upstreamTimeoutSeconds * 1000,
+        protocols: offeredChannelProtocols(req),
+      });
+      // Upgrade the client only now, with the protocol the API server chose.
+      chosenProtocol.set(req, upstream.protocol);
+      wss.handleUpgrade(req, socket, head, (client) => relay(client, upstream, principal, target, url));
+    } catch (error) {
+      const failure = toGatewayError(error);
+      audit.refusal({ what: 'kubectl-exec', code: failure.code, reason: failure.message, ...target });
+      refuseWithStatus(socket, failure.code === 'internal' ? failureStatus(500, 'internal error') : statusOfError(failure, details));
+    }
+  }
+
+  function relay(client: WebSocket, upstream: WebSocket, principal: Principal, target: KubectlTarget, url: URL): void {
+    const started = Date.now();
+    const sessionId = randomUUID();
+    const command = url.searchParams.getAll('command');
+    const sessionTarget = { ...target, container: url.searchParams.get('container') ?? undefined, command, tty: url.searchParams.get('tty') === 'true' };
+    audit.sessionStart({ sessionId, principal, target: sessionTarget });
+    heartbeat.track(upstream);
+    let bytesIn = 0;
+    let bytesOut = 0;
+    client.on('message', (data: Buffer) => (bytesIn += data.length));
+    upstream.on('message', (data: Buffer) => (bytesOut += data.length));
+    pipe(client, upstream);
+    pipe(upstream, client);
+    let ended = false;
+    const end = (reason: string, closeCode: number) => {
+      if (ended) return;
+      ended = true;
+      heartbeat.untrack(upstream);
+      // kubectl reports anything but 1000 as an error, so a clean end is 1000.
+      if (client.readyState === WebSocket.OPEN) client.close(closeCode);
+      if (upstream.readyState === WebSocket.OPEN) upstream.close(1000);
+      else upstream.terminate();
+      audit.sessionEnd({ sessionId, principal, target: sessionTarget, bytesIn, bytesOut, reason, durationMs: Date.now() - started });
+    };
+    upstream.on('close', (code) => end(code === 1000 ? 'ended' : 'upstream-lost', code === 1000 ? 1000 : 1011));
+    client.on('close', () => end('client-closed', 1000));
+    upstream.on('error', (error) => logger.debug({ err: error }, 'kubectl upstream error'));
+    client.on('error', (error) => logger.debug({ err: error }, 'kubectl client error'));
+  }
+
+  return { handleUpgrade, close: () => wss.close() };
+}

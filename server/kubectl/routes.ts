@@ -1,0 +1,101 @@
+// The HTTP side of the kubectl-compatible endpoint /k8s/clusters/{cluster}/…:
+// discovery, get and list pods (passed through), and Status errors for the rest.
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import type { Principal } from '../auth/principal.js';
+import { tokenFromRequest } from '../auth/token-from-request.js';
+import { GatewayError, toGatewayError } from '../errors.js';
+import { checkName, checkSelector } from '../http/names.js';
+import type { GatewayServices } from '../http/services.js';
+import { clusterGet } from './cluster-get.js';
+import { sendStatus, statusOfError } from './status.js';
+
+const resources = {
+  kind: 'APIResourceList',
+  apiVersion: 'v1',
+  groupVersion: 'v1',
+  resources: [
+    { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: ['get', 'list'], shortNames: ['po'] },
+    { name: 'pods/exec', singularName: '', namespaced: true, kind: 'PodExecOptions', verbs: ['create', 'get'] },
+  ],
+};
+
+function principalOf(res: Response): Principal {
+  return res.locals.principal as Principal;
+}
+
+export function createKubectlRoutes(services: GatewayServices): Router {
+  const router = Router({ mergeParams: true });
+  const timeoutMs = services.config.terminal.upstreamTimeoutSeconds * 1000;
+
+  router.use(async (req: Request, res: Response, next: NextFunction) => {
+    const token = tokenFromRequest(req);
+    if (token === undefined) throw new GatewayError('unauthenticated', 'Unauthorized');
+    res.locals.principal = await services.verifier.verify(token);
+    const cluster = checkName('cluster', req.params.cluster as string | undefined);
+    if (services.policy.clustersFor(principalOf(res), [cluster]).length === 0) {
+      throw new GatewayError('forbidden', `User "${principalOf(res).sub}" may not use cluster "${cluster}" (gateway policy)`);
+    }
+    if (services.clusters.get(cluster) === undefined) throw new GatewayError('not_found', `cluster "${cluster}" is not known`);
+    res.locals.cluster = cluster;
+    next();
+  });
+
+  router.get('/api', (req, res) => {
+    res.json({ kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: req.headers.host ?? '' }] });
+  });
+  router.get('/apis', (_req, res) => {
+    res.json({ kind: 'APIGroupList', apiVersion: 'v1', groups: [] });
+  });
+  router.get('/api/v1', (_req, res) => {
+    res.json(resources);
+  });
+
+  async function passThrough(res: Response, path: string): Promise<void> {
+    const cluster = services.clusters.get(res.locals.cluster as string);
+    if (cluster === undefined) throw new GatewayError('not_found', 'cluster is not known');
+    const answer = await clusterGet(cluster, path, timeoutMs);
+    res.status(answer.status).type('application/json').send(answer.body);
+  }
+
+  function mayExec(res: Response, namespace: string): void {
+    const decision = services.policy.decide(principalOf(res), { cluster: res.locals.cluster as string, namespace }, 'exec');
+    if (!decision.allowed) throw new GatewayError('forbidden', `${decision.reason} (gateway policy)`);
+  }
+
+  router.get('/version', async (_req, res) => passThrough(res, '/version'));
+
+  router.get('/api/v1/namespaces/:namespace/pods', async (req, res) => {
+    const namespace = checkName('namespace', req.params.namespace);
+    mayExec(res, namespace);
+    const query = new URLSearchParams();
+    const selector = req.query.labelSelector;
+    if (typeof selector === 'string' && selector !== '') query.set('labelSelector', checkSelector(selector));
+    await passThrough(res, `/api/v1/namespaces/${namespace}/pods${query.size > 0 ? `?${query}` : ''}`);
+  });
+
+  router.get('/api/v1/namespaces/:namespace/pods/:pod', async (req, res) => {
+    const namespace = checkName('namespace', req.params.namespace);
+    const pod = checkName('pod', req.params.pod);
+    mayExec(res, namespace);
+    await passThrough(res, `/api/v1/namespaces/${namespace}/pods/${pod}`);
+  });
+
+  router.use((req: Request) => {
+    throw req.method === 'GET'
+      ? new GatewayError('not_found', `the gateway serves only pods and pods/exec here, not ${req.path.slice(0, 200)}`)
+      : new GatewayError('forbidden', `the gateway serves only get, list and exec here, not ${req.method}`);
+  });
+
+  router.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const failure = toGatewayError(error);
+    sendStatus(res, statusOfError(failure));
+  });
+  return router;
+}
+
+/** Mounts the endpoint under /k8s/clusters/:cluster. */
+export function mountKubectl(services: GatewayServices): Router {
+  const top = express.Router();
+  top.use('/k8s/clusters/:cluster', createKubectlRoutes(services));
+  return top;
+}
