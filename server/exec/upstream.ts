@@ -1,7 +1,7 @@
 // Opens the pod exec websocket on a cluster's API server with the cluster's
 // own credentials: one fresh connection per session, never pooled or reused.
 import WebSocket from 'ws';
-import type { Principal } from '../auth/index.js';
+import type { Principal } from '../auth/principal.js';
 import type { Cluster } from '../clusters/index.js';
 import { GatewayError } from '../errors.js';
 import { UPSTREAM_PROTOCOLS } from './channels.js';
@@ -60,13 +60,15 @@ export async function dialExec(cluster: Cluster, pathAndQuery: string, options: 
     // One Impersonate-Group header per group, as the API server reads them.
     if (options.principal.groups.length > 0) headers['Impersonate-Group'] = [...options.principal.groups];
   }
+  // ws hands these to https.request; its types lack servername (tls-server-name).
+  const tlsOptions = { servername: connection.servername } as Record<string, unknown>;
   const socket = new WebSocket(execUrl(cluster, pathAndQuery), [...(options.protocols ?? UPSTREAM_PROTOCOLS)], {
+    ...tlsOptions,
     headers: headers as Record<string, string>,
     ca: connection.ca,
     cert: connection.cert,
     key: connection.key,
     rejectUnauthorized: connection.rejectUnauthorized,
-    servername: connection.servername,
     perMessageDeflate: false,
     followRedirects: false,
     handshakeTimeout: options.timeoutMs,

@@ -42,7 +42,9 @@ export function createActionRoutes(deps: ActionDeps): Router {
   router.get('/clusters/:cluster/actions', (req, res) => {
     const principal = principalOf(res);
     const { name } = clusterFor(services, principal, req.params.cluster);
-    const allowed = services.policy.actionsFor(principal, name, services.config.actions);
+    // ?namespace= narrows the list to what may run there (the page's chosen namespace).
+    const namespace = typeof req.query.namespace === 'string' ? checkName('namespace', req.query.namespace) : undefined;
+    const allowed = services.policy.actionsFor(principal, name, services.config.actions, namespace);
     const body: ActionList = {
       items: allowed.map((action) => {
         const declared = services.config.actions[action];

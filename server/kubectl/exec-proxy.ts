@@ -30,7 +30,7 @@ export interface KubectlTarget {
 /** The protocols the client offered, as the API server reads them: the first header line, comma-split. */
 function offeredChannelProtocols(req: IncomingMessage): string[] {
   const header = req.headers['sec-websocket-protocol'];
-  const first = Array.isArray(header) ? header[0] : header;
+  const first: string | undefined = Array.isArray(header) ? header[0] : header;
   return (first ?? '').split(',').map((p) => p.trim()).filter((p) => CHANNEL_PROTOCOLS.has(p));
 }
 

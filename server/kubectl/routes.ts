@@ -6,7 +6,7 @@ import { tokenFromRequest } from '../auth/token-from-request.js';
 import { GatewayError, toGatewayError } from '../errors.js';
 import { checkName, checkSelector } from '../http/names.js';
 import type { GatewayServices } from '../http/services.js';
-import { clusterGet } from './cluster-get.js';
+import { clusterGet } from '../clusters/cluster-get.js';
 import { sendStatus, statusOfError } from './status.js';
 
 const resources = {

@@ -1,7 +1,7 @@
 // A GET to a cluster's API server whose JSON answer is passed on as it is:
 // kubectl wants the real Pod object, not the gateway's summary of it.
 import { request } from 'node:https';
-import type { Cluster } from '../clusters/index.js';
+import type { Cluster } from './cluster.js';
 import { GatewayError } from '../errors.js';
 import { classifyDialError } from '../exec/upstream-errors.js';
 
