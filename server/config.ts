@@ -111,7 +111,6 @@ const policyRuleSchema = z
     clusters: z.array(glob).min(1),
     namespaces: z.array(glob).min(1),
     allow: z.array(nonEmpty).min(1),
-    record: z.boolean().optional(),
     limits: limitsSchema.optional(),
   })
   .strict()
