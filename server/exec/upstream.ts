@@ -86,11 +86,12 @@ export async function dialExec(cluster: Cluster, pathAndQuery: string, options: 
     const onAbort = () => fail(new GatewayError('upstream_error', 'the session ended before the cluster answered'));
     options.signal?.addEventListener('abort', onAbort, { once: true });
     socket.once('unexpected-response', (request, response) => {
-      // Never wire anything to a connection that did not switch protocols.
-      request.destroy();
-      const timer = setTimeout(() => response.socket?.destroy(), 5000);
+      // Never wire anything to a connection that did not switch protocols:
+      // its body is read (bounded in size and time) for the message, then the socket is destroyed.
+      const timer = setTimeout(() => request.destroy(), 5000);
       void readRefusalBody(response).then((body) => {
         clearTimeout(timer);
+        request.destroy();
         fail(classifyUpgradeRefusal(response.statusCode ?? 0, body, cluster.name));
       });
     });

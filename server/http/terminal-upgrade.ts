@@ -99,7 +99,7 @@ export function createTerminalEndpoint(
       id,
       browser,
       principal,
-      { highWaterMarkBytes: terminal.highWaterMarkBytes, maxQueuedBytes: terminal.maxPayloadBytes, expiryWarningSeconds: terminal.expiryWarningSeconds },
+      { highWaterMarkBytes: terminal.highWaterMarkBytes, maxQueuedBytes: Math.max(8 * 1024 * 1024, terminal.maxPayloadBytes), expiryWarningSeconds: terminal.expiryWarningSeconds },
       {
         verifyToken: (token) => services.verifier.verify(token),
         heartbeat,

@@ -92,6 +92,10 @@ export function openTerminal(wsUrl: string, target: TerminalTarget = {}, options
   opened.catch(() => undefined);
   ws.on('error', () => undefined);
   const output = () => Buffer.concat(chunks);
+  const sendWhenOpen = (data: Buffer | string, binary: boolean) => {
+    if (ws.readyState === WebSocket.CONNECTING) void opened.then(() => ws.send(data, { binary }), () => undefined);
+    else ws.send(data, { binary });
+  };
   const client: TerminalClient = {
     ws,
     messages,
@@ -100,9 +104,10 @@ export function openTerminal(wsUrl: string, target: TerminalTarget = {}, options
     closed,
     refused,
     opened,
-    sendText: (text) => ws.send(Buffer.from(text), { binary: true }),
-    sendBytes: (bytes) => ws.send(bytes, { binary: true }),
-    control: (message) => ws.send(JSON.stringify(message)),
+    // Sends made before the socket opened go out in order once it does, as a page's would.
+    sendText: (text) => sendWhenOpen(Buffer.from(text), true),
+    sendBytes: (bytes) => sendWhenOpen(bytes, true),
+    control: (message) => sendWhenOpen(JSON.stringify(message), false),
     async waitForOutput(text, timeoutMs = 10_000) {
       await poll(() => output().includes(text), timeoutMs, `output ${JSON.stringify(text)} (got ${JSON.stringify(output().toString().slice(-300))})`);
     },

@@ -121,7 +121,7 @@ describe('failures after authentication arrive as an error message and 4000+stat
   });
 
   it('answers an invalid name with 4400 before any upstream call', async () => {
-    const client = openTerminal(stack.wsUrl, { pod: '..', command: ['true'] }, { token: stack.token() });
+    const client = openTerminal(stack.wsUrl, { pod: 'a..b', command: ['true'] }, { token: stack.token() });
     expect((await client.closed).code).toBe(4400);
     expect(client.messages[0]).toMatchObject({ type: 'error', status: 400, code: 'invalid_name' });
   });

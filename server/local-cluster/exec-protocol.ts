@@ -1,0 +1,103 @@
+// The channel protocols of pod exec over websockets, as the API server and
+// the kubelet negotiate and frame them (see shared/k8s-exec-protocol.md).
+import type { IncomingMessage } from 'node:http';
+
+export interface ChannelProtocol {
+  name: string;
+  /** Base64 protocols send text frames: an ASCII channel digit, then base64. */
+  base64: boolean;
+  /** v4 and v5 send a metav1.Status on channel 3 on success too; older ones only text on failure. */
+  jsonStatus: boolean;
+  /** v5 adds the client's CLOSE signal [255, channel]. */
+  closeSignal: boolean;
+}
+
+const PROTOCOLS: readonly ChannelProtocol[] = [
+  { name: 'v5.channel.k8s.io', base64: false, jsonStatus: true, closeSignal: true },
+  { name: 'v4.channel.k8s.io', base64: false, jsonStatus: true, closeSignal: false },
+  { name: 'v4.base64.channel.k8s.io', base64: true, jsonStatus: true, closeSignal: false },
+  { name: 'channel.k8s.io', base64: false, jsonStatus: false, closeSignal: false },
+  { name: 'base64.channel.k8s.io', base64: true, jsonStatus: false, closeSignal: false },
+];
+
+const NO_PROTOCOL: ChannelProtocol = { name: '', base64: false, jsonStatus: false, closeSignal: false };
+
+/**
+ * The protocol the server picks: the client's first offer it supports, read
+ * from the first Sec-WebSocket-Protocol line only (as x/net does); none
+ * offered means the v1 rules. Undefined when nothing offered is supported.
+ */
+export function negotiateProtocol(req: IncomingMessage): ChannelProtocol | undefined {
+  let firstLine: string | undefined;
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    if (req.rawHeaders[i]?.toLowerCase() === 'sec-websocket-protocol') {
+      firstLine = req.rawHeaders[i + 1];
+      break;
+    }
+  }
+  const offered = (firstLine ?? '').split(',').map((p) => p.trim()).filter((p) => p.length > 0);
+  if (offered.length === 0) return NO_PROTOCOL;
+  for (const name of offered) {
+    const protocol = PROTOCOLS.find((p) => p.name === name);
+    if (protocol !== undefined) return protocol;
+  }
+  return undefined;
+}
+
+/** Query booleans as the API server converts them: absent, "0" and "false" are false; anything else true. */
+export function queryBool(params: URLSearchParams, key: string): boolean {
+  const value = params.get(key);
+  if (value === null) return false;
+  return !(value === '0' || value.toLowerCase() === 'false');
+}
+
+/** Encodes one outgoing message on `channel`. */
+export function encodeFrame(protocol: ChannelProtocol, channel: number, payload: Buffer | string): { data: Buffer | string; binary: boolean } {
+  const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
+  if (protocol.base64) return { data: String(channel) + bytes.toString('base64'), binary: false };
+  const frame = Buffer.allocUnsafe(bytes.length + 1);
+  frame[0] = channel;
+  bytes.copy(frame, 1);
+  return { data: frame, binary: true };
+}
+
+/** Decodes one incoming message into channel and payload; undefined for what the server drops. */
+export function decodeFrame(protocol: ChannelProtocol, data: Buffer): { channel: number; payload: Buffer } | undefined {
+  if (data.length === 0) return undefined;
+  if (protocol.base64) {
+    const channel = data[0]! - 0x30;
+    const text = data.subarray(1).toString('latin1');
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return undefined;
+    return { channel, payload: Buffer.from(text, 'base64') };
+  }
+  return { channel: data[0]!, payload: data.subarray(1) };
+}
+
+/**
+ * Reads resize events the way the server's streaming JSON decoder does:
+ * values may span frames or share one, keys match case-insensitively.
+ */
+export function createResizeReader(onSize: (cols: number, rows: number) => void): (chunk: Buffer) => void {
+  let pending = '';
+  return (chunk) => {
+    pending += chunk.toString('utf8');
+    if (pending.length > 4096) pending = pending.slice(-4096);
+    for (;;) {
+      const start = pending.indexOf('{');
+      const end = pending.indexOf('}', start);
+      if (start < 0 || end < 0) return;
+      const text = pending.slice(start, end + 1);
+      pending = pending.slice(end + 1);
+      try {
+        const value = JSON.parse(text) as Record<string, unknown>;
+        const field = (name: string) => Object.entries(value).find(([k]) => k.toLowerCase() === name)?.[1];
+        const width = field('width');
+        const height = field('height');
+        const valid = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 0 && (n as number) <= 65535;
+        if (valid(width) && valid(height) && width > 0 && height > 0) onSize(width, height);
+      } catch {
+        // A malformed value is skipped, as the decoder's loop would end on it.
+      }
+    }
+  };
+}
