@@ -74,7 +74,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const config = parseConfig(merge(defaults, options.config ?? {}), 'test stack');
   const logs: string[] = [];
   const logger = createLogger('debug', { write: (line: string) => void logs.push(line) });
-  const gateway = await createGateway(config, { logger, webRoot: join(projectRoot, 'dist', 'web') });
+  const gateway = await createGateway(config, { logger, webRoot: join(projectRoot, 'dist', 'web'), auditDestination: { write: (line: string) => void logs.push(line) } });
   const gatewayUrl = await gateway.listen();
   return {
     gatewayUrl,

@@ -1,0 +1,182 @@
+// The terminal page in a real browser, against the gateway in front of the
+// embedded local cluster.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bufferText, launchBrowser, statusText, waitForBuffer } from '../helpers/browser.js';
+import { projectRoot, startStack, type Stack } from '../helpers/stack.js';
+
+let stack: Stack;
+let browser: Browser;
+let portal: Server;
+let portalOrigin: string;
+let foreignOrigin: string;
+
+/** A portal page that frames the terminal and hands it a token by postMessage. */
+function portalPage(terminalUrl: string, token: string): string {
+  return `<!doctype html><html><body>
+<iframe id="t" src="${terminalUrl}" style="width:800px;height:400px"></iframe>
+<script>
+  window.events = [];
+  window.addEventListener('message', (e) => {
+    window.events.push(e.data);
+    if (e.data && e.data.type === 'ready') document.getElementById('t').contentWindow.postMessage({ type: 'token', token: ${JSON.stringify(token)} }, ${JSON.stringify(new URL(terminalUrl).origin)});
+  });
+</script></body></html>`;
+}
+
+beforeAll(async () => {
+  // The portal is served on 127.0.0.1 and the foreign site on localhost: two origins.
+  portal = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname !== '/') {
+      res.statusCode = 404;
+      res.end();
+      return;
+    }
+    res.setHeader('content-type', 'text/html');
+    res.end(portalPage(url.searchParams.get('src') ?? '', url.searchParams.get('token') ?? ''));
+  });
+  await new Promise<void>((resolve) => portal.listen(0, '127.0.0.1', resolve));
+  const port = (portal.address() as AddressInfo).port;
+  portalOrigin = `http://127.0.0.1:${port}`;
+  foreignOrigin = `http://localhost:${port}`;
+  stack = await startStack({
+    config: {
+      auth: { allowedOrigins: [portalOrigin] },
+      policy: [
+        { groups: ['dev'], clusters: ['*'], namespaces: ['*'], allow: ['*'] },
+        { groups: ['nginx-only'], clusters: ['*'], namespaces: ['ingress-nginx'], allow: ['exec'] },
+      ],
+      actions: { hello: { description: 'Say hello', command: ['sh', '-c', 'echo "hello from $HOSTNAME"'], namespace: 'default', selector: 'app=shell' } },
+    },
+  });
+  browser = await launchBrowser();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+  portal?.close();
+});
+
+async function openPage(query: string, token: string, viewport = { width: 1000, height: 600 }): Promise<Page> {
+  const page = await browser.newPage({ viewport });
+  await page.goto(`${stack.gatewayUrl}/?${query}#token=${token}`);
+  return page;
+}
+
+describe('the terminal page', () => {
+  it('takes the token from the address bar, opens a shell and runs a typed command', async () => {
+    const page = await openPage('cluster=local&namespace=default&pod=shell-0&container=shell', stack.token());
+    expect(page.url()).not.toContain('token');
+    expect(page.url()).toContain('pod=shell-0');
+    await page.waitForFunction(() => document.querySelector('#status')?.textContent?.startsWith('Connected'));
+    expect(await statusText(page)).toBe('Connected: local / default / shell-0 / shell');
+    await page.locator('.xterm').click();
+    await page.keyboard.type('echo typed-$((6*7))\n');
+    await waitForBuffer(page, 'typed-42');
+    await page.screenshot({ path: join(projectRoot, 'docs', 'screenshots', 'shell.png') });
+    await page.close();
+  });
+
+  it('follows the window size: stty size changes when the viewport does', async () => {
+    const page = await openPage('cluster=local&namespace=default&pod=shell-0', stack.token());
+    await page.waitForFunction(() => document.querySelector('#status')?.textContent?.startsWith('Connected'));
+    await page.locator('.xterm').click();
+    await page.keyboard.type('stty size\n');
+    const before = (await waitForBuffer(page, /\n(\d+) (\d+)\n/)).match(/\n(\d+) (\d+)\n/)!;
+    await page.setViewportSize({ width: 600, height: 400 });
+    await page.waitForTimeout(300);
+    await page.keyboard.type('clear; stty size\n');
+    await page.waitForFunction((old) => !(window as unknown as { __webterm: { bufferText(): string } }).__webterm.bufferText().includes(old), `${before[1]} ${before[2]}`);
+    const after = (await waitForBuffer(page, /^(\d+) (\d+)$/m)).match(/^(\d+) (\d+)$/m)!;
+    expect(Number(after[2])).toBeLessThan(Number(before[2]));
+    expect(Number(after[1])).toBeLessThan(Number(before[1]));
+    await page.close();
+  });
+
+  it('renders non-ASCII output intact', async () => {
+    const page = await openPage(`cluster=local&namespace=default&pod=shell-0&command=printf&command=${encodeURIComponent('中文 ✓ 🚀 naïve\\n')}`, stack.token());
+    const text = await waitForBuffer(page, 'naïve');
+    expect(text).toContain('中文 ✓ 🚀 naïve');
+    await page.waitForFunction(() => document.querySelector('#status')?.textContent?.startsWith('Exited with code 0'));
+    await page.close();
+  });
+
+  it('shows a forbidden pod as forbidden, with the gateway message', async () => {
+    const page = await openPage('cluster=local&namespace=default&pod=shell-0', stack.token({ groups: ['nginx-only'] }));
+    // The pickers offer only what the policy allows; a deep link to elsewhere is refused.
+    await page.waitForFunction(() => document.querySelector('#status')?.getAttribute('data-state') === 'error', undefined, { timeout: 10_000 });
+    const status = await statusText(page);
+    expect(status).toMatch(/^Forbidden: .*default/);
+    await page.close();
+  });
+
+  it('says so when there is no token', async () => {
+    const page = await browser.newPage();
+    // No token at all: the page says so instead of trying.
+    await page.goto(`${stack.gatewayUrl}/?cluster=local&namespace=default&pod=shell-0`);
+    await page.waitForFunction(() => document.querySelector('#status')?.getAttribute('data-state') === 'error');
+    expect(await statusText(page)).toContain('Not signed in');
+    await page.close();
+  });
+
+  it('runs an action from the Reload button and shows each pod result', async () => {
+    const page = await openPage('cluster=local&namespace=default&pod=shell-0', stack.token());
+    await page.waitForFunction(() => !(document.querySelector('#reload') as HTMLButtonElement).disabled);
+    await page.click('#reload');
+    await page.locator('#reload-actions input[value=hello]').check();
+    await page.click('#reload-run');
+    await page.waitForSelector('#reload-results table');
+    const rows = await page.locator('#reload-results tbody tr').allInnerTexts();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toContain('shell-0');
+    expect(rows[0]).toContain('hello from shell-0');
+    expect(await page.locator('#reload-results .summary').innerText()).toContain('succeeded on all 1 pod');
+    await page.screenshot({ path: join(projectRoot, 'docs', 'screenshots', 'reload.png') });
+    await page.close();
+  });
+});
+
+describe('embedding', () => {
+  it('works in an iframe of an allowed origin, with the token by postMessage', async () => {
+    const page = await browser.newPage();
+    const src = `${stack.gatewayUrl}/?embed=1&cluster=local&namespace=default&pod=shell-0&command=echo&command=embedded-ok`;
+    await page.goto(`${portalOrigin}/?src=${encodeURIComponent(src)}&token=${encodeURIComponent(stack.token())}`);
+    const frame = page.frameLocator('#t');
+    await expect.poll(async () => (await page.evaluate(() => (window as unknown as { events: Array<{ type: string }> }).events.map((e) => e.type))), { timeout: 10_000 }).toContain('exit');
+    expect(await frame.locator('.toolbar').isVisible()).toBe(false);
+    const events = await page.evaluate(() => (window as unknown as { events: Array<{ type: string; code?: number }> }).events);
+    expect(events.map((e) => e.type)).toEqual(['ready', 'connected', 'exit']);
+    expect(events.at(-1)).toEqual({ type: 'exit', code: 0 });
+    const inner = page.frames().find((f) => f.url().startsWith(stack.gatewayUrl))!;
+    expect(await inner.evaluate(() => (window as unknown as { __webterm: { bufferText(): string } }).__webterm.bufferText())).toContain('embedded-ok');
+    await page.close();
+  });
+
+  it('is refused in an iframe of an origin not on the allow-list', async () => {
+    const page = await browser.newPage();
+    const refused: string[] = [];
+    page.on('console', (message) => refused.push(message.text()));
+    const src = `${stack.gatewayUrl}/?embed=1&cluster=local&namespace=default&pod=shell-0`;
+    await page.goto(`${foreignOrigin}/?src=${encodeURIComponent(src)}&token=${encodeURIComponent(stack.token())}`);
+    await page.waitForTimeout(1000);
+    // CSP frame-ancestors blocks the frame: the terminal never says it is ready.
+    expect(await page.evaluate(() => (window as unknown as { events: unknown[] }).events)).toEqual([]);
+    expect(page.frames().some((f) => f.url().startsWith(stack.gatewayUrl) && f.url().includes('embed=1'))).toBe(false);
+    expect(refused.join('\n')).toMatch(/frame-ancestors/);
+    await page.close();
+  });
+});
+
+describe('accessibility', () => {
+  it('puts the terminal text in the DOM with ?a11y=1', async () => {
+    const page = await openPage('cluster=local&namespace=default&pod=shell-0&command=echo&command=read-aloud&a11y=1', stack.token());
+    await page.waitForFunction(() => document.querySelector('.xterm-accessibility-tree')?.textContent?.includes('read-aloud'), undefined, { timeout: 10_000 });
+    expect(await bufferText(page)).toContain('read-aloud');
+    await page.close();
+  });
+});
