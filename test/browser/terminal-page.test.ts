@@ -50,7 +50,17 @@ beforeAll(async () => {
         { groups: ['dev'], clusters: ['*'], namespaces: ['*'], allow: ['*'] },
         { groups: ['nginx-only'], clusters: ['*'], namespaces: ['ingress-nginx'], allow: ['exec'] },
       ],
-      actions: { hello: { description: 'Say hello', command: ['sh', '-c', 'echo "hello from $HOSTNAME"'], namespace: 'default', selector: 'app=shell' } },
+      actions: {
+        hello: { description: 'Say hello', command: ['sh', '-c', 'echo "hello from $HOSTNAME"'], namespace: 'default', selector: 'app=shell' },
+        'nginx-reload': {
+          description: 'Check the nginx configuration, then reload nginx',
+          check: ['nginx', '-t'],
+          command: ['nginx', '-s', 'reload'],
+          namespace: 'ingress-nginx',
+          selector: 'app.kubernetes.io/component=controller',
+          container: 'controller',
+        },
+      },
     },
   });
   browser = await launchBrowser();
@@ -124,19 +134,27 @@ describe('the terminal page', () => {
     await page.close();
   });
 
-  it('runs an action from the Reload button and shows each pod result', async () => {
-    const page = await openPage('cluster=local&namespace=default&pod=shell-0', stack.token());
+  it('runs nginx-reload from the Reload button and shows each pod result', async () => {
+    const page = await openPage('cluster=local&namespace=ingress-nginx&pod=ingress-nginx-controller-0', stack.token());
     await page.waitForFunction(() => !(document.querySelector('#reload') as HTMLButtonElement).disabled);
     await page.click('#reload');
-    await page.locator('#reload-actions input[value=hello]').check();
+    await page.locator('#reload-actions input[value=nginx-reload]').check();
+    expect(await page.locator('#reload-confirm').innerText()).toContain('app.kubernetes.io/component=controller');
     await page.click('#reload-run');
     await page.waitForSelector('#reload-results table');
     const rows = await page.locator('#reload-results tbody tr').allInnerTexts();
-    expect(rows).toHaveLength(1);
-    expect(rows[0]).toContain('shell-0');
-    expect(rows[0]).toContain('hello from shell-0');
-    expect(await page.locator('#reload-results .summary').innerText()).toContain('succeeded on all 1 pod');
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatch(/ingress-nginx-controller-0\s+controller\s+0/);
+    expect(rows[1]).toMatch(/ingress-nginx-controller-1\s+controller\s+0/);
+    expect(await page.locator('#reload-results .summary').innerText()).toContain('succeeded on all 2 pod');
     await page.screenshot({ path: join(projectRoot, 'docs', 'screenshots', 'reload.png') });
+    await page.close();
+  });
+
+  it('lists only the actions the user may run', async () => {
+    const page = await openPage('cluster=local&namespace=ingress-nginx&pod=ingress-nginx-controller-0', stack.token({ groups: ['nginx-only'] }));
+    await page.waitForFunction(() => document.querySelector('#status')?.textContent?.startsWith('Connected'));
+    expect(await page.locator('#reload').isDisabled()).toBe(true);
     await page.close();
   });
 });

@@ -38,6 +38,8 @@ export interface StackOptions {
   config?: Record<string, unknown>;
   /** Clusters beyond `local` (inline entries, as in gateway.yaml). */
   clusters?: Array<Record<string, unknown>>;
+  /** More names for the same local cluster (a fan-out over "several" clusters). */
+  aliases?: string[];
   /** Share a running local cluster instead of starting one. */
   cluster?: LocalCluster;
 }
@@ -68,6 +70,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     policy: [{ groups: ['dev'], clusters: ['*'], namespaces: ['*'], allow: ['*'] }],
     clusters: [
       { name: 'local', server: cluster.url, token: cluster.token, caData: cluster.caPem },
+      ...(options.aliases ?? []).map((name) => ({ name, server: cluster.url, token: cluster.token, caData: cluster.caPem })),
       ...(options.clusters ?? []),
     ],
   };
