@@ -50,7 +50,7 @@ describe.each(binaries)('%s', (kubectl) => {
 
   it('gives exec -it a real terminal that follows the size kubectl sends', async () => {
     // script(1) gives kubectl a terminal; stty sets its size before kubectl starts, so kubectl's resize carries it.
-    const inner = `stty cols 97 rows 31; ${kubectl} --kubeconfig ${kubeconfig.path} exec -it shell-0 -- sh -c 'tty; stty size'`;
+    const inner = `stty cols 97 rows 31; ${kubectl} --kubeconfig ${kubeconfig.path} exec -it shell-0 -- sh -c 'sleep 0.5; tty; stty size'`;
     const result = await runKubectl('/usr/bin/script', ['-qec', inner, '/dev/null'], { timeoutMs: 20_000 });
     const text = result.stdout.toString();
     expect(text).toMatch(/\/dev\/pts\/\d+/);
