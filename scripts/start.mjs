@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const mode = process.argv[2];
-await buildIfStale({ server: true, web: mode === undefined });
+await buildIfStale({ server: true, web: mode === undefined || mode === '--bench' });
 const entry = {
   undefined: 'dist/server/main.js',
   '--local-cluster': 'dist/server/local-cluster/cli.js',

@@ -93,17 +93,6 @@ const clusterSchema = z.union([kubeconfigClusterSchema, inlineClusterSchema], {
   error: 'needs either kubeconfig, or name with server and a credential',
 });
 
-const limitsSchema = z
-  .object({
-    /** Idle sessions end after this many seconds without input or output (0: never). */
-    idleTimeoutSeconds: z.number().int().min(0).optional(),
-    /** Sessions end after this many seconds whatever they do (0: never). */
-    maxDurationSeconds: z.number().int().min(0).optional(),
-    /** Concurrent terminal sessions one user may hold (0: no cap). */
-    maxSessionsPerUser: z.number().int().min(0).optional(),
-  })
-  .strict();
-
 const policyRuleSchema = z
   .object({
     users: z.array(glob).optional(),
@@ -111,7 +100,6 @@ const policyRuleSchema = z
     clusters: z.array(glob).min(1),
     namespaces: z.array(glob).min(1),
     allow: z.array(nonEmpty).min(1),
-    limits: limitsSchema.optional(),
   })
   .strict()
   .refine((r) => (r.users?.length ?? 0) + (r.groups?.length ?? 0) > 0, {
@@ -167,7 +155,6 @@ const configSchema = z
     policy: z.array(policyRuleSchema).default([]),
     actions: z.record(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'action names are lowercase DNS labels'), actionSchema).default({}),
     terminal: terminalSchema.default(terminalSchema.parse({})),
-    limits: limitsSchema.default({}),
     /** Pods one action run (or fan-out) execs in at once. */
     actionConcurrency: z.number().int().min(1).max(1000).default(32),
     /** Output kept per pod and stream of an action run; longer output is cut and says so. */
@@ -198,7 +185,6 @@ export type KubeconfigClusterConfig = z.output<typeof kubeconfigClusterSchema>;
 export type ClusterConfig = z.output<typeof clusterSchema>;
 export type PolicyRuleConfig = z.output<typeof policyRuleSchema>;
 export type ActionConfig = z.output<typeof actionSchema>;
-export type LimitsConfig = z.output<typeof limitsSchema>;
 
 /** A configuration that cannot be used; its message lists every problem with its key path. */
 export class ConfigError extends Error {

@@ -125,3 +125,36 @@ describe('@kubernetes/client-node Exec through the gateway', () => {
     expect(status.details?.causes).toEqual([{ reason: 'ExitCode', message: '4' }]);
   });
 });
+
+describe('the rest of the Kubernetes API', () => {
+  function call(method: string, path: string, token?: string): Promise<{ status: number; body: Record<string, unknown> }> {
+    return new Promise((resolve, reject) => {
+      request(`${stack.gatewayUrl}/k8s/clusters/local${path}`, { method, ca: caPem, headers: token === undefined ? {} : { Authorization: `Bearer ${token}` } }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }));
+      })
+        .on('error', reject)
+        .end();
+    });
+  }
+
+  it('is not proxied: other reads get 404 and writes 403, as Status objects', async () => {
+    const secrets = await call('GET', '/api/v1/namespaces/default/secrets', stack.token());
+    expect(secrets.status).toBe(404);
+    expect(secrets.body).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'NotFound', code: 404 });
+    const remove = await call('DELETE', '/api/v1/namespaces/default/pods/shell-0', stack.token());
+    expect(remove.status).toBe(403);
+    expect(remove.body).toMatchObject({ kind: 'Status', reason: 'Forbidden', code: 403 });
+    const anonymous = await call('GET', '/api/v1/namespaces/default/pods/shell-0');
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body).toMatchObject({ kind: 'Status', reason: 'Unauthorized' });
+  });
+
+  it('passes get pod through with the cluster’s own object', async () => {
+    const pod = await call('GET', '/api/v1/namespaces/default/pods/shell-0', stack.token());
+    expect(pod.status).toBe(200);
+    expect(pod.body).toMatchObject({ kind: 'Pod', metadata: { name: 'shell-0', namespace: 'default' } });
+    expect(JSON.stringify(pod.body)).not.toContain(stack.cluster.token);
+  });
+});

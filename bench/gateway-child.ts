@@ -1,0 +1,18 @@
+// The gateway alone in its own process, so its memory can be read apart from
+// the benchmark's clients and the local cluster. Driven over IPC by run.ts.
+import { createGateway } from '../server/gateway.js';
+import { parseConfig } from '../server/config.js';
+import { createLogger } from '../server/logging.js';
+
+const config = parseConfig(JSON.parse(process.env.BENCH_GATEWAY_CONFIG ?? '{}'), 'bench');
+const gateway = await createGateway(config, { logger: createLogger('silent'), webRoot: process.env.BENCH_WEB_ROOT ?? 'dist/web', auditDestination: { write: () => undefined } });
+const url = await gateway.listen();
+process.send?.({ type: 'listening', url });
+process.on('message', (message: { type: string }) => {
+  if (message.type === 'rss') {
+    globalThis.gc?.();
+    process.send?.({ type: 'rss', rss: process.memoryUsage().rss });
+  } else if (message.type === 'stop') {
+    void gateway.close().then(() => process.exit(0));
+  }
+});

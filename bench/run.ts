@@ -1,0 +1,234 @@
+// `npm run bench`: what the gateway costs against a direct client to the same
+// API server (the embedded local cluster over TLS), measured in one run,
+// alternating A/B. Prints a table and writes bench/results/latest.json.
+import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import jwt from 'jsonwebtoken';
+import WebSocket from 'ws';
+import { startLocalCluster, type LocalCluster } from '../server/local-cluster/index.js';
+import { drain, echoLatencies, openExec, type Endpoints } from './clients.js';
+import { alternate, percentile, spread, type Spread } from './stats.js';
+
+const root = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const ROUNDS = env('BENCH_ROUNDS', 5);
+const THROUGHPUT_MB = env('BENCH_MB', 128);
+const ECHOES = env('BENCH_ECHOES', 2000);
+const IDLE = (process.env.BENCH_IDLE ?? '1000').split(',').map(Number);
+const ACTIVE = env('BENCH_ACTIVE', 200);
+
+interface Row {
+  name: string;
+  direct?: string;
+  gateway: string;
+  figure: string;
+  target: string;
+  met: boolean | null;
+  detail?: unknown;
+}
+const rows: Row[] = [];
+const mbps = (r: { bytes: number; seconds: number }) => r.bytes / r.seconds / 1e6;
+const fmt = (s: Spread, digits = 1) => `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
+
+async function startGateway(clusters: LocalCluster[], secret: string) {
+  const config = {
+    listen: { host: '127.0.0.1', port: 0 },
+    auth: { jwt: { secret, algorithms: ['HS256'] } },
+    policy: [{ users: ['*'], clusters: ['*'], namespaces: ['*'], allow: ['*'] }],
+    clusters: clusters.map((c, i) => ({ name: i === 0 ? 'local' : `fan-${i}`, server: c.url, token: c.token, caData: c.caPem })),
+    actions: { 'bench-noop': { command: ['true'], namespace: 'bench', selector: 'app=bench' } },
+    terminal: { pingIntervalSeconds: 30 },
+  };
+  const child = fork(join(root, 'dist', 'bench', 'gateway-child.js'), [], {
+    env: { ...process.env, BENCH_GATEWAY_CONFIG: JSON.stringify(config), BENCH_WEB_ROOT: join(root, 'dist', 'web') },
+    execArgv: ['--expose-gc'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('message', (m: { url: string }) => resolve(m.url));
+    child.once('exit', (code) => reject(new Error(`the gateway exited with ${code}`)));
+  });
+  const rss = () =>
+    new Promise<number>((resolve) => {
+      child.once('message', (m: { rss: number }) => resolve(m.rss));
+      child.send({ type: 'rss' });
+    });
+  return { url, child, rss, stop: () => child.send({ type: 'stop' }) };
+}
+
+async function throughput(endpoints: Endpoints): Promise<void> {
+  const command = ['head', '-c', String(THROUGHPUT_MB * 1024 * 1024), '/dev/zero'];
+  const runs = await alternate(ROUNDS, async (route) => mbps(await drain(endpoints, route, command)));
+  const direct = spread(runs.direct);
+  const gateway = spread(runs.gateway);
+  const ratio = gateway.median / direct.median;
+  rows.push({ name: `1. throughput, ${THROUGHPUT_MB} MiB stdout (MB/s)`, direct: fmt(direct), gateway: fmt(gateway), figure: `${ratio.toFixed(2)}× direct`, target: '≥ 0.90×', met: ratio >= 0.9, detail: runs });
+}
+
+async function latency(endpoints: Endpoints): Promise<void> {
+  const runs = await alternate(Math.max(1, Math.floor(ROUNDS / 2)), (route) => echoLatencies(endpoints, route, ECHOES));
+  const all = (route: 'direct' | 'gateway') => runs[route].flat();
+  const p = (route: 'direct' | 'gateway', q: number) => percentile(all(route), q);
+  const added50 = p('gateway', 50) - p('direct', 50);
+  const added99 = p('gateway', 99) - p('direct', 99);
+  rows.push({
+    name: `2. keystroke echo, ${ECHOES} round trips (ms p50/p99)`,
+    direct: `${p('direct', 50).toFixed(3)} / ${p('direct', 99).toFixed(3)}`,
+    gateway: `${p('gateway', 50).toFixed(3)} / ${p('gateway', 99).toFixed(3)}`,
+    figure: `+${added50.toFixed(3)} / +${added99.toFixed(3)} ms`,
+    target: '≤ +0.3 / +1 ms',
+    met: added50 <= 0.3 && added99 <= 1,
+  });
+}
+
+async function idleSessions(endpoints: Endpoints, rss: () => Promise<number>, count: number): Promise<void> {
+  const before = await rss();
+  const started = Date.now();
+  const sockets: WebSocket[] = [];
+  let failed = 0;
+  let establishing = true;
+  for (let offset = 0; offset < count; offset += 100) {
+    const batch = Array.from({ length: Math.min(100, count - offset) }, () => {
+      const ws = openExec(endpoints, 'gateway', ['cat'], true);
+      sockets.push(ws);
+      return new Promise<void>((resolve) => {
+        ws.once('message', () => resolve());
+        ws.once('close', () => {
+          if (establishing) failed += 1;
+          resolve();
+        });
+      });
+    });
+    await Promise.all(batch);
+  }
+  const establishSeconds = (Date.now() - started) / 1000;
+  establishing = false;
+  await new Promise((r) => setTimeout(r, 1000));
+  const after = await rss();
+  const perSession = (after - before) / count / 1024;
+  for (const ws of sockets) ws.close();
+  const deadline = Date.now() + 30_000;
+  while (endpoints.cluster.activeExecs() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  rows.push({
+    name: `3. idle sessions: ${count} held (${failed} failed)`,
+    gateway: `${establishSeconds.toFixed(1)} s to open all; RSS ${(before / 2 ** 20).toFixed(0)} → ${(after / 2 ** 20).toFixed(0)} MiB`,
+    figure: `${perSession.toFixed(1)} KiB/session`,
+    target: '≤ 64 KiB/session',
+    met: failed === 0 && perSession <= 64,
+  });
+}
+
+async function slowConsumer(endpoints: Endpoints, rss: () => Promise<number>): Promise<void> {
+  const megabytes = env('BENCH_SLOW_MB', 64);
+  let peak = await rss();
+  const timer = setInterval(() => void rss().then((r) => (peak = Math.max(peak, r))), 250);
+  const result = await drain(endpoints, 'gateway', ['head', '-c', String(megabytes * 1024 * 1024), '/dev/zero'], { readBytesPerSecond: 8e6 });
+  clearInterval(timer);
+  const lost = megabytes * 1024 * 1024 - result.bytes;
+  rows.push({
+    name: `4. slow consumer: ${megabytes} MiB read at 8 MB/s`,
+    gateway: `${result.seconds.toFixed(1)} s, ${lost} bytes lost`,
+    figure: `peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB`,
+    target: '< 150 MiB, no loss',
+    met: peak < 150 * 2 ** 20 && lost === 0,
+  });
+}
+
+async function manyActive(endpoints: Endpoints): Promise<void> {
+  const perSessionMb = env('BENCH_ACTIVE_MB', 4);
+  const command = ['head', '-c', String(perSessionMb * 1024 * 1024), '/dev/zero'];
+  const runs = await alternate(Math.max(1, Math.floor(ROUNDS / 2)), async (route) => {
+    const started = process.hrtime.bigint();
+    const results = await Promise.all(Array.from({ length: ACTIVE }, () => drain(endpoints, route, command)));
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    return results.reduce((sum, r) => sum + r.bytes, 0) / seconds / 1e6;
+  });
+  const ratio = spread(runs.gateway).median / spread(runs.direct).median;
+  rows.push({ name: `5. ${ACTIVE} active sessions × ${perSessionMb} MiB (aggregate MB/s)`, direct: fmt(spread(runs.direct)), gateway: fmt(spread(runs.gateway)), figure: `${ratio.toFixed(2)}× direct`, target: '≥ 0.80×', met: ratio >= 0.8 });
+}
+
+async function fanOut(gatewayUrl: string, token: string, clusterNames: string[]): Promise<void> {
+  const times: number[] = [];
+  let pods = 0;
+  let success = true;
+  for (let round = 0; round < ROUNDS; round += 1) {
+    const started = Date.now();
+    const response = await fetch(`${gatewayUrl}/api/actions/bench-noop`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ targets: clusterNames.map((cluster) => ({ cluster })) }),
+    });
+    const body = (await response.json()) as { success: boolean; clusters: Array<{ results: unknown[] }> };
+    times.push((Date.now() - started) / 1000);
+    pods = body.clusters.reduce((sum, c) => sum + c.results.length, 0);
+    success &&= body.success;
+  }
+  const s = spread(times);
+  rows.push({ name: `6. fan-out: action on ${pods} pods over ${clusterNames.length} clusters (s)`, gateway: fmt(s, 2), figure: `${s.median.toFixed(2)} s${success ? '' : ' (failures!)'}`, target: '≤ 2 s', met: success && s.median <= 2 });
+}
+
+async function page(gatewayUrl: string, token: string): Promise<void> {
+  const assets = join(root, 'dist', 'web', 'assets');
+  const files = readdirSync(assets).filter((f) => /\.(js|css)$/.test(f));
+  const gzipped = files.reduce((sum, f) => sum + gzipSync(readFileSync(join(assets, f))).length, 0) / 1024;
+  let firstPrompt = Number.NaN;
+  try {
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    const samples: number[] = [];
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const tab = await browser.newPage();
+      const started = Date.now();
+      await tab.goto(`${gatewayUrl}/?cluster=local&namespace=default&pod=shell-0#token=${token}`);
+      await tab.waitForFunction(() => /[$#] $/.test((window as unknown as { __webterm: { bufferText(): string } }).__webterm.bufferText()), undefined, { polling: 5 });
+      samples.push(Date.now() - started);
+      await tab.close();
+    }
+    await browser.close();
+    firstPrompt = spread(samples).median;
+  } catch (error) {
+    console.error(`page timing skipped: ${(error as Error).message}`);
+  }
+  rows.push({ name: '7. page: gzipped JS+CSS; navigation → first prompt', gateway: `${gzipped.toFixed(0)} KiB; ${firstPrompt.toFixed(0)} ms`, figure: `${gzipped.toFixed(0)} KiB, ${firstPrompt.toFixed(0)} ms`, target: '≤ 250 KiB, ≤ 500 ms', met: gzipped <= 250 && firstPrompt <= 500 });
+}
+
+const only = (process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7').split(',');
+const secret = randomBytes(24).toString('base64url');
+const token = jwt.sign({ sub: 'bench', groups: [] }, secret, { algorithm: 'HS256', expiresIn: 3600 });
+const main = await startLocalCluster();
+const fanClusters = only.includes('6')
+  ? await Promise.all(
+      Array.from({ length: 9 }, () =>
+        startLocalCluster({ spec: { namespaces: { bench: { pods: [{ name: 'p', replicas: 10, labels: { app: 'bench' }, containers: [{ name: 'c', shells: ['sh'] }] }] } } } }),
+      ),
+    )
+  : [];
+// With these nine, ten clusters of ten bench pods each: 100 pods for the fan-out.
+const mainBench = await startLocalCluster({ spec: { namespaces: { bench: { pods: [{ name: 'p', replicas: 10, labels: { app: 'bench' }, containers: [{ name: 'c', shells: ['sh'] }] }] } } } });
+const gateway = await startGateway([main, mainBench, ...fanClusters], secret);
+const endpoints: Endpoints = { cluster: main, gatewayUrl: gateway.url, token };
+try {
+  if (only.includes('4')) await slowConsumer(endpoints, gateway.rss);
+  if (only.includes('1')) await throughput(endpoints);
+  if (only.includes('2')) await latency(endpoints);
+  if (only.includes('5')) await manyActive(endpoints);
+  if (only.includes('6')) await fanOut(gateway.url, token, ['fan-1', ...fanClusters.map((_, i) => `fan-${i + 2}`)]);
+  if (only.includes('7')) await page(gateway.url, token);
+  if (only.includes('3')) for (const count of IDLE) await idleSessions(endpoints, gateway.rss, count);
+} finally {
+  gateway.stop();
+  await Promise.all([main, mainBench, ...fanClusters].map((c) => c.stop()));
+}
+
+const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, date: new Date().toISOString() };
+console.log(`\nmachine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}; rounds ${ROUNDS}\n`);
+console.log('| figure | direct | gateway | result | target | met |');
+console.log('| --- | --- | --- | --- | --- | --- |');
+for (const row of rows) console.log(`| ${row.name} | ${row.direct ?? '–'} | ${row.gateway} | ${row.figure} | ${row.target} | ${row.met === null ? '–' : row.met ? 'yes' : 'no'} |`);
+mkdirSync(join(root, 'bench', 'results'), { recursive: true });
+writeFileSync(join(root, 'bench', 'results', 'latest.json'), JSON.stringify({ machine, rounds: ROUNDS, rows: rows.map(({ detail: _detail, ...row }) => row) }, null, 2));
+process.exit(0);
