@@ -9,13 +9,21 @@ export interface ServerCertificate {
   keyPem: string;
 }
 
-function newKeyPair(): { privateKeyPem: string; publicKey: forge.pki.PublicKey; privateKey: forge.pki.PrivateKey } {
+type KeyPair = { privateKeyPem: string; publicKey: forge.pki.PublicKey; privateKey: forge.pki.PrivateKey };
+
+function newKeyPair(): KeyPair {
   // Node generates RSA keys in native code; forge's pure-JS keygen takes seconds.
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const privateKeyPem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
   const forgeKey = forge.pki.privateKeyFromPem(privateKeyPem) as forge.pki.rsa.PrivateKey;
   return { privateKeyPem, privateKey: forgeKey, publicKey: forge.pki.setRsaPublicKey(forgeKey.n, forgeKey.e) };
 }
+
+// One CA key and one server key per process, made at first use: RSA keygen
+// costs a few hundred ms here, and a benchmark starts ten clusters. Each
+// certificate is still its own, and each CA has its own random name, so one
+// cluster's CA does not vouch for another's server (chains match by name).
+let keys: { ca: KeyPair; server: KeyPair } | undefined;
 
 function serialNumber(): string {
   // Positive: the first hex digit below 8.
@@ -28,13 +36,17 @@ export function createServerCertificate(caName: string, hosts: readonly string[]
   const notBefore = new Date(now - 60_000);
   const notAfter = new Date(now + 365 * 24 * 3600 * 1000);
 
-  const caKeys = newKeyPair();
+  keys ??= { ca: newKeyPair(), server: newKeyPair() };
+  const caKeys = keys.ca;
   const ca = forge.pki.createCertificate();
   ca.publicKey = caKeys.publicKey;
   ca.serialNumber = serialNumber();
   ca.validity.notBefore = notBefore;
   ca.validity.notAfter = notAfter;
-  const caSubject = [{ name: 'commonName', value: caName }];
+  const caSubject = [
+    { name: 'commonName', value: caName },
+    { name: 'serialNumber', value: randomBytes(8).toString('hex') },
+  ];
   ca.setSubject(caSubject);
   ca.setIssuer(caSubject);
   ca.setExtensions([
@@ -44,7 +56,7 @@ export function createServerCertificate(caName: string, hosts: readonly string[]
   ]);
   ca.sign(caKeys.privateKey as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
 
-  const serverKeys = newKeyPair();
+  const serverKeys = keys.server;
   const cert = forge.pki.createCertificate();
   cert.publicKey = serverKeys.publicKey;
   cert.serialNumber = serialNumber();

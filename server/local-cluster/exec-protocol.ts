@@ -1,6 +1,5 @@
 // The channel protocols of pod exec over websockets, as the API server and
 // the kubelet negotiate and frame them (see shared/k8s-exec-protocol.md).
-import type { IncomingMessage } from 'node:http';
 
 export interface ChannelProtocol {
   name: string;
@@ -10,32 +9,30 @@ export interface ChannelProtocol {
   jsonStatus: boolean;
   /** v5 adds the client's CLOSE signal [255, channel]. */
   closeSignal: boolean;
+  /**
+   * Served by the API server's stream translator (v5) rather than proxied to
+   * the kubelet: it answers kubelet refusals after the upgrade, and wraps
+   * statuses in its own words.
+   */
+  translated: boolean;
 }
 
 const PROTOCOLS: readonly ChannelProtocol[] = [
-  { name: 'v5.channel.k8s.io', base64: false, jsonStatus: true, closeSignal: true },
-  { name: 'v4.channel.k8s.io', base64: false, jsonStatus: true, closeSignal: false },
-  { name: 'v4.base64.channel.k8s.io', base64: true, jsonStatus: true, closeSignal: false },
-  { name: 'channel.k8s.io', base64: false, jsonStatus: false, closeSignal: false },
-  { name: 'base64.channel.k8s.io', base64: true, jsonStatus: false, closeSignal: false },
+  { name: 'v5.channel.k8s.io', base64: false, jsonStatus: true, closeSignal: true, translated: true },
+  { name: 'v4.channel.k8s.io', base64: false, jsonStatus: true, closeSignal: false, translated: false },
+  { name: 'v4.base64.channel.k8s.io', base64: true, jsonStatus: true, closeSignal: false, translated: false },
+  { name: 'channel.k8s.io', base64: false, jsonStatus: false, closeSignal: false, translated: false },
+  { name: 'base64.channel.k8s.io', base64: true, jsonStatus: false, closeSignal: false, translated: false },
 ];
 
-const NO_PROTOCOL: ChannelProtocol = { name: '', base64: false, jsonStatus: false, closeSignal: false };
+const NO_PROTOCOL: ChannelProtocol = { name: '', base64: false, jsonStatus: false, closeSignal: false, translated: false };
 
 /**
- * The protocol the server picks: the client's first offer it supports, read
- * from the first Sec-WebSocket-Protocol line only (as x/net does); none
- * offered means the v1 rules. Undefined when nothing offered is supported.
+ * The protocol the server picks: the client's first offer it supports (x/net
+ * walks the client's list, so client preference wins); none offered means
+ * the v1 rules. Undefined when nothing offered is supported (a 403).
  */
-export function negotiateProtocol(req: IncomingMessage): ChannelProtocol | undefined {
-  let firstLine: string | undefined;
-  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
-    if (req.rawHeaders[i]?.toLowerCase() === 'sec-websocket-protocol') {
-      firstLine = req.rawHeaders[i + 1];
-      break;
-    }
-  }
-  const offered = (firstLine ?? '').split(',').map((p) => p.trim()).filter((p) => p.length > 0);
+export function negotiateProtocol(offered: readonly string[]): ChannelProtocol | undefined {
   if (offered.length === 0) return NO_PROTOCOL;
   for (const name of offered) {
     const protocol = PROTOCOLS.find((p) => p.name === name);

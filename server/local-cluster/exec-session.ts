@@ -4,8 +4,8 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type WebSocket from 'ws';
 import { createResizeReader, decodeFrame, encodeFrame, type ChannelProtocol } from './exec-protocol.js';
-import { startProcess, type LocalProcess } from './processes.js';
-import { execExitStatus, execInternalError, execSuccess, type Status } from './status.js';
+import { startProcess, type LocalProcess, type ProcessResult } from './processes.js';
+import { execExitStatus, execInternalError, execRuntimeError, execSuccess, type Status } from './status.js';
 
 export interface ExecRequest {
   command: string[];
@@ -17,9 +17,10 @@ export interface ExecRequest {
   tty: boolean;
 }
 
+/** Told of each exec process, by the pid that leads its session. */
 export interface ExecTracking {
-  started(): void;
-  ended(): void;
+  started(pid: number): void;
+  ended(pid: number): void;
 }
 
 const STDIN = 0;
@@ -29,8 +30,14 @@ const STATUS = 3;
 const RESIZE = 4;
 const CLOSE = 255;
 
+// Output is read from the process only while the client keeps up: above the
+// high mark the process's pipe fills and it waits, as behind a slow kubelet.
+const HIGH_WATER = 1 << 20;
+const LOW_WATER = 256 << 10;
+
 /** Finds `file` as execvp would, in the container's PATH. */
 function resolveCommand(file: string, env: Record<string, string>): boolean {
+  if (file === '') return false;
   const candidates = file.includes('/') ? [file] : (env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, file));
   return candidates.some((candidate) => {
     try {
@@ -42,63 +49,87 @@ function resolveCommand(file: string, env: Record<string, string>): boolean {
   });
 }
 
+/** containerd's words (through the kubelet) for a command that cannot start. */
+function notStarted(file: string, reason: string): string {
+  const execId = Array.from({ length: 64 }, () => '0123456789abcdef'[Math.floor(Math.random() * 16)]).join('');
+  return `error executing command in container: failed to exec in container: failed to start exec "${execId}": OCI runtime exec failed: exec failed: unable to start container process: exec: "${file}": ${reason}: unknown`;
+}
+
 export function runExecSession(socket: WebSocket, protocol: ChannelProtocol, request: ExecRequest, tracking: ExecTracking): void {
+  let child: LocalProcess | undefined;
+  let outputPaused = false;
+  const resumeOutput = () => {
+    if (outputPaused && socket.bufferedAmount < LOW_WATER) {
+      outputPaused = false;
+      child?.resume();
+    }
+  };
   const send = (channel: number, payload: Buffer | string) => {
     if (socket.readyState !== socket.OPEN) return;
     const frame = encodeFrame(protocol, channel, payload);
-    socket.send(frame.data, { binary: frame.binary });
+    socket.send(frame.data, { binary: frame.binary }, resumeOutput);
+    if (!outputPaused && socket.bufferedAmount > HIGH_WATER) {
+      outputPaused = true;
+      child?.pause();
+    }
   };
   const finish = (status: Status) => {
     if (protocol.jsonStatus) send(STATUS, JSON.stringify(status));
+    // The v1 rules: nothing on success, the bare message on failure.
     else if (status.status === 'Failure') send(STATUS, status.message ?? 'error');
     // kubectl reads anything but 1000 as a failure of the stream.
     if (socket.readyState === socket.OPEN) socket.close(1000);
   };
+  const closed = () => socket.readyState === socket.CLOSING || socket.readyState === socket.CLOSED;
 
   // One empty frame on the lowest requested output channel: "the websocket is open".
   send(request.stdout ? STDOUT : request.stderr ? STDERR : STATUS, Buffer.alloc(0));
 
   if (!request.stdin && !request.stdout && !request.stderr) {
+    // Only the v5 translator gets this far: the kubelet refused its upgrade.
     finish(execInternalError('unable to upgrade connection: you must specify at least 1 of stdin, stdout, stderr'));
     return;
   }
   const file = request.command[0] ?? '';
   if (!resolveCommand(file, request.env)) {
-    finish(execInternalError(`error executing command in container: failed to exec in container: starting container process caused: exec: "${file}": executable file not found in $PATH`));
+    finish(execRuntimeError(notStarted(file, file.includes('/') ? 'stat ' + file + ': no such file or directory' : 'executable file not found in $PATH'), protocol.translated));
     return;
   }
 
-  let process: LocalProcess | undefined;
-  let done = false;
-  tracking.started();
+  let pid: number | undefined;
+  const exited = (result: ProcessResult) => {
+    if (pid !== undefined) tracking.ended(pid);
+    if (closed()) return;
+    if ('error' in result) finish(execRuntimeError(notStarted(file, result.error), protocol.translated));
+    else finish(result.code === 0 ? execSuccess : execExitStatus(result.code, request.command, protocol.translated));
+  };
   try {
-    process = startProcess(
+    child = startProcess(
       { command: request.command, cwd: request.cwd, env: request.env, tty: request.tty, stdin: request.stdin },
       {
         stdout: (data) => request.stdout && send(STDOUT, data),
         stderr: (data) => request.stderr && send(STDERR, data),
-        exit: (result) => {
-          done = true;
-          tracking.ended();
-          if ('error' in result) finish(execInternalError(`error executing command in container: ${result.error}`));
-          else finish(result.code === 0 ? execSuccess : execExitStatus(result.code));
-        },
+        exit: exited,
       },
     );
   } catch (error) {
-    done = true;
-    tracking.ended();
-    finish(execInternalError(`error executing command in container: ${(error as Error).message}`));
+    exited({ error: (error as Error).message });
     return;
   }
+  const running = child;
+  pid = running.pid;
+  tracking.started(pid);
 
-  const readResize = createResizeReader((cols, rows) => process?.resize(cols, rows));
+  const readResize = createResizeReader((cols, rows) => running.resize(cols, rows));
   socket.on('message', (data: Buffer) => {
     const frame = decodeFrame(protocol, data);
-    if (frame === undefined || process === undefined) return;
+    if (frame === undefined) return;
     switch (frame.channel) {
       case STDIN:
-        if (request.stdin && frame.payload.length > 0) process.writeStdin(frame.payload);
+        if (request.stdin && frame.payload.length > 0) {
+          // A full stdin pipe stops reading from the socket until it drains.
+          if (!running.writeStdin(frame.payload, () => socket.resume())) socket.pause();
+        }
         return;
       case RESIZE:
         if (request.tty) readResize(frame.payload);
@@ -110,16 +141,15 @@ export function runExecSession(socket: WebSocket, protocol: ChannelProtocol, req
           socket.terminate();
           return;
         }
-        if (frame.payload[0] === STDIN) process.closeStdin();
+        if (frame.payload[0] === STDIN && request.stdin) running.closeStdin();
         return;
       default:
         // Other channels are ignored.
         return;
     }
   });
-  socket.on('close', () => {
-    // Closing the websocket ends the exec: the whole process session goes.
-    if (!done) process?.kill();
-  });
+  // Closing the websocket ends the exec: every process of its session goes,
+  // including what a finished command left running in the background.
+  socket.on('close', () => running.kill());
   socket.on('error', () => socket.terminate());
 }

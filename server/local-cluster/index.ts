@@ -9,10 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { stringify } from 'yaml';
-import { createApiHandlers } from './api-server.js';
+import { createRestHandler, type ClusterState } from './api-server.js';
+import { createAuthenticator } from './authentication.js';
 import { createServerCertificate } from './certificates.js';
-import { nginxInstalled, startPodNginx, stopPodNginx, type PodNginx } from './nginx.js';
-import { createNoBashBin, LocalPodRuntime } from './pods.js';
+import { createExecEndpoint } from './exec-endpoint.js';
+import { claimRoot, cleanUpOnExit, killNginxNow, nginxMastersUnder, removeStaleClusters, ROOT_PREFIX } from './leftovers.js';
+import { NGINX_BINARY, NGINX_MISSING_SCRIPT, nginxInstalled, nginxWrapperScript, startPodNginx, stopPodNginx, type PodNginx } from './nginx.js';
+import { createNoBashBin, LocalPodRuntime, type PodHost } from './pods.js';
 import { DEFAULT_SPEC, expandSpec, namespacesOf, readSpecFile, type LocalClusterSpec } from './spec.js';
 
 export { DEFAULT_SPEC, SpecError, type LocalClusterSpec } from './spec.js';
@@ -27,6 +30,8 @@ export interface LocalClusterOptions {
   spec?: LocalClusterSpec;
   /** A YAML spec file, read when `spec` is not given. */
   specFile?: string;
+  /** The nginx binary the nginx pods run; /usr/sbin/nginx by default (tests point it elsewhere to play a machine without nginx). */
+  nginxBinary?: string;
 }
 
 export interface LocalPod {
@@ -34,6 +39,7 @@ export interface LocalPod {
   name: string;
   labels: Record<string, string>;
   containers: string[];
+  /** Where commands of `container` run (made at the pod's first exec). */
   workDir(container: string): string;
   /** This pod's own nginx, when it has one and nginx is installed. */
   nginx?: PodNginx;
@@ -51,6 +57,7 @@ export interface LocalCluster {
   pods(): LocalPod[];
   /** Exec processes alive now. */
   activeExecs(): number;
+  /** Closes the server, ends every exec session, stops the nginx instances and removes the temporary directory. */
   stop(): Promise<void>;
 }
 
@@ -65,69 +72,99 @@ function view(runtime: LocalPodRuntime): LocalPod {
   };
 }
 
+const byName = (a: LocalPodRuntime, b: LocalPodRuntime) =>
+  a.namespace === b.namespace ? (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) : a.namespace < b.namespace ? -1 : 1;
+
+/**
+ * Starts a local cluster: validates the spec, starts the nginx pods' nginx,
+ * makes a CA and server certificate, and listens (127.0.0.1, port 0 unless told).
+ */
 export async function startLocalCluster(options: LocalClusterOptions = {}): Promise<LocalCluster> {
   const host = options.host ?? '127.0.0.1';
   const spec: unknown = options.spec ?? (options.specFile !== undefined ? readSpecFile(options.specFile) : DEFAULT_SPEC);
-  const source = options.specFile ?? 'spec';
-  const podSpecs = expandSpec(spec, source);
+  const podSpecs = expandSpec(spec, options.specFile ?? 'spec');
   const token = options.token ?? randomBytes(24).toString('base64url');
-  const root = mkdtempSync(join(tmpdir(), 'webterm-local-cluster-'));
+  const nginxBinary = options.nginxBinary ?? NGINX_BINARY;
+  const haveNginx = nginxInstalled(nginxBinary);
+  const stale = removeStaleClusters(tmpdir());
+  if (stale.length > 0) options.logger?.info({ removed: stale }, 'removed the leftovers of local clusters whose process died');
+  const root = mkdtempSync(join(tmpdir(), ROOT_PREFIX));
+  claimRoot(root);
+  const nginxPrefix = (pod: LocalPodRuntime) => join(root, pod.namespace, pod.name, 'nginx');
+
   let noBashBin: string | undefined;
-  const haveNginx = nginxInstalled();
-  const nginxPrefix = (pod: string, namespace: string) => (haveNginx ? join(root, namespace, pod, 'nginx') : undefined);
-
+  const podHost: PodHost = {
+    root,
+    noBashBin: () => (noBashBin ??= createNoBashBin(join(root, '.no-bash-bin'))),
+    nginxWrapper: (pod) => (haveNginx ? nginxWrapperScript(nginxPrefix(pod), nginxBinary) : NGINX_MISSING_SCRIPT),
+  };
+  // A pod is a map entry until its first exec makes its directories.
   const pods = new Map<string, LocalPodRuntime>();
-  for (const podSpec of podSpecs) {
-    const runtime = new LocalPodRuntime(
-      podSpec,
-      root,
-      () => (noBashBin ??= createNoBashBin(join(root, '.no-bash-bin'))),
-      () => nginxPrefix(podSpec.name, podSpec.namespace),
-    );
-    pods.set(`${podSpec.namespace}/${podSpec.name}`, runtime);
-  }
+  for (const podSpec of podSpecs) pods.set(`${podSpec.namespace}/${podSpec.name}`, new LocalPodRuntime(podSpec, podHost));
+  const podList = [...pods.values()].sort(byName);
 
-  const nginxPods = [...pods.values()].filter((p) => p.spec.containers.some((c) => c.nginx));
+  const nginxPods = podList.filter((pod) => pod.ownsNginx);
   if (nginxPods.length > 0 && !haveNginx) {
-    options.logger?.warn('nginx is not installed (/usr/sbin/nginx): the nginx pods exist, but nginx in them says it is missing');
+    options.logger?.warn({ nginx: nginxBinary }, 'nginx is not installed: the nginx pods exist, but nginx in them says it is missing');
   }
   const started: PodNginx[] = [];
   try {
     if (haveNginx) {
       await Promise.all(
         nginxPods.map(async (pod) => {
-          pod.nginx = await startPodNginx(nginxPrefix(pod.name, pod.namespace)!, pod.name);
+          pod.nginx = await startPodNginx(nginxPrefix(pod), pod.name, nginxBinary);
           started.push(pod.nginx);
         }),
       );
     }
   } catch (error) {
-    for (const nginx of started) stopPodNginx(nginx);
+    await Promise.all(started.map((nginx) => stopPodNginx(nginx)));
     rmSync(root, { recursive: true, force: true });
     throw new Error(`the local cluster could not start nginx: ${(error as Error).message}`, { cause: error });
   }
 
-  let active = 0;
+  // Exec processes alive, by the pid leading each one's session.
+  const active = new Set<number>();
+  // If the process exits without stop(): no nginx, exec or directory outlives it.
+  const forgetExitHook = cleanUpOnExit(() => {
+    nginxMastersUnder(root).forEach(killNginxNow);
+    for (const pid of active) {
+      try {
+        if (pid > 1) process.kill(-pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    rmSync(root, { recursive: true, force: true });
+  });
   const certificate = createServerCertificate('webterm-local-cluster-ca', [host, 'localhost']);
-  const handlers = createApiHandlers({
-    token,
-    namespaces: namespacesOf(spec),
+  const state: ClusterState = {
+    authenticate: createAuthenticator(token),
+    namespaces: namespacesOf(spec).sort(),
     pods,
+    podList,
     createdAt: new Date(),
-    tracking: { started: () => void (active += 1), ended: () => void (active -= 1) },
-  });
-  const server = createServer({ cert: certificate.certPem, key: certificate.keyPem }, handlers.handleRequest);
-  server.on('upgrade', handlers.handleUpgrade);
+  };
+  const exec = createExecEndpoint(state, { started: (pid) => void active.add(pid), ended: (pid) => void active.delete(pid) });
+  const server = createServer({ cert: certificate.certPem, key: certificate.keyPem }, createRestHandler(state));
+  server.on('upgrade', exec.handleUpgrade);
   server.on('clientError', (_error, socket) => socket.destroy());
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, () => resolve());
+    });
+  } catch (error) {
+    await Promise.all(started.map((nginx) => stopPodNginx(nginx)));
+    rmSync(root, { recursive: true, force: true });
+    forgetExitHook();
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   const url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  options.logger?.info({ url, pods: pods.size }, 'local cluster listening');
+  options.logger?.info({ url, pods: pods.size, nginx: started.length }, 'local cluster listening');
 
-  let stopped = false;
+  let stopping: Promise<void> | undefined;
   return {
     url,
     token,
@@ -146,21 +183,24 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
       const runtime = pods.get(`${namespace}/${name}`);
       return runtime === undefined ? undefined : view(runtime);
     },
-    pods: () => [...pods.values()].map(view),
-    activeExecs: () => active,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      handlers.closeAll();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      for (const pod of nginxPods) if (pod.nginx !== undefined) stopPodNginx(pod.nginx);
-      // Killed sessions get their grace before SIGKILL; then the files can go.
-      const deadline = Date.now() + 3000;
-      while (active > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      rmSync(root, { recursive: true, force: true });
+    pods: () => podList.map(view),
+    activeExecs: () => active.size,
+    stop() {
+      stopping ??= (async () => {
+        exec.closeAll();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await Promise.all(started.map((nginx) => stopPodNginx(nginx)));
+        // Killed sessions get their grace before SIGKILL; then the files can go.
+        const deadline = Date.now() + 3000;
+        while (active.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        rmSync(root, { recursive: true, force: true });
+        forgetExitHook();
+        options.logger?.info({ url }, 'local cluster stopped');
+      })();
+      return stopping;
     },
   };
 }

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { processAlive, sessionMembers } from './sessions.js';
 
 const run = promisify(execFile);
 export const NGINX_BINARY = '/usr/sbin/nginx';
@@ -16,8 +17,8 @@ export interface PodNginx {
   confPath: string;
 }
 
-export function nginxInstalled(): boolean {
-  return existsSync(NGINX_BINARY);
+export function nginxInstalled(binary = NGINX_BINARY): boolean {
+  return existsSync(binary);
 }
 
 /** A free port on 127.0.0.1 (bound, read, released). */
@@ -32,14 +33,23 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** The arguments that point nginx at the pod's prefix; the wrapper adds the caller's. */
+/**
+ * The arguments that point nginx at the pod's prefix; the wrapper adds the
+ * caller's. `-e` matters: Debian's build otherwise opens
+ * /var/log/nginx/error.log before it reads any config.
+ */
 export function nginxArgs(prefix: string): string[] {
   return ['-p', `${prefix}/`, '-c', join(prefix, 'conf', 'nginx.conf'), '-e', join(prefix, 'logs', 'error.log')];
 }
 
+function pidPath(prefix: string): string {
+  return join(prefix, 'logs', 'nginx.pid');
+}
+
 function defaultConf(prefix: string, port: number, podName: string): string {
+  // No `user` directive: nginx runs as whoever runs the cluster.
   return `# nginx of pod ${podName} (embedded local cluster)
-pid ${prefix}/logs/nginx.pid;
+pid ${pidPath(prefix)};
 worker_processes 1;
 events { worker_connections 64; }
 http {
@@ -57,32 +67,57 @@ http {
 `;
 }
 
-/** Lays out the prefix with a default config and starts nginx as a daemon. */
-export async function startPodNginx(prefix: string, podName: string): Promise<PodNginx> {
+/** Lays out the prefix with a default config and starts nginx as a daemon on a free port. */
+export async function startPodNginx(prefix: string, podName: string, binary = NGINX_BINARY): Promise<PodNginx> {
   for (const dir of ['conf', 'logs', 'temp']) mkdirSync(join(prefix, dir), { recursive: true });
   const port = await freePort();
   const confPath = join(prefix, 'conf', 'nginx.conf');
   writeFileSync(confPath, defaultConf(prefix, port, podName));
-  // Returns once the master has daemonised and written its pid file.
-  await run(NGINX_BINARY, [...nginxArgs(prefix)], { timeout: 10_000 });
+  // Returns once the master has daemonised, bound its port and written its pid file.
+  await run(binary, nginxArgs(prefix), { timeout: 10_000 });
   return { port, prefix, confPath };
 }
 
-/** Stops the pod's nginx at once (SIGTERM to the master, which ends its workers). */
-export function stopPodNginx(nginx: PodNginx): void {
+function masterPid(nginx: PodNginx): number | undefined {
   try {
-    const pid = Number(readFileSync(join(nginx.prefix, 'logs', 'nginx.pid'), 'utf8').trim());
-    if (Number.isInteger(pid) && pid > 1) process.kill(pid, 'SIGTERM');
+    const pid = Number(readFileSync(pidPath(nginx.prefix), 'utf8').trim());
+    return Number.isInteger(pid) && pid > 1 ? pid : undefined;
   } catch {
-    // Not running (never started, or already gone).
+    return undefined;
+  }
+}
+
+/**
+ * Stops the pod's nginx: SIGTERM to the master (a fast shutdown that ends its
+ * workers), SIGKILL if it is still there after `graceMs`.
+ */
+export async function stopPodNginx(nginx: PodNginx, graceMs = 2000): Promise<void> {
+  const pid = masterPid(nginx);
+  if (pid === undefined || !processAlive(pid)) return;
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const deadline = Date.now() + graceMs;
+  while (processAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  // The daemonised master leads its own session, workers included.
+  if (!processAlive(pid)) return;
+  for (const member of sessionMembers(pid)) {
+    try {
+      process.kill(member, 'SIGKILL');
+    } catch {
+      // Gone meanwhile.
+    }
   }
 }
 
 /** The `nginx` on the pod's PATH: the real binary pointed at the pod's prefix. */
-export function nginxWrapperScript(prefix: string | undefined): string {
-  if (prefix === undefined) {
-    return '#!/bin/sh\necho "nginx is not installed on this machine (the local cluster runs Debian\'s /usr/sbin/nginx)" >&2\nexit 127\n';
-  }
-  const args = nginxArgs(prefix).map((a) => `'${a}'`).join(' ');
-  return `#!/bin/sh\nexec ${NGINX_BINARY} ${args} "$@"\n`;
+export function nginxWrapperScript(prefix: string, binary = NGINX_BINARY): string {
+  const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+  return `#!/bin/sh\n# This pod's nginx: ${prefix}\nexec ${quote(binary)} ${nginxArgs(prefix).map(quote).join(' ')} "$@"\n`;
 }
+
+/** The `nginx` of an nginx pod on a machine without nginx. */
+export const NGINX_MISSING_SCRIPT =
+  '#!/bin/sh\necho "nginx is not installed on this machine (the local cluster runs the nginx of the host, e.g. Debian\'s /usr/sbin/nginx)" >&2\nexit 127\n';

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { nginxWrapperScript, type PodNginx } from './nginx.js';
+import type { PodNginx } from './nginx.js';
 import type { ContainerSpec, PodSpec } from './spec.js';
 
 const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -43,6 +43,30 @@ export interface ContainerRuntime {
   env: Record<string, string>;
 }
 
+/** What pods share: the cluster's directory and the bin directories made on demand. */
+export interface PodHost {
+  root: string;
+  /** The PATH directory without bash (made at first use). */
+  noBashBin(): string;
+  /** The `nginx` wrapper script for a pod that owns an nginx. */
+  nginxWrapper(pod: LocalPodRuntime): string;
+}
+
+/** The fields a pod list can be filtered on (`fieldSelector`), as the API server supports them. */
+export const POD_FIELDS = [
+  'metadata.name',
+  'metadata.namespace',
+  'spec.nodeName',
+  'spec.restartPolicy',
+  'spec.schedulerName',
+  'spec.serviceAccountName',
+  'spec.hostNetwork',
+  'status.phase',
+  'status.podIP',
+  'status.podIPs',
+  'status.nominatedNodeName',
+] as const;
+
 export class LocalPodRuntime {
   readonly uid = randomUUID();
   readonly createdAt = new Date();
@@ -51,11 +75,12 @@ export class LocalPodRuntime {
 
   constructor(
     readonly spec: PodSpec,
-    private readonly root: string,
-    private readonly noBashBin: () => string,
-    /** The nginx prefix when this pod owns an nginx and it could be started. */
-    private readonly nginxPrefix?: () => string | undefined,
+    private readonly host: PodHost,
   ) {}
+
+  get ownsNginx(): boolean {
+    return this.spec.containers.some((c) => c.nginx);
+  }
 
   get namespace(): string {
     return this.spec.namespace;
@@ -64,7 +89,7 @@ export class LocalPodRuntime {
     return this.spec.name;
   }
   get directory(): string {
-    return join(this.root, this.spec.namespace, this.spec.name);
+    return join(this.host.root, this.spec.namespace, this.spec.name);
   }
 
   container(name: string): ContainerSpec | undefined {
@@ -81,9 +106,7 @@ export class LocalPodRuntime {
     if (this.prepared) return;
     const bin = join(this.directory, 'bin');
     mkdirSync(bin, { recursive: true });
-    if (this.spec.containers.some((c) => c.nginx)) {
-      writeFileSync(join(bin, 'nginx'), nginxWrapperScript(this.nginxPrefix?.()), { mode: 0o755 });
-    }
+    if (this.ownsNginx) writeFileSync(join(bin, 'nginx'), this.host.nginxWrapper(this), { mode: 0o755 });
     for (const container of this.spec.containers) {
       const home = join(this.directory, 'containers', container.name);
       mkdirSync(this.workDir(container.name), { recursive: true });
@@ -98,7 +121,9 @@ export class LocalPodRuntime {
   runtime(container: ContainerSpec, hostEnv: NodeJS.ProcessEnv = process.env): ContainerRuntime {
     this.prepare();
     const podBin = join(this.directory, 'bin');
-    const path = container.shells.includes('bash') ? `${podBin}:${SYSTEM_PATH}` : `${podBin}:${this.noBashBin()}`;
+    // The pod's bin first (its nginx wrapper), then the container's own additions.
+    const system = container.shells.includes('bash') ? SYSTEM_PATH : this.host.noBashBin();
+    const path = [podBin, ...container.path, system].join(':');
     return {
       cwd: this.workDir(container.name),
       env: {
@@ -115,10 +140,28 @@ export class LocalPodRuntime {
     };
   }
 
-  /** The Pod object as the API server returns it. */
+  /** Values of the pod's selectable fields. */
+  fields(): Record<(typeof POD_FIELDS)[number], string> {
+    return {
+      'metadata.name': this.spec.name,
+      'metadata.namespace': this.spec.namespace,
+      'spec.nodeName': 'local',
+      'spec.restartPolicy': 'Always',
+      'spec.schedulerName': 'default-scheduler',
+      'spec.serviceAccountName': 'default',
+      'spec.hostNetwork': 'false',
+      'status.phase': 'Running',
+      'status.podIP': '127.0.0.1',
+      'status.podIPs': '127.0.0.1',
+      'status.nominatedNodeName': '',
+    };
+  }
+
+  /** The Pod object as the API server returns it (empty maps left out, as Go's omitempty does). */
   toApiObject(): Record<string, unknown> {
     const { spec } = this;
     const started = this.createdAt.toISOString().replace(/\.\d+Z$/, 'Z');
+    const condition = (type: string) => ({ type, status: 'True', lastProbeTime: null, lastTransitionTime: started });
     return {
       kind: 'Pod',
       apiVersion: 'v1',
@@ -128,29 +171,52 @@ export class LocalPodRuntime {
         uid: this.uid,
         resourceVersion: '1',
         creationTimestamp: started,
-        labels: spec.labels,
+        ...(Object.keys(spec.labels).length > 0 ? { labels: spec.labels } : {}),
         ...(Object.keys(spec.annotations).length > 0 ? { annotations: spec.annotations } : {}),
       },
       spec: {
-        containers: spec.containers.map((c) => ({ name: c.name, image: c.image, workingDir: this.workDir(c.name) })),
-        nodeName: 'local',
+        containers: spec.containers.map((c) => ({
+          name: c.name,
+          image: c.image,
+          workingDir: this.workDir(c.name),
+          ...(Object.keys(c.env).length > 0 ? { env: Object.entries(c.env).map(([name, value]) => ({ name, value })) } : {}),
+          resources: {},
+          terminationMessagePath: '/dev/termination-log',
+          terminationMessagePolicy: 'File',
+          imagePullPolicy: 'IfNotPresent',
+        })),
         restartPolicy: 'Always',
+        terminationGracePeriodSeconds: 30,
+        dnsPolicy: 'ClusterFirst',
+        serviceAccountName: 'default',
+        serviceAccount: 'default',
+        nodeName: 'local',
+        securityContext: {},
+        schedulerName: 'default-scheduler',
+        priority: 0,
+        enableServiceLinks: true,
+        preemptionPolicy: 'PreemptLowerPriority',
       },
       status: {
         phase: 'Running',
-        conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: started }],
+        conditions: ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map(condition),
         hostIP: '127.0.0.1',
+        hostIPs: [{ ip: '127.0.0.1' }],
         podIP: '127.0.0.1',
+        podIPs: [{ ip: '127.0.0.1' }],
         startTime: started,
-        containerStatuses: spec.containers.map((c) => ({
+        containerStatuses: spec.containers.map((c, i) => ({
           name: c.name,
-          image: c.image,
-          imageID: '',
-          ready: true,
-          started: true,
-          restartCount: 0,
           state: { running: { startedAt: started } },
+          lastState: {},
+          ready: true,
+          restartCount: 0,
+          image: c.image,
+          imageID: `${c.image}@sha256:${'0'.repeat(64)}`,
+          containerID: `local://${this.uid.replace(/-/g, '')}${String(i).padStart(4, '0')}`,
+          started: true,
         })),
+        qosClass: 'BestEffort',
       },
     };
   }

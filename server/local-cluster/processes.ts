@@ -1,9 +1,12 @@
 // A command of an exec as a real local process: a PTY (node-pty) when tty is
 // asked for, pipes otherwise. Each runs in its own session, and ending an
-// exec kills that whole session, so no descendant outlives it.
+// exec ends that whole session, so no descendant outlives it.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import pty from 'node-pty';
+import { endSession, SESSION_KILL_GRACE_MS } from './sessions.js';
+
+export { sessionMembers } from './sessions.js';
 
 export interface ProcessOptions {
   command: readonly string[];
@@ -15,63 +18,40 @@ export interface ProcessOptions {
   rows?: number;
 }
 
+export type ProcessResult = { code: number } | { error: string };
+
 export interface ProcessEvents {
   stdout(data: Buffer): void;
   stderr(data: Buffer): void;
-  /** Once, after all output was delivered: the exit code, or an error when the command could not start. */
-  exit(result: { code: number } | { error: string }): void;
+  /** Once, after all output was delivered: the exit code, or why the command could not start. */
+  exit(result: ProcessResult): void;
 }
 
 export interface LocalProcess {
   readonly pid: number;
-  writeStdin(data: Buffer): void;
+  /** Writes to the process's stdin; false when its buffer is full, and then `drained` is called once it has room. */
+  writeStdin(data: Buffer, drained: () => void): boolean;
   closeStdin(): void;
   resize(cols: number, rows: number): void;
-  /** Ends the process and everything it started (SIGHUP, then SIGKILL after a grace). */
+  /** Stops reading output until resume(): the pipe (and so the process) waits, as on a slow connection. */
+  pause(): void;
+  resume(): void;
+  /** Ends the process and everything in its session (SIGHUP, then SIGKILL after a grace). */
   kill(): void;
 }
 
-/** Pids of every process whose session id is `sid` (field 6 of /proc/PID/stat). */
-export function sessionMembers(sid: number): number[] {
-  const members: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // The command name may hold spaces and parentheses: fields start after the last ')'.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[3]) === sid) members.push(Number(entry));
-    } catch {
-      // Gone while we looked.
-    }
-  }
-  return members;
-}
-
-function signalSession(sid: number, signal: NodeJS.Signals): void {
-  for (const pid of sessionMembers(sid)) {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // Already gone.
-    }
-  }
-}
-
-const KILL_GRACE_MS = 1000;
-
-function killSession(sid: number): void {
-  signalSession(sid, 'SIGHUP');
-  signalSession(sid, 'SIGCONT');
-  const timer = setTimeout(() => signalSession(sid, 'SIGKILL'), KILL_GRACE_MS);
-  timer.unref();
+/** A shell's convention for a death by signal: 128 + the signal number. */
+function signalExitCode(signal: NodeJS.Signals | number | null | undefined): number {
+  if (typeof signal === 'number') return 128 + signal;
+  return 128 + (signal ? (constants.signals[signal] ?? 1) : 1);
 }
 
 function startPty(options: ProcessOptions, events: ProcessEvents): LocalProcess {
   const [file, ...args] = options.command;
-  // node-pty forks, calls setsid() and execs: the child leads a new session.
+  // node-pty forks, calls setsid() and execs: the child leads a new session
+  // whose controlling terminal is this PTY.
   const child = pty.spawn(file ?? 'sh', args, {
-    name: 'xterm-256color',
+    name: options.env.TERM ?? 'xterm-256color',
     cols: options.cols ?? 80,
     rows: options.rows ?? 24,
     cwd: options.cwd,
@@ -79,14 +59,16 @@ function startPty(options: ProcessOptions, events: ProcessEvents): LocalProcess 
     encoding: null,
   });
   child.onData((data) => events.stdout(Buffer.isBuffer(data) ? data : Buffer.from(data)));
-  child.onExit(({ exitCode, signal }) => {
-    // The PTY is drained before node-pty reports the exit.
-    events.exit({ code: signal !== undefined && signal !== 0 ? 128 + signal : exitCode });
-  });
+  // node-pty reports the exit once the PTY is drained (or 200 ms later at most).
+  child.onExit(({ exitCode, signal }) => events.exit({ code: signal ? signalExitCode(signal) : exitCode }));
   return {
     pid: child.pid,
-    writeStdin: (data) => child.write(data),
-    // A terminal has no half-close: end-of-file is the EOF character.
+    // A PTY takes input without backpressure.
+    writeStdin: (data) => {
+      child.write(data);
+      return true;
+    },
+    // A terminal has no half-close: end of input is the EOF character (^D).
     closeStdin: () => child.write('\x04'),
     resize: (cols, rows) => {
       try {
@@ -95,7 +77,12 @@ function startPty(options: ProcessOptions, events: ProcessEvents): LocalProcess 
         // Resizing a PTY whose process just ended.
       }
     },
-    kill: () => killSession(child.pid),
+    pause: () => child.pause(),
+    resume: () => child.resume(),
+    kill: () => {
+      child.resume();
+      endSession(child.pid);
+    },
   };
 }
 
@@ -105,41 +92,65 @@ function startPipes(options: ProcessOptions, events: ProcessEvents): LocalProces
     cwd: options.cwd,
     env: options.env,
     stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-    // setsid(): its own session, so the whole tree can be found and ended.
+    // setsid(): its own session (and process group), so the whole tree can be found and ended.
     detached: true,
   });
+  // Both are pipes (stdio above); the type cannot tell.
+  const stdout = child.stdout!;
+  const stderr = child.stderr!;
   let reported = false;
-  const report = (result: { code: number } | { error: string }) => {
+  let exitCode: number | undefined;
+  const report = (result: ProcessResult) => {
     if (reported) return;
     reported = true;
     events.exit(result);
   };
-  child.stdout?.on('data', (data: Buffer) => events.stdout(data));
-  child.stderr?.on('data', (data: Buffer) => events.stderr(data));
+  stdout.on('data', (data: Buffer) => events.stdout(data));
+  stderr.on('data', (data: Buffer) => events.stderr(data));
   child.stdin?.on('error', () => undefined);
   child.once('error', (error: NodeJS.ErrnoException) => {
-    report({ error: error.code === 'ENOENT' ? `exec: "${file}": executable file not found in $PATH` : `exec: "${file}": ${error.message}` });
+    report({ error: error.code === 'ENOENT' ? 'executable file not found in $PATH' : error.code === 'EACCES' ? 'permission denied' : error.message });
   });
+  child.once('exit', (code, signal) => (exitCode = code ?? signalExitCode(signal)));
   // 'close' comes after stdout and stderr ended: every byte is out by then.
-  child.once('close', (code, signal) => {
-    report({ code: code ?? (signal !== null ? 128 + (signalNumber(signal) ?? 1) : 1) });
-  });
+  child.once('close', (code, signal) => report({ code: code ?? signalExitCode(signal) }));
   return {
     pid: child.pid ?? -1,
-    writeStdin: (data) => {
-      if (child.stdin?.writable) child.stdin.write(data);
+    writeStdin: (data, drained) => {
+      const stdin = child.stdin;
+      if (stdin === null || !stdin.writable || stdin.write(data)) return true;
+      const done = () => {
+        stdin.off('drain', done).off('close', done);
+        drained();
+      };
+      stdin.once('drain', done).once('close', done);
+      return false;
     },
     closeStdin: () => child.stdin?.end(),
     resize: () => undefined,
+    pause: () => {
+      stdout.pause();
+      stderr.pause();
+    },
+    resume: () => {
+      stdout.resume();
+      stderr.resume();
+    },
     kill: () => {
-      if (child.pid !== undefined) killSession(child.pid);
+      if (child.pid === undefined) return;
+      stdout.resume();
+      stderr.resume();
+      endSession(child.pid);
+      // A process that left the session (setsid) may still hold the pipes open:
+      // once the session is surely gone, stop waiting for them.
+      setTimeout(() => {
+        if (reported) return;
+        stdout.destroy();
+        stderr.destroy();
+        if (exitCode !== undefined) report({ code: exitCode });
+      }, SESSION_KILL_GRACE_MS + 200).unref();
     },
   };
-}
-
-function signalNumber(signal: NodeJS.Signals): number | undefined {
-  const numbers: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15, SIGPIPE: 13 };
-  return numbers[signal];
 }
 
 export function startProcess(options: ProcessOptions, events: ProcessEvents): LocalProcess {

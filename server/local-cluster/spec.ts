@@ -13,6 +13,8 @@ const containerSchema = z
     /** Working directory, relative to the pod's own directory; `.` by default. */
     workDir: z.string().default('.'),
     env: z.record(z.string(), z.string()).default({}),
+    /** Directories put on PATH ahead of the system ones. */
+    path: z.array(z.string().regex(/^\/[^:]*$/, 'must be an absolute directory without ":"')).default([]),
     /** Shells on PATH. Without bash, `command -v bash` fails in this container. */
     shells: z.array(z.enum(['bash', 'sh'])).min(1).default(['bash', 'sh']),
     /** Gives the pod its own real nginx, run by `nginx` in this container. */

@@ -41,18 +41,24 @@ export function notFound(kind: string, name: string): Status {
 /** Channel 3 on success: no kind, no code (it is 0 and omitted). */
 export const execSuccess: Status = { metadata: {}, status: 'Success' };
 
-/** Channel 3 for a process that exited non-zero, with the ExitCode cause client-go decodes. */
-export function execExitStatus(exitCode: number): Status {
+/**
+ * Channel 3 for a process that exited non-zero, with the ExitCode cause
+ * client-go decodes. The message depends on who wrote it: the v5 translator
+ * in the API server wraps client-go's error, the kubelet (v4 and older)
+ * wraps the container runtime's (containerd's wording).
+ */
+export function execExitStatus(exitCode: number, command: readonly string[], translated: boolean): Status {
+  const cause = translated ? `command terminated with exit code ${exitCode}` : `error executing command [${command.join(' ')}], exit code ${exitCode}`;
   return {
     metadata: {},
     status: 'Failure',
-    message: `command terminated with non-zero exit code: error executing command [...], exit code ${exitCode}`,
+    message: `command terminated with non-zero exit code: ${cause}`,
     reason: 'NonZeroExitCode',
     details: { causes: [{ reason: 'ExitCode', message: String(exitCode) }] },
   };
 }
 
-/** Channel 3 for a failure that is not an exit code (the runtime could not start the command). */
+/** apierrors.NewInternalError as written on channel 3: no kind, code 500. */
 export function execInternalError(detail: string): Status {
   return {
     metadata: {},
@@ -62,4 +68,14 @@ export function execInternalError(detail: string): Status {
     details: { causes: [{ message: detail }] },
     code: 500,
   };
+}
+
+/**
+ * A runtime failure (the command could not start) as the client sees it: the
+ * kubelet's InternalError, which the v5 translator reads back as a plain
+ * error and wraps once more.
+ */
+export function execRuntimeError(detail: string, translated: boolean): Status {
+  const kubelet = execInternalError(detail);
+  return translated ? execInternalError(kubelet.message!) : kubelet;
 }

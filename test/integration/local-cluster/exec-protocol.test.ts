@@ -1,16 +1,14 @@
 // The exec endpoint of the local cluster spoken to by @kubernetes/client-node
-// and by raw websocket clients offering each channel protocol.
-import { existsSync } from 'node:fs';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+// (v5, and v4 when only v4 is offered) and by raw websocket clients offering
+// each channel protocol: negotiation, frames, statuses and refusals.
 import { PassThrough, Readable } from 'node:stream';
 import { Exec, KubeConfig, type V1Status } from '@kubernetes/client-node';
+// Not re-exported by the package index; its socket factory lets the test narrow the offer to v4.
+import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCluster, type LocalCluster } from '../../../server/local-cluster/index.js';
-import { sessionMembers } from '../../../server/local-cluster/processes.js';
-import { poll } from '../../helpers/terminal-client.js';
+import { commandQuery, httpsGet, rawExec } from './raw-client.js';
 
 let cluster: LocalCluster;
 
@@ -22,45 +20,19 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-interface RawExec {
-  ws: WebSocket;
-  frames: Array<{ data: Buffer; binary: boolean }>;
-  closed: Promise<number>;
-  opened: Promise<string>;
-  refused: Promise<{ status: number; body: string }>;
-}
-
-function rawExec(query: string, protocols: string[], pod = 'shell-0', namespace = 'default'): RawExec {
-  const ws = new WebSocket(`${cluster.url.replace('https', 'wss')}/api/v1/namespaces/${namespace}/pods/${pod}/exec?${query}`, protocols, {
-    headers: { Authorization: `Bearer ${cluster.token}` },
-    ca: cluster.caPem,
-    perMessageDeflate: false,
-  });
-  const frames: RawExec['frames'] = [];
-  ws.on('message', (data: Buffer, binary) => frames.push({ data: Buffer.from(data), binary }));
-  ws.on('error', () => undefined);
-  return {
-    ws,
-    frames,
-    closed: new Promise((resolve) => ws.on('close', (code) => resolve(code))),
-    opened: new Promise((resolve) => ws.on('open', () => resolve(ws.protocol))),
-    refused: new Promise((resolve) =>
-      ws.on('unexpected-response', (_req, res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => (body += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      }),
-    ),
-  };
-}
-
 function kubeConfig(): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromString(cluster.kubeconfig());
   return kc;
 }
 
-async function clientNodeExec(command: string[], stdin?: string): Promise<{ stdout: string; stderr: string; status: V1Status; protocol: string }> {
+/** client-node's Exec; `onlyProtocol` narrows what its WebSocketHandler offers. */
+async function clientNodeExec(command: string[], options: { stdin?: string; onlyProtocol?: string } = {}) {
+  const kc = kubeConfig();
+  const handler =
+    options.onlyProtocol === undefined
+      ? undefined
+      : new WebSocketHandler(kc, (uri, _protocols, opts) => new WebSocket(uri, [options.onlyProtocol!], opts));
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = '';
@@ -69,8 +41,8 @@ async function clientNodeExec(command: string[], stdin?: string): Promise<{ stdo
   stderr.on('data', (d: Buffer) => (err += d.toString()));
   let protocol = '';
   const status = await new Promise<V1Status>((resolve, reject) => {
-    new Exec(kubeConfig())
-      .exec('default', 'shell-0', 'shell', command, stdout, stderr, stdin === undefined ? null : Readable.from([stdin]), false, resolve)
+    new Exec(kc, handler)
+      .exec('default', 'shell-0', 'shell', command, stdout, stderr, options.stdin === undefined ? null : Readable.from([options.stdin]), false, resolve)
       .then((ws) => (protocol = ws.protocol), reject);
   });
   return { stdout: out, stderr: err, status, protocol };
@@ -85,149 +57,185 @@ describe('@kubernetes/client-node Exec', () => {
     expect(result.status).toEqual({ metadata: {}, status: 'Success' });
   });
 
-  it('reports a non-zero exit as NonZeroExitCode with the ExitCode cause', async () => {
+  it('reports a non-zero exit over v5 as the API server translator words it', async () => {
     const result = await clientNodeExec(['sh', '-c', 'exit 3']);
-    expect(result.status.status).toBe('Failure');
-    expect(result.status.reason).toBe('NonZeroExitCode');
-    expect(result.status.details?.causes).toEqual([{ reason: 'ExitCode', message: '3' }]);
+    expect(result.status).toEqual({
+      metadata: {},
+      status: 'Failure',
+      message: 'command terminated with non-zero exit code: command terminated with exit code 3',
+      reason: 'NonZeroExitCode',
+      details: { causes: [{ reason: 'ExitCode', message: '3' }] },
+    });
   });
 
   it('sends stdin and closes it with the v5 CLOSE signal', async () => {
-    const result = await clientNodeExec(['wc', '-c'], 'twelve bytes');
+    const result = await clientNodeExec(['wc', '-c'], { stdin: 'twelve bytes' });
     expect(result.stdout.trim()).toBe('12');
+  });
+
+  it('speaks v4 when v4 is all it offers, with the kubelet wording of the exit status', async () => {
+    const ok = await clientNodeExec(['sh', '-c', 'echo v4 out; echo v4 err >&2'], { onlyProtocol: 'v4.channel.k8s.io' });
+    expect(ok.protocol).toBe('v4.channel.k8s.io');
+    expect(ok.stdout).toBe('v4 out\n');
+    expect(ok.stderr).toBe('v4 err\n');
+    expect(ok.status).toEqual({ metadata: {}, status: 'Success' });
+    const failed = await clientNodeExec(['sh', '-c', 'exit 3'], { onlyProtocol: 'v4.channel.k8s.io' });
+    expect(failed.status.message).toBe('command terminated with non-zero exit code: error executing command [sh -c exit 3], exit code 3');
+    expect(failed.status.details?.causes).toEqual([{ reason: 'ExitCode', message: '3' }]);
   });
 });
 
 describe('channel protocols', () => {
-  it('speaks v4: binary frames, one empty initial frame, status on channel 3, close 1000', async () => {
-    const exec = rawExec('command=sh&command=-c&command=echo%20hi%3B%20exit%202&stdout=true&stderr=true', ['v4.channel.k8s.io']);
+  it('speaks v4: binary frames, one empty initial frame, output, status on channel 3, close 1000', async () => {
+    const exec = rawExec(cluster, `${commandQuery(['sh', '-c', 'echo hi; echo oops >&2; exit 2'])}&stdout=true&stderr=true`, ['v4.channel.k8s.io']);
     expect(await exec.opened).toBe('v4.channel.k8s.io');
     expect(await exec.closed).toBe(1000);
     expect(exec.frames[0]).toEqual({ data: Buffer.from([1]), binary: true });
-    expect(exec.frames.filter((f) => f.data[0] === 1 && f.data.length > 1).map((f) => f.data.subarray(1).toString()).join('')).toBe('hi\n');
-    const status = JSON.parse(exec.frames.at(-1)!.data.subarray(1).toString()) as V1Status;
+    expect(exec.frames.filter((f) => f.data.length === 1)).toHaveLength(1);
+    expect(exec.frames.every((f) => f.binary)).toBe(true);
+    expect(exec.output(1)).toBe('hi\n');
+    expect(exec.output(2)).toBe('oops\n');
     expect(exec.frames.at(-1)!.data[0]).toBe(3);
-    expect(status.details?.causes).toEqual([{ reason: 'ExitCode', message: '2' }]);
+    expect(exec.status()).toMatchObject({ status: 'Failure', reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: '2' }] } });
+    expect(exec.status()).not.toHaveProperty('kind');
+    expect(exec.status()).not.toHaveProperty('code');
   });
 
-  it('speaks v4.base64: text frames with an ASCII channel and base64 payloads', async () => {
-    const exec = rawExec('command=echo&command=b64&stdout=true', ['v4.base64.channel.k8s.io']);
+  it('sends the initial frame on stderr, or on channel 3, when stdout is not requested', async () => {
+    const onStderr = rawExec(cluster, `${commandQuery(['true'])}&stderr=true`, ['v5.channel.k8s.io']);
+    await onStderr.closed;
+    expect(onStderr.frames[0]!.data).toEqual(Buffer.from([2]));
+    const onStatus = rawExec(cluster, `${commandQuery(['cat'])}&stdin=true`, ['v5.channel.k8s.io']);
+    await onStatus.opened;
+    onStatus.ws.send(Buffer.from([255, 0]));
+    await onStatus.closed;
+    expect(onStatus.frames[0]!.data).toEqual(Buffer.from([3]));
+    expect(onStatus.status()).toEqual({ metadata: {}, status: 'Success' });
+  });
+
+  it('speaks v4.base64: text frames with an ASCII channel and base64 payloads, both ways', async () => {
+    const exec = rawExec(cluster, `${commandQuery(['cat'])}&stdin=true&stdout=true`, ['v4.base64.channel.k8s.io']);
     expect(await exec.opened).toBe('v4.base64.channel.k8s.io');
+    exec.ws.send('0' + Buffer.from('through base64\n').toString('base64'));
+    // v4 has no half-close: the client ends the command another way.
+    await new Promise((r) => setTimeout(r, 100));
+    exec.ws.close(1000);
     await exec.closed;
     expect(exec.frames[0]).toEqual({ data: Buffer.from('1'), binary: false });
-    const out = exec.frames.filter((f) => f.data.toString().startsWith('1') && f.data.length > 1).map((f) => Buffer.from(f.data.toString().slice(1), 'base64').toString()).join('');
-    expect(out).toBe('b64\n');
-    expect(exec.frames.at(-1)!.data.toString().startsWith('3')).toBe(true);
+    const out = exec.frames
+      .filter((f) => f.data.toString().startsWith('1'))
+      .map((f) => Buffer.from(f.data.toString().slice(1), 'base64').toString())
+      .join('');
+    expect(out).toBe('through base64\n');
   });
 
-  it('follows the client order and picks v5 when offered first', async () => {
-    const exec = rawExec('command=true&stdout=true', ['v5.channel.k8s.io', 'v4.channel.k8s.io']);
-    expect(await exec.opened).toBe('v5.channel.k8s.io');
-    await exec.closed;
-    const v4first = rawExec('command=true&stdout=true', ['v4.channel.k8s.io', 'v5.channel.k8s.io']);
+  it('follows the client order: v5 first gives v5, v4 first gives v4', async () => {
+    const v5first = rawExec(cluster, 'command=true&stdout=true', ['v5.channel.k8s.io', 'v4.channel.k8s.io']);
+    expect(await v5first.opened).toBe('v5.channel.k8s.io');
+    await v5first.closed;
+    const v4first = rawExec(cluster, 'command=true&stdout=true', ['v4.channel.k8s.io', 'v5.channel.k8s.io']);
     expect(await v4first.opened).toBe('v4.channel.k8s.io');
     await v4first.closed;
   });
 
-  it('sends nothing on channel 3 for a success under channel.k8s.io (the v1 rules)', async () => {
-    const exec = rawExec('command=true&stdout=true', ['channel.k8s.io']);
-    expect(await exec.opened).toBe('channel.k8s.io');
-    expect(await exec.closed).toBe(1000);
-    expect(exec.frames.filter((f) => f.data[0] === 3)).toEqual([]);
+  it('applies the v1 rules under channel.k8s.io: nothing on success, the bare message on failure', async () => {
+    const ok = rawExec(cluster, 'command=true&stdout=true', ['channel.k8s.io']);
+    expect(await ok.opened).toBe('channel.k8s.io');
+    expect(await ok.closed).toBe(1000);
+    expect(ok.frames.filter((f) => f.data[0] === 3)).toEqual([]);
+    const failed = rawExec(cluster, `${commandQuery(['sh', '-c', 'exit 4'])}&stdout=true`, ['channel.k8s.io']);
+    await failed.closed;
+    expect(failed.output(3)).toBe('command terminated with non-zero exit code: error executing command [sh -c exit 4], exit code 4');
   });
 
   it('refuses an offer of only SPDY names (v2, v3) with 403', async () => {
-    const exec = rawExec('command=true&stdout=true', ['v3.channel.k8s.io', 'v2.channel.k8s.io']);
+    const exec = rawExec(cluster, 'command=true&stdout=true', ['v3.channel.k8s.io', 'v2.channel.k8s.io']);
     expect((await exec.refused).status).toBe(403);
   });
 
-  it('answers bad parameters with the real server errors', async () => {
-    const multi = await rawExec('command=true&stdout=true', ['v5.channel.k8s.io'], 'multi-0').refused;
+  it('takes a browser token from the base64url bearer subprotocol and never echoes it', async () => {
+    const tokenProtocol = `base64url.bearer.authorization.k8s.io.${Buffer.from(cluster.token).toString('base64url')}`;
+    const exec = rawExec(cluster, `${commandQuery(['echo', 'browser'])}&stdout=true`, [tokenProtocol, 'v5.channel.k8s.io'], { headers: {} });
+    expect(await exec.opened).toBe('v5.channel.k8s.io');
+    await exec.closed;
+    expect(exec.output(1)).toBe('browser\n');
+    const alone = rawExec(cluster, 'command=true&stdout=true', [tokenProtocol], { headers: {} });
+    expect((await alone.refused).status).toBe(401);
+    const wrong = rawExec(cluster, 'command=true&stdout=true', ['base64url.bearer.authorization.k8s.io.d3Jvbmc', 'v5.channel.k8s.io'], { headers: {} });
+    expect(await wrong.refused).toMatchObject({ status: 401 });
+  });
+
+  it('refuses before the upgrade with the API server errors', async () => {
+    const multi = await rawExec(cluster, 'command=true&stdout=true', ['v5.channel.k8s.io'], { pod: 'multi-0' }).refused;
     expect(multi.status).toBe(400);
-    expect(JSON.parse(multi.body)).toMatchObject({ kind: 'Status', reason: 'BadRequest', message: 'a container name must be specified for pod multi-0, choose one of: [app sidecar]' });
-    const v4NoStream = await rawExec('command=true', ['v4.channel.k8s.io']).refused;
-    expect(v4NoStream).toEqual({ status: 400, body: 'you must specify at least 1 of stdin, stdout, stderr' });
-    const v5NoStream = rawExec('command=true', ['v5.channel.k8s.io']);
-    await v5NoStream.closed;
-    expect(JSON.parse(v5NoStream.frames.at(-1)!.data.subarray(1).toString())).toMatchObject({ reason: 'InternalError', code: 500 });
-    const missing = rawExec('command=no-such-program&stdout=true', ['v5.channel.k8s.io']);
-    await missing.closed;
-    expect(JSON.parse(missing.frames.at(-1)!.data.subarray(1).toString()).message).toContain('executable file not found in $PATH');
-  });
-
-  it('answers a plain request to exec with 400 Upgrade request required', async () => {
-    const url = new URL(`${cluster.url}/api/v1/namespaces/default/pods/shell-0/exec?command=true`);
-    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = httpsRequest(url, { headers: { Authorization: `Bearer ${cluster.token}` }, ca: cluster.caPem }, (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      });
-      req.on('error', reject);
-      req.end();
+    expect(JSON.parse(multi.body)).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'a container name must be specified for pod multi-0, choose one of: [app sidecar]',
+      reason: 'BadRequest',
+      code: 400,
     });
-    expect(answer.status).toBe(400);
-    expect(JSON.parse(answer.body)).toMatchObject({ message: 'Upgrade request required', reason: 'BadRequest', code: 400 });
+    const container = await rawExec(cluster, 'command=true&stdout=true&container=nope', ['v5.channel.k8s.io']).refused;
+    expect(JSON.parse(container.body)).toMatchObject({ message: 'container nope is not valid for pod shell-0', reason: 'BadRequest', code: 400 });
+    const pod = await rawExec(cluster, 'command=true&stdout=true', ['v5.channel.k8s.io'], { pod: 'ghost' }).refused;
+    expect(pod.status).toBe(404);
+    expect(JSON.parse(pod.body)).toMatchObject({ message: 'pods "ghost" not found', reason: 'NotFound', details: { name: 'ghost', kind: 'pods' }, code: 404 });
+    const unauthorized = await rawExec(cluster, 'command=true&stdout=true', ['v5.channel.k8s.io'], { headers: { Authorization: 'Bearer wrong' } }).refused;
+    expect(unauthorized.status).toBe(401);
+    expect(JSON.parse(unauthorized.body)).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
   });
-});
 
-describe('processes', () => {
-  it('has no bash in the alpine-0 container, and sh works there', async () => {
-    const exec = rawExec('command=sh&command=-c&command=command%20-v%20bash%20||%20echo%20no-bash&stdout=true', ['v5.channel.k8s.io'], 'alpine-0');
+  it('answers a request without any stream as the kubelet does (v4) or as the translator does (v5)', async () => {
+    const v4 = await rawExec(cluster, 'command=true', ['v4.channel.k8s.io']).refused;
+    expect(v4).toMatchObject({ status: 400, body: 'you must specify at least 1 of stdin, stdout, stderr' });
+    // tty drops stderr, so stderr alone with a tty is no stream at all.
+    const ttyStderr = await rawExec(cluster, 'command=true&tty=true&stderr=true', ['v4.channel.k8s.io']).refused;
+    expect(ttyStderr.status).toBe(400);
+    const v5 = rawExec(cluster, 'command=true', ['v5.channel.k8s.io']);
+    expect(await v5.closed).toBe(1000);
+    expect(v5.frames[0]!.data).toEqual(Buffer.from([3]));
+    expect(v5.status()).toEqual({
+      metadata: {},
+      status: 'Failure',
+      message: 'Internal error occurred: unable to upgrade connection: you must specify at least 1 of stdin, stdout, stderr',
+      reason: 'InternalError',
+      details: { causes: [{ message: 'unable to upgrade connection: you must specify at least 1 of stdin, stdout, stderr' }] },
+      code: 500,
+    });
+  });
+
+  it('reports a program that does not exist as the runtime does, wrapped once more by v5', async () => {
+    const v5 = rawExec(cluster, 'command=no-such-program&stdout=true', ['v5.channel.k8s.io']);
+    await v5.closed;
+    expect(v5.status()).toMatchObject({ reason: 'InternalError', code: 500 });
+    expect(v5.status().message).toMatch(/^Internal error occurred: Internal error occurred: error executing command in container: .*exec: "no-such-program": executable file not found in \$PATH: unknown$/);
+    const v4 = rawExec(cluster, 'command=no-such-program&stdout=true', ['v4.channel.k8s.io']);
+    await v4.closed;
+    expect(v4.status().message).toMatch(/^Internal error occurred: error executing command in container: /);
+  });
+
+  it('drops stderr when a tty is asked for: the terminal carries both', async () => {
+    const exec = rawExec(cluster, `${commandQuery(['sh', '-c', 'echo to-err >&2'])}&stdout=true&stderr=true&tty=true`, ['v5.channel.k8s.io']);
     await exec.closed;
-    expect(exec.frames.filter((f) => f.data[0] === 1).map((f) => f.data.subarray(1).toString()).join('')).toBe('no-bash\n');
+    expect(exec.output(2)).toBe('');
+    expect(exec.output(1)).toBe('to-err\r\n');
   });
 
-  it('runs in the pod working directory with its HOSTNAME', async () => {
-    const exec = rawExec('command=sh&command=-c&command=pwd%3B%20echo%20$HOSTNAME&stdout=true', ['v5.channel.k8s.io']);
-    await exec.closed;
-    const out = exec.frames.filter((f) => f.data[0] === 1).map((f) => f.data.subarray(1).toString()).join('');
-    expect(out).toBe(`${cluster.pod('default', 'shell-0')!.workDir('shell')}\nshell-0\n`);
+  it('ends the session on a malformed CLOSE signal, as the real read loop does', async () => {
+    const exec = rawExec(cluster, `${commandQuery(['sleep', '30'])}&stdin=true&stdout=true`, ['v5.channel.k8s.io']);
+    await exec.opened;
+    exec.ws.send(Buffer.from([255, 0, 0]));
+    expect(await exec.closed).toBe(1006);
   });
 
-  it.each([false, true])('leaves no process when the client disconnects mid-command (tty=%s)', async (tty) => {
-    const command = 'command=sh&command=-c&command=' + encodeURIComponent('sleep 300 & echo $$; wait');
-    const exec = rawExec(`${command}&stdout=true&stdin=true&tty=${tty}`, ['v5.channel.k8s.io']);
-    await poll(() => exec.frames.some((f) => f.data[0] === 1 && /\d+/.test(f.data.subarray(1).toString())), 5000, 'the pid');
-    const pid = Number(/\d+/.exec(exec.frames.map((f) => f.data.subarray(1).toString()).join(''))![0]);
-    expect(sessionMembers(pid).length).toBeGreaterThanOrEqual(2);
-    exec.ws.terminate();
-    await poll(() => sessionMembers(pid).length === 0 && cluster.activeExecs() === 0, 5000, 'every process of the exec to end');
+  it('answers a plain request to exec with 400 Upgrade request required, after the pod checks', async () => {
+    const plain = await httpsGet(cluster, '/api/v1/namespaces/default/pods/shell-0/exec?command=true');
+    expect(plain.status).toBe(400);
+    expect(JSON.parse(plain.body)).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Upgrade request required', reason: 'BadRequest', code: 400 });
+    const ghost = await httpsGet(cluster, '/api/v1/namespaces/default/pods/ghost/exec?command=true');
+    expect(ghost.status).toBe(404);
   });
-});
 
-describe('nginx pods', () => {
-  const haveNginx = existsSync('/usr/sbin/nginx');
-
-  it.skipIf(!haveNginx)('run their own nginx, reloaded from inside the pod', async () => {
-    const pod = cluster.pod('ingress-nginx', 'ingress-nginx-controller-0')!;
-    const other = cluster.pod('ingress-nginx', 'ingress-nginx-controller-1')!;
-    expect(pod.nginx!.port).not.toBe(other.nginx!.port);
-    const get = (port: number) =>
-      new Promise<string>((resolve, reject) => {
-        request({ host: '127.0.0.1', port, path: '/' }, (res) => {
-          let text = '';
-          res.on('data', (c: Buffer) => (text += c.toString()));
-          res.on('end', () => resolve(text));
-        }).on('error', reject).end();
-      });
-    expect(await get(pod.nginx!.port)).toBe('ingress-nginx-controller-0\n');
-    const run = async (args: string[]) => {
-      const exec = rawExec(`${args.map((a) => `command=${encodeURIComponent(a)}`).join('&')}&stdout=true&stderr=true`, ['v5.channel.k8s.io'], pod.name, 'ingress-nginx');
-      await exec.closed;
-      return JSON.parse(exec.frames.at(-1)!.data.subarray(1).toString()) as V1Status;
-    };
-    expect((await run(['nginx', '-t'])).status).toBe('Success');
-    const conf = readFileSync(pod.nginx!.confPath, 'utf8');
-    writeFileSync(pod.nginx!.confPath, conf.replace('return 200 "ingress-nginx-controller-0\\n"', 'return 200 "reloaded\\n"'));
-    expect((await run(['nginx', '-s', 'reload'])).status).toBe('Success');
-    let answer = '';
-    const deadline = Date.now() + 5000;
-    while (answer !== 'reloaded\n' && Date.now() < deadline) {
-      answer = await get(pod.nginx!.port);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(answer).toBe('reloaded\n');
-    expect(await get(other.nginx!.port)).toBe('ingress-nginx-controller-1\n');
-  });
 });
