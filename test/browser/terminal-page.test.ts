@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bufferText, launchBrowser, statusText, waitForBuffer } from '../helpers/browser.js';
+import { bufferText, launchBrowser, statusText, terminalSize, waitForBuffer, waitForState, type WebtermHook } from '../helpers/browser.js';
 import { projectRoot, startStack, type Stack } from '../helpers/stack.js';
 
 let stack: Stack;
@@ -14,13 +14,19 @@ let portal: Server;
 let portalOrigin: string;
 let foreignOrigin: string;
 
-/** A portal page that frames the terminal and hands it a token by postMessage. */
-function portalPage(terminalUrl: string, token: string): string {
+/**
+ * A portal page that frames the terminal and hands it a token by postMessage
+ * once it is ready. `other` adds a second frame from another site, to post
+ * from an origin the terminal must not listen to.
+ */
+function portalPage(terminalUrl: string, token: string, other: string | null): string {
   return `<!doctype html><html><body>
 <iframe id="t" src="${terminalUrl}" style="width:800px;height:400px"></iframe>
+${other ? `<iframe id="other" src="${other}" style="width:100px;height:100px"></iframe>` : ''}
 <script>
   window.events = [];
   window.addEventListener('message', (e) => {
+    if (e.source !== document.getElementById('t').contentWindow) return;
     window.events.push(e.data);
     if (e.data && e.data.type === 'ready') document.getElementById('t').contentWindow.postMessage({ type: 'token', token: ${JSON.stringify(token)} }, ${JSON.stringify(new URL(terminalUrl).origin)});
   });
@@ -31,13 +37,18 @@ beforeAll(async () => {
   // The portal is served on 127.0.0.1 and the foreign site on localhost: two origins.
   portal = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname === '/blank') {
+      res.setHeader('content-type', 'text/html');
+      res.end('<!doctype html><title>another site</title>');
+      return;
+    }
     if (url.pathname !== '/') {
       res.statusCode = 404;
       res.end();
       return;
     }
     res.setHeader('content-type', 'text/html');
-    res.end(portalPage(url.searchParams.get('src') ?? '', url.searchParams.get('token') ?? ''));
+    res.end(portalPage(url.searchParams.get('src') ?? '', url.searchParams.get('token') ?? '', url.searchParams.get('other')));
   });
   await new Promise<void>((resolve) => portal.listen(0, '127.0.0.1', resolve));
   const port = (portal.address() as AddressInfo).port;
@@ -88,23 +99,47 @@ describe('the terminal page', () => {
     await page.locator('.xterm').click();
     await page.keyboard.type('echo typed-$((6*7))\n');
     await waitForBuffer(page, 'typed-42');
+    // Something worth a screenshot: colours, wide characters, the terminal's size.
+    await page.keyboard.type("printf '\\e[1;32m%s\\e[0m \\e[1;34m%s\\e[0m %s\\n' green blue 'naïve café ✓ → λ'; stty size\n");
+    await waitForBuffer(page, /^\d+ \d+$/m);
     await page.screenshot({ path: join(projectRoot, 'docs', 'screenshots', 'shell.png') });
     await page.close();
   });
 
+  it('keeps the chosen target in the address bar, so a link reopens it', async () => {
+    const page = await openPage('cluster=local&namespace=default&pod=multi-0&container=sidecar', stack.token());
+    await waitForState(page, 'connected');
+    expect(await statusText(page)).toBe('Connected: local / default / multi-0 / sidecar');
+    expect(await page.locator('#container').inputValue()).toBe('sidecar');
+    await page.selectOption('#pod', 'alpine-0');
+    await expect.poll(() => new URL(page.url()).searchParams.get('container')).toBe('main');
+    const url = new URL(page.url());
+    expect([url.searchParams.get('cluster'), url.searchParams.get('namespace'), url.searchParams.get('pod')]).toEqual(['local', 'default', 'alpine-0']);
+    await page.click('#connect');
+    await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'Connected: local / default / alpine-0 / main');
+    // The same link, opened again, lands on the same target.
+    const again = await openPage(url.search.slice(1), stack.token());
+    await waitForState(again, 'connected');
+    expect(await statusText(again)).toBe('Connected: local / default / alpine-0 / main');
+    await Promise.all([page.close(), again.close()]);
+  });
+
   it('follows the window size: stty size changes when the viewport does', async () => {
     const page = await openPage('cluster=local&namespace=default&pod=shell-0', stack.token());
-    await page.waitForFunction(() => document.querySelector('#status')?.textContent?.startsWith('Connected'));
+    await waitForState(page, 'connected');
     await page.locator('.xterm').click();
     await page.keyboard.type('stty size\n');
-    const before = (await waitForBuffer(page, /\n(\d+) (\d+)\n/)).match(/\n(\d+) (\d+)\n/)!;
+    const before = await terminalSize(page);
+    // The first size went out before any output: the shell already knows it.
+    await waitForBuffer(page, `\n${before.rows} ${before.cols}\n`);
     await page.setViewportSize({ width: 600, height: 400 });
-    await page.waitForTimeout(300);
-    await page.keyboard.type('clear; stty size\n');
-    await page.waitForFunction((old) => !(window as unknown as { __webterm: { bufferText(): string } }).__webterm.bufferText().includes(old), `${before[1]} ${before[2]}`);
-    const after = (await waitForBuffer(page, /^(\d+) (\d+)$/m)).match(/^(\d+) (\d+)$/m)!;
-    expect(Number(after[2])).toBeLessThan(Number(before[2]));
-    expect(Number(after[1])).toBeLessThan(Number(before[1]));
+    // The page refits (debounced) and sends the new size; wait for the refit, not for a fixed time.
+    await page.waitForFunction((old) => (window as unknown as { __webterm: WebtermHook }).__webterm.size().cols !== old, before.cols);
+    const after = await terminalSize(page);
+    expect(after.cols).toBeLessThan(before.cols);
+    expect(after.rows).toBeLessThan(before.rows);
+    await page.keyboard.type('stty size\n');
+    await waitForBuffer(page, `\n${after.rows} ${after.cols}\n`);
     await page.close();
   });
 
@@ -148,6 +183,11 @@ describe('the terminal page', () => {
     expect(rows[1]).toMatch(/ingress-nginx-controller-1\s+controller\s+0/);
     expect(await page.locator('#reload-results .summary').innerText()).toContain('succeeded on all 2 pod');
     await page.screenshot({ path: join(projectRoot, 'docs', 'screenshots', 'reload.png') });
+    // Another action from the same dialog: its stdout shows per pod.
+    await page.locator('#reload-actions input[value=hello]').check();
+    await page.click('#reload-run');
+    await page.waitForFunction(() => document.querySelector('#reload-results .summary')?.textContent?.startsWith('hello:'));
+    expect(await page.locator('#reload-results tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/^shell-0\s+shell\s+0\s+\d+ ms\s+hello from shell-0\s*$/)]);
     await page.close();
   });
 
@@ -175,17 +215,56 @@ describe('embedding', () => {
     await page.close();
   });
 
+  it('takes a fresh token and focus from the portal, and ignores messages from any other frame', async () => {
+    const page = await browser.newPage();
+    await page.addInitScript(() => {
+      // In every frame: record the control messages the terminal sends.
+      const sent: string[] = [];
+      (window as unknown as { sentControl: string[] }).sentControl = sent;
+      const send = WebSocket.prototype.send;
+      WebSocket.prototype.send = function (this: WebSocket, data: string | ArrayBufferLike | Blob | ArrayBufferView) {
+        if (typeof data === 'string') sent.push((JSON.parse(data) as { type: string }).type);
+        send.call(this, data);
+      };
+    });
+    const src = `${stack.gatewayUrl}/?embed=1&cluster=local&namespace=default&pod=shell-0`;
+    await page.goto(`${portalOrigin}/?src=${encodeURIComponent(src)}&token=${encodeURIComponent(stack.token())}&other=${encodeURIComponent(`${foreignOrigin}/blank`)}`);
+    const events = () => page.evaluate(() => (window as unknown as { events: Array<{ type: string }> }).events.map((e) => e.type));
+    await expect.poll(events, { timeout: 10_000 }).toContain('connected');
+    const terminal = page.frames().find((f) => f.url().startsWith(stack.gatewayUrl))!;
+    const other = page.frames().find((f) => f.url().startsWith(foreignOrigin))!;
+    const sent = () => terminal.evaluate(() => (window as unknown as { sentControl: string[] }).sentControl);
+    const focused = () => terminal.evaluate(() => document.hasFocus() && document.activeElement?.className === 'xterm-helper-textarea');
+    // Another site's frame posts a token and a focus request: both ignored.
+    await other.evaluate(() => {
+      parent.frames[0]?.postMessage({ type: 'token', token: 'not-a-real-token' }, '*');
+      parent.frames[0]?.postMessage({ type: 'focus' }, '*');
+    });
+    // The portal refreshes the token: the open session gets it as a control message.
+    await page.evaluate(
+      ([token, origin]) => (document.getElementById('t') as HTMLIFrameElement).contentWindow!.postMessage({ type: 'token', token }, origin!),
+      [stack.token(), stack.gatewayUrl],
+    );
+    await expect.poll(sent).toContain('token');
+    expect((await sent()).filter((type) => type === 'token')).toHaveLength(1);
+    expect(await focused()).toBe(false);
+    await page.evaluate((origin) => (document.getElementById('t') as HTMLIFrameElement).contentWindow!.postMessage({ type: 'focus' }, origin), stack.gatewayUrl);
+    await expect.poll(focused).toBe(true);
+    await page.close();
+  });
+
   it('is refused in an iframe of an origin not on the allow-list', async () => {
     const page = await browser.newPage();
-    const refused: string[] = [];
-    page.on('console', (message) => refused.push(message.text()));
     const src = `${stack.gatewayUrl}/?embed=1&cluster=local&namespace=default&pod=shell-0`;
+    // Chromium reports the CSP frame-ancestors refusal on the console of the framing page.
+    const refusal = page.waitForEvent('console', { predicate: (message) => /frame-ancestors/.test(message.text()), timeout: 10_000 });
+    const response = page.waitForResponse((r) => r.url().startsWith(stack.gatewayUrl));
     await page.goto(`${foreignOrigin}/?src=${encodeURIComponent(src)}&token=${encodeURIComponent(stack.token())}`);
-    await page.waitForTimeout(1000);
-    // CSP frame-ancestors blocks the frame: the terminal never says it is ready.
+    expect((await response).headers()['content-security-policy']).toContain(`frame-ancestors 'self' ${portalOrigin}`);
+    expect((await refusal).text()).toContain(stack.gatewayUrl);
+    // The terminal never ran there: it never said it was ready.
     expect(await page.evaluate(() => (window as unknown as { events: unknown[] }).events)).toEqual([]);
     expect(page.frames().some((f) => f.url().startsWith(stack.gatewayUrl) && f.url().includes('embed=1'))).toBe(false);
-    expect(refused.join('\n')).toMatch(/frame-ancestors/);
     await page.close();
   });
 });

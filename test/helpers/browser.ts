@@ -1,5 +1,6 @@
 // Debian's Chromium driven by playwright-core: headless, no network beyond
-// loopback, a fresh profile per launch.
+// loopback, a fresh profile per launch. Helpers read the page through its
+// read-only test hook, window.__webterm (web/src/test-hook.ts).
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
@@ -23,13 +24,41 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
+/** What the page's test hook offers (see web/src/test-hook.ts). */
+export interface WebtermHook {
+  bufferText(): string;
+  readonly state: string;
+  details(): { kind: string; [key: string]: unknown };
+  renderer(): 'webgl' | 'dom';
+  size(): { cols: number; rows: number };
+  backpressured(): boolean;
+}
+
+type HookWindow = Window & { __webterm: WebtermHook };
+
+/** Opens the page at `base` with a query and `#token=`, in a fresh tab. */
+export async function openTerminal(browser: Browser, base: string, query: string, token: string, viewport = { width: 1000, height: 600 }): Promise<Page> {
+  const page = await browser.newPage({ viewport });
+  await page.goto(`${base}/?${query}#token=${token}`);
+  return page;
+}
+
 /** The terminal's buffer as text, through the page's test hook. */
 export function bufferText(page: Page): Promise<string> {
-  return page.evaluate(() => (window as unknown as { __webterm: { bufferText(): string } }).__webterm.bufferText());
+  return page.evaluate(() => (window as unknown as HookWindow).__webterm.bufferText());
+}
+
+export function terminalSize(page: Page): Promise<{ cols: number; rows: number }> {
+  return page.evaluate(() => (window as unknown as HookWindow).__webterm.size());
 }
 
 export function statusText(page: Page): Promise<string> {
   return page.locator('#status').innerText();
+}
+
+/** Waits until the session reaches `state` (connected, exited, error, reconnecting, …). */
+export async function waitForState(page: Page, state: string, timeoutMs = 10_000): Promise<void> {
+  await page.waitForFunction((wanted) => (window as unknown as HookWindow).__webterm?.state === wanted, state, { timeout: timeoutMs, polling: 20 });
 }
 
 /** Waits until the terminal shows `text`. */
@@ -39,7 +68,12 @@ export async function waitForBuffer(page: Page, text: string | RegExp, timeoutMs
   while (Date.now() < deadline) {
     last = await bufferText(page);
     if (typeof text === 'string' ? last.includes(text) : text.test(last)) return last;
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 30));
   }
   throw new Error(`the terminal did not show ${String(text)} within ${timeoutMs} ms; it shows:\n${last.slice(-1000)}`);
+}
+
+/** Waits for the shell prompt at the end of the buffer. */
+export function waitForPrompt(page: Page, timeoutMs = 10_000): Promise<string> {
+  return waitForBuffer(page, /[$#] ?$/, timeoutMs);
 }

@@ -2,12 +2,14 @@
 // terminal, its connection, the Reload panel and the embedding bridge.
 import '../styles.css';
 import { ApiError, createApi } from './api.js';
-import { TerminalConnection, type ConnectionState } from './connection.js';
 import { createEmbedBridge } from './embed.js';
 import { createPickers } from './pickers.js';
 import { createReloadPanel } from './reload-panel.js';
-import { createStatusBar, describe, describeError } from './status-bar.js';
+import { createSearchBar } from './search-bar.js';
+import { createStatusBar, describe, describeError, isFinished } from './status-bar.js';
+import { TerminalConnection, type ConnectionState } from './terminal-connection.js';
 import { createTerminalView } from './terminal-view.js';
+import { installTestHook } from './test-hook.js';
 import { createTokenStore } from './token.js';
 
 function element<T extends HTMLElement>(id: string): T {
@@ -18,20 +20,20 @@ function element<T extends HTMLElement>(id: string): T {
 
 const params = new URLSearchParams(window.location.search);
 const embedded = params.get('embed') === '1';
-const screenReader = params.get('a11y') === '1';
 document.body.classList.toggle('embed', embedded);
 
+// First of all: take the token out of the address bar.
 const tokens = createTokenStore();
 const api = createApi(() => tokens.get());
-const statusBar = createStatusBar(element('status'));
+const statusBar = createStatusBar(element('status'), element('restart'));
 let connection: TerminalConnection | undefined;
-let state: ConnectionState = { kind: 'closed' };
+let state: ConnectionState = { kind: 'idle' };
 
 const view = createTerminalView(element('terminal'), {
-  screenReader,
+  screenReader: params.get('a11y') === '1',
   onInput(data) {
-    if (state.kind === 'exited' || state.kind === 'closed') {
-      // After an exit, Enter starts a new session.
+    if (isFinished(state) || state.kind === 'idle') {
+      // After an exit or a failure, Enter starts a new session.
       if (data === '\r') connect();
       return;
     }
@@ -39,7 +41,19 @@ const view = createTerminalView(element('terminal'), {
   },
   onResize: (cols, rows) => connection?.send({ type: 'resize', cols, rows }),
   onBackpressure: (paused) => connection?.send({ type: paused ? 'pause' : 'resume' }),
+  onFind: () => searchBar.open(),
+  onTabMovesFocus: (on) => {
+    const { text, kind } = describe(state);
+    statusBar.show(`${text} ${on ? 'Tab now moves the focus (Ctrl+Shift+M gives it back to the shell).' : 'Tab goes to the shell again.'}`, kind, isFinished(state));
+  },
 });
+view.terminal.textarea?.setAttribute('aria-describedby', 'terminal-help');
+
+const searchBar = createSearchBar(
+  { form: element('find'), input: element('find-text'), previous: element('find-previous'), close: element('find-close'), count: element('find-count') },
+  view.search,
+  () => view.focus(),
+);
 
 const bridge = createEmbedBridge({
   token: (token) => tokens.set(token),
@@ -49,7 +63,7 @@ const bridge = createEmbedBridge({
 
 function showError(error: unknown): void {
   const message = error instanceof ApiError ? describeError(error.status, error.message) : `Error: ${String(error)}`;
-  statusBar.show(message, 'error');
+  statusBar.show(message, 'error', true);
 }
 
 const pickers = createPickers(
@@ -74,25 +88,45 @@ const reload = createReloadPanel(
 );
 
 function onState(next: ConnectionState): void {
+  const previous = state;
   state = next;
   const { text, kind } = describe(next);
-  statusBar.show(text, kind);
-  if (next.kind === 'connected') {
-    const s = next.session;
-    bridge.post({ type: 'connected', cluster: s.cluster, namespace: s.namespace, pod: s.pod, container: s.container });
-  } else if (next.kind === 'exited') {
-    view.writeNotice(`[exited with code ${next.code}; press Enter for a new session]`);
-    bridge.post({ type: 'exit', code: next.code });
-  } else if (next.kind === 'error') {
-    view.writeNotice(`[${text}]`);
-    bridge.post({ type: 'error', status: next.status, message: next.message });
+  statusBar.show(text, kind, isFinished(next));
+  switch (next.kind) {
+    case 'connected': {
+      const s = next.session;
+      bridge.post({ type: 'connected', cluster: s.cluster, namespace: s.namespace, pod: s.pod, container: s.container });
+      return;
+    }
+    case 'exited':
+      view.writeNotice(`[exited with code ${next.code}; press Enter for a new session]`);
+      bridge.post({ type: 'exit', code: next.code });
+      return;
+    case 'error':
+      view.writeNotice(`[${text}]`);
+      bridge.post({ type: 'error', status: next.status, message: next.message });
+      return;
+    case 'closed':
+      view.writeNotice(`[${text}]`);
+      bridge.post({ type: 'error', status: 0, message: next.reason });
+      return;
+    case 'reconnecting':
+      if (previous.kind !== 'reconnecting' && previous.kind !== 'connecting') view.writeNotice(`[${next.reason}; reconnecting…]`);
+      return;
+    case 'idle':
+    case 'connecting':
+      return;
+    default: {
+      const unexpected: never = next;
+      void unexpected;
+    }
   }
 }
 
 function connect(): void {
   const target = pickers.current();
   if (!target.cluster || !target.namespace || !target.pod) {
-    statusBar.show('Choose a cluster, namespace and pod.', 'closed');
+    statusBar.show('Choose a cluster, namespace and pod, then Connect.', 'idle');
     return;
   }
   connection?.close();
@@ -107,49 +141,52 @@ function connect(): void {
     state: (next) => {
       if (connection === current) onState(next);
     },
-    notice: (message) => {
+    notice: (message, code) => {
+      if (connection !== current) return;
       statusBar.show(message, 'notice');
       view.writeNotice(`[${message}]`);
+      bridge.post({ type: 'notice', message, ...(code === undefined ? {} : { code }) });
     },
     opened: () => {
-      // The first size goes out before any output is drawn.
+      // The first size goes out before any output is drawn; a reconnect keeps a pause in force.
       const { cols, rows } = view.size();
       current.send({ type: 'resize', cols, rows });
+      if (view.backpressured()) current.send({ type: 'pause' });
     },
-    diagnose: async () => {
+    async diagnose() {
       try {
         await api.clusters();
         return undefined;
       } catch (error) {
-        return error instanceof ApiError ? { status: error.status, message: error.message } : undefined;
+        return error instanceof ApiError && error.status !== 0 ? { status: error.status, message: error.message } : undefined;
       }
     },
   });
   connection = current;
   current.open();
-  view.focus();
+  // In a portal's frame, the portal decides when the terminal takes the keyboard (the `focus` message).
+  if (!embedded) view.focus();
 }
 
 tokens.onChange((token) => {
   // A fresh token keeps an open session alive; otherwise it may start one.
   if (connection?.isOpen) connection.send({ type: 'token', token });
-  else void start();
+  else if (starting === undefined) void start();
+  else if (state.kind === 'error' && state.status === 401) connect();
 });
 
 element<HTMLFormElement>('target').addEventListener('submit', (event) => {
   event.preventDefault();
   connect();
 });
-for (const id of ['cluster', 'namespace', 'pod', 'container']) {
-  element(id).addEventListener('change', () => {
-    void reload.refresh();
-  });
-}
+element('restart').addEventListener('click', () => connect());
+element('cluster').addEventListener('change', () => void reload.refresh());
 
 let starting: Promise<void> | undefined;
 async function start(): Promise<void> {
   if (tokens.get() === undefined) {
-    statusBar.show(embedded ? 'Waiting for a token from the embedding page…' : 'Not signed in: open this page from your portal, or with #token=<jwt>.', embedded ? 'connecting' : 'error');
+    if (embedded) statusBar.show('Waiting for a token from the embedding page…', 'connecting');
+    else statusBar.show('Not signed in: open this page from your portal, or with #token=<jwt>.', 'error');
     return;
   }
   starting ??= pickers
@@ -165,14 +202,13 @@ async function start(): Promise<void> {
   await starting;
 }
 
-// A read-only hook for tests and support: what the terminal shows, and its state.
-Object.defineProperty(window, '__webterm', {
-  value: Object.freeze({
-    bufferText: () => view.bufferText(),
-    state: () => state,
-    renderer: () => view.renderer,
-    size: () => view.size(),
-  }),
+installTestHook({
+  bufferText: () => view.bufferText(),
+  state: () => state.kind,
+  details: () => state,
+  renderer: () => view.renderer(),
+  size: () => view.size(),
+  backpressured: () => view.backpressured(),
 });
 
 bridge.post({ type: 'ready' });

@@ -1,5 +1,6 @@
 // The xterm.js terminal: addons, WebGL with a clean fallback, copy and paste
-// as people expect, screen-reader mode, and flow control on its write queue.
+// as people expect, keyboard escape hatches, screen-reader mode, debounced
+// fitting, and flow control on its write queue.
 import { FitAddon } from '@xterm/addon-fit';
 import { SearchAddon } from '@xterm/addon-search';
 import { Unicode11Addon } from '@xterm/addon-unicode11';
@@ -7,13 +8,18 @@ import { WebLinksAddon } from '@xterm/addon-web-links';
 import { WebglAddon } from '@xterm/addon-webgl';
 import { Terminal, type ITheme } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
+import { DisposableStore, listen, type Disposable } from './lifecycle.js';
 
 const light: ITheme = { background: '#fafafa', foreground: '#1d1f21', cursor: '#1d1f21', selectionBackground: '#b4d5fe' };
 const dark: ITheme = { background: '#0f1115', foreground: '#e6e6e6', cursor: '#e6e6e6', selectionBackground: '#3a4a6b' };
 
 /** Output queued in xterm above which the gateway is asked to pause, and below which to resume. */
-const HIGH_WATER_BYTES = 256 * 1024;
-const LOW_WATER_BYTES = 32 * 1024;
+export const HIGH_WATER_BYTES = 256 * 1024;
+export const LOW_WATER_BYTES = 32 * 1024;
+/** The page's own keys, all Ctrl+Shift+<key> so that Ctrl+<key> stays the shell's. */
+const SHORTCUTS: Readonly<Record<string, 'copy' | 'paste' | 'find' | 'tab'>> = { KeyC: 'copy', KeyV: 'paste', KeyF: 'find', KeyM: 'tab' };
+/** Resizes of the window or the frame are sent once they settle. */
+const RESIZE_DEBOUNCE_MS = 80;
 
 export interface TerminalViewOptions {
   screenReader: boolean;
@@ -21,11 +27,18 @@ export interface TerminalViewOptions {
   onResize(cols: number, rows: number): void;
   /** Flow control: true to pause output, false to resume. */
   onBackpressure(paused: boolean): void;
+  /** Ctrl+Shift+F: open the find bar. */
+  onFind(): void;
+  /** Ctrl+Shift+M toggled whether Tab leaves the terminal (keyboard-only use). */
+  onTabMovesFocus(on: boolean): void;
 }
 
-export interface TerminalView {
+export interface TerminalView extends Disposable {
   readonly terminal: Terminal;
-  readonly renderer: 'webgl' | 'dom';
+  readonly search: SearchAddon;
+  renderer(): 'webgl' | 'dom';
+  /** True while output is paused because xterm's write queue is long. */
+  backpressured(): boolean;
   write(bytes: Uint8Array): void;
   writeNotice(text: string): void;
   fit(): void;
@@ -36,68 +49,96 @@ export interface TerminalView {
   size(): { cols: number; rows: number };
 }
 
+/** WebGL where the browser has it; the DOM renderer otherwise, or when the GPU context is lost. */
+function loadWebgl(terminal: Terminal, store: DisposableStore, changed: (renderer: 'webgl' | 'dom') => void): void {
+  const probe = document.createElement('canvas');
+  if (probe.getContext('webgl2') === null) return;
+  try {
+    const webgl = new WebglAddon();
+    store.add(webgl.onContextLoss(() => {
+      webgl.dispose();
+      changed('dom');
+    }));
+    terminal.loadAddon(webgl);
+    changed('webgl');
+  } catch {
+    changed('dom');
+  }
+}
+
 export function createTerminalView(container: HTMLElement, options: TerminalViewOptions): TerminalView {
+  const store = new DisposableStore();
   const scheme = window.matchMedia('(prefers-color-scheme: dark)');
-  const terminal = new Terminal({
+  const terminal = store.add(new Terminal({
     allowProposedApi: true,
     cursorBlink: true,
-    fontFamily: 'ui-monospace, "Cascadia Mono", "DejaVu Sans Mono", Menlo, monospace',
+    fontFamily: 'ui-monospace, "Cascadia Mono", "DejaVu Sans Mono", Menlo, "Noto Color Emoji", monospace',
     fontSize: 14,
     scrollback: 10_000,
     screenReaderMode: options.screenReader,
     theme: scheme.matches ? dark : light,
-    // Alt+click moves the cursor; right-click selects a word for copying.
+    // Right-click selects a word, and the browser's menu then offers Copy and Paste.
     rightClickSelectsWord: true,
-  });
-  scheme.addEventListener('change', () => (terminal.options.theme = scheme.matches ? dark : light));
+  }));
+  store.add(listen(scheme, 'change', () => (terminal.options.theme = scheme.matches ? dark : light)));
   const fitAddon = new FitAddon();
+  const search = new SearchAddon();
   terminal.loadAddon(fitAddon);
   terminal.loadAddon(new WebLinksAddon());
-  terminal.loadAddon(new SearchAddon());
+  terminal.loadAddon(search);
   terminal.loadAddon(new Unicode11Addon());
   terminal.unicode.activeVersion = '11';
   terminal.open(container);
 
   let renderer: 'webgl' | 'dom' = 'dom';
-  try {
-    const webgl = new WebglAddon();
-    // A lost GPU context falls back to the DOM renderer instead of a blank terminal.
-    webgl.onContextLoss(() => webgl.dispose());
-    terminal.loadAddon(webgl);
-    renderer = 'webgl';
-  } catch {
-    renderer = 'dom';
-  }
+  loadWebgl(terminal, store, (next) => {
+    renderer = next;
+    container.dataset.renderer = next;
+  });
+  container.dataset.renderer = renderer;
 
-  // Ctrl+Shift+C / Ctrl+Shift+V copy and paste; plain Ctrl+C always goes to the process.
+  let tabMovesFocus = false;
   terminal.attachCustomKeyEventHandler((event) => {
-    if (event.type !== 'keydown' || !event.ctrlKey || !event.shiftKey) return true;
-    if (event.code === 'KeyC') {
+    // Tab normally completes in the shell; in this mode it moves the focus on, so the page has no keyboard trap.
+    if (tabMovesFocus && event.key === 'Tab' && !event.ctrlKey && !event.altKey) return false;
+    // Only Ctrl+Shift combinations are the page's; plain Ctrl+C always goes to the process as 0x03.
+    if (!event.ctrlKey || !event.shiftKey || event.altKey || event.metaKey) return true;
+    const action = SHORTCUTS[event.code];
+    if (action === undefined) return true;
+    // Keep the browser's own meaning of the keys (Ctrl+Shift+C opens devtools) away.
+    event.preventDefault();
+    if (event.type !== 'keydown') return false;
+    if (action === 'copy') {
       const selection = terminal.getSelection();
       if (selection !== '') void navigator.clipboard?.writeText(selection).catch(() => undefined);
-      return false;
-    }
-    if (event.code === 'KeyV') {
+    } else if (action === 'paste') {
       void navigator.clipboard?.readText().then((text) => terminal.paste(text), () => undefined);
-      return false;
+    } else if (action === 'find') {
+      options.onFind();
+    } else {
+      tabMovesFocus = !tabMovesFocus;
+      options.onTabMovesFocus(tabMovesFocus);
     }
-    return true;
+    return false;
   });
   // Copy on selection, as terminal users expect (where the browser allows it).
-  terminal.onSelectionChange(() => {
+  store.add(terminal.onSelectionChange(() => {
     const selection = terminal.getSelection();
     if (selection !== '' && document.hasFocus()) void navigator.clipboard?.writeText(selection).catch(() => undefined);
-  });
+  }));
+  store.add(terminal.onData((data) => options.onInput(data)));
+  store.add(terminal.onResize(({ cols, rows }) => options.onResize(cols, rows)));
 
-  terminal.onData((data) => options.onInput(data));
-  terminal.onResize(({ cols, rows }) => options.onResize(cols, rows));
-
+  // Flow control: count bytes handed to xterm and not yet parsed. A reset starts a new generation,
+  // so callbacks of writes from before it do not skew the count.
   let queued = 0;
   let paused = false;
+  let generation = 0;
   const write = (bytes: Uint8Array) => {
+    const mine = generation;
     queued += bytes.length;
-    // xterm decodes UTF-8 itself, keeping sequences split across frames intact.
     terminal.write(bytes, () => {
+      if (mine !== generation) return;
       queued -= bytes.length;
       if (paused && queued < LOW_WATER_BYTES) {
         paused = false;
@@ -110,29 +151,40 @@ export function createTerminalView(container: HTMLElement, options: TerminalView
     }
   };
 
-  let resizeTimer: number | undefined;
   const fit = () => {
+    if (container.clientWidth === 0 || container.clientHeight === 0) return;
     try {
       fitAddon.fit();
     } catch {
       // Not laid out yet.
     }
   };
-  window.addEventListener('resize', () => {
+  let resizeTimer: number | undefined;
+  const fitSoon = () => {
     window.clearTimeout(resizeTimer);
-    resizeTimer = window.setTimeout(fit, 80);
-  });
+    resizeTimer = window.setTimeout(fit, RESIZE_DEBOUNCE_MS);
+  };
+  // The container changes size with the window, the frame, or the toolbar wrapping.
+  const observer = new ResizeObserver(fitSoon);
+  observer.observe(container);
+  store.add({ dispose: () => {
+    observer.disconnect();
+    window.clearTimeout(resizeTimer);
+  } });
   fit();
 
   return {
     terminal,
-    renderer,
+    search,
+    renderer: () => renderer,
+    backpressured: () => paused,
     write,
     writeNotice: (text) => terminal.write(`\r\n\x1b[2m${text}\x1b[0m\r\n`),
     fit,
     focus: () => terminal.focus(),
     reset: () => {
       terminal.reset();
+      generation += 1;
       queued = 0;
       paused = false;
     },
@@ -143,5 +195,6 @@ export function createTerminalView(container: HTMLElement, options: TerminalView
       return lines.join('\n').replace(/\n+$/, '');
     },
     size: () => ({ cols: terminal.cols, rows: terminal.rows }),
+    dispose: () => store.dispose(),
   };
 }

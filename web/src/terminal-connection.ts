@@ -3,6 +3,7 @@
 // after an abnormal close (never after an exit or a refusal).
 import { statusOfCloseCode } from '../../shared/errors.js';
 import { BEARER_PROTOCOL_PREFIX, WEBTERM_PROTOCOL, parseServerMessage, type ClientMessage, type ServerMessage } from '../../shared/protocol.js';
+import { DisposableStore, listen, timeout } from './lifecycle.js';
 
 export interface Target {
   cluster: string;
@@ -12,18 +13,22 @@ export interface Target {
   command?: string[];
 }
 
+export type SessionInfo = Extract<ServerMessage, { type: 'session' }>;
+
 export type ConnectionState =
+  | { kind: 'idle' }
   | { kind: 'connecting'; attempt: number }
-  | { kind: 'connected'; session: Extract<ServerMessage, { type: 'session' }> }
+  | { kind: 'connected'; session: SessionInfo }
   | { kind: 'exited'; code: number }
   | { kind: 'error'; status: number; message: string; code?: string }
-  | { kind: 'reconnecting'; inSeconds: number; attempt: number; reason: string }
-  | { kind: 'closed' };
+  /** status: the gateway's HTTP-style status for the failure (502, 504, …), when it gave one. */
+  | { kind: 'reconnecting'; inSeconds: number; attempt: number; reason: string; status?: number }
+  | { kind: 'closed'; reason: string };
 
 export interface ConnectionEvents {
   output(bytes: Uint8Array): void;
   state(state: ConnectionState): void;
-  notice(message: string): void;
+  notice(message: string, code: string | undefined): void;
   /** The socket opened: send the size now, before any output is drawn. */
   opened(): void;
   /**
@@ -34,15 +39,25 @@ export interface ConnectionEvents {
 }
 
 /** Statuses worth retrying: the cluster or the gateway may come back. */
-const RETRYABLE_STATUSES = new Set([502, 503, 504]);
+const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
+/** Close codes of a lost connection (not a refusal): going away, abnormal, server error, restart, try later. */
+const RETRYABLE_CLOSE_CODES = new Set([1001, 1005, 1006, 1011, 1012, 1013, 1014]);
 const MAX_BACKOFF_SECONDS = 30;
+/** Attempts in a row without a session before giving up (about two minutes of backoff). */
+const MAX_ATTEMPTS = 8;
 
-export function execUrl(target: Target): string {
+/** Seconds before retry number `attempt` (1, 2, 4 … 30), with jitter so many tabs do not retry at once. */
+export function backoffSeconds(attempt: number, random = Math.random()): number {
+  const base = Math.min(MAX_BACKOFF_SECONDS, 2 ** Math.max(0, attempt - 1));
+  return Math.round(base * (0.8 + 0.4 * random) * 10) / 10;
+}
+
+export function execUrl(target: Target, base: string = window.location.href): string {
   const query = new URLSearchParams();
   if (target.container) query.set('container', target.container);
   for (const arg of target.command ?? []) query.append('command', arg);
   const path = `api/clusters/${encodeURIComponent(target.cluster)}/namespaces/${encodeURIComponent(target.namespace)}/pods/${encodeURIComponent(target.pod)}/exec`;
-  const url = new URL(path, window.location.href);
+  const url = new URL(path, base);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   url.search = query.toString();
   url.hash = '';
@@ -51,12 +66,13 @@ export function execUrl(target: Target): string {
 
 export class TerminalConnection {
   private socket: WebSocket | undefined;
+  /** Listeners of the current socket and the retry timer: disposed on every close. */
+  private attemptStore = new DisposableStore();
   private attempt = 0;
-  private retryTimer: number | undefined;
   private stopped = false;
   private lastError: { status: number; message: string; code?: string } | undefined;
-  private finished = false;
-  private everOpened = false;
+  private exited = false;
+  private encoder = new TextEncoder();
 
   constructor(
     private readonly target: Target,
@@ -65,8 +81,10 @@ export class TerminalConnection {
   ) {}
 
   open(): void {
+    this.attemptStore.dispose();
+    this.attemptStore = new DisposableStore();
     this.stopped = false;
-    this.finished = false;
+    this.exited = false;
     this.lastError = undefined;
     const token = this.token();
     if (token === undefined) {
@@ -75,26 +93,37 @@ export class TerminalConnection {
     }
     this.attempt += 1;
     this.events.state({ kind: 'connecting', attempt: this.attempt });
+    // The token rides in a subprotocol, never in the URL (URLs end up in logs and history).
     const socket = new WebSocket(execUrl(this.target), [WEBTERM_PROTOCOL, `${BEARER_PROTOCOL_PREFIX}${token}`]);
     socket.binaryType = 'arraybuffer';
     this.socket = socket;
-    this.everOpened = false;
-    socket.onopen = () => {
-      this.everOpened = true;
+    let opened = false;
+    const store = this.attemptStore;
+    store.add(listen(socket, 'open', () => {
+      opened = true;
       this.events.opened();
-    };
-    socket.onmessage = (event: MessageEvent<ArrayBuffer | string>) => {
-      if (typeof event.data !== 'string') {
-        this.events.output(new Uint8Array(event.data));
+    }));
+    store.add(listen(socket, 'message', (event) => {
+      const data = (event as MessageEvent<ArrayBuffer | string>).data;
+      if (typeof data !== 'string') {
+        // Raw bytes: xterm decodes UTF-8 itself and keeps a sequence split across frames.
+        this.events.output(new Uint8Array(data));
         return;
       }
-      const parsed = parseServerMessage(event.data);
+      const parsed = parseServerMessage(data);
       if (parsed.ok) this.handle(parsed.value);
-    };
-    socket.onclose = (event) => {
-      if (this.everOpened || this.stopped) this.onClose(event.code);
-      else void this.onRefused(event.code);
-    };
+    }));
+    store.add(listen(socket, 'close', (event) => {
+      const { code } = event as CloseEvent;
+      this.socket = undefined;
+      store.dispose();
+      if (this.attemptStore === store) this.attemptStore = new DisposableStore();
+      if (opened || this.stopped) this.onClose(code);
+      else void this.onRefused(code);
+    }));
+    store.add({ dispose: () => {
+      if (socket.readyState === WebSocket.CONNECTING || socket.readyState === WebSocket.OPEN) socket.close(1000);
+    } });
   }
 
   private handle(message: ServerMessage): void {
@@ -104,14 +133,14 @@ export class TerminalConnection {
         this.events.state({ kind: 'connected', session: message });
         return;
       case 'exit':
-        this.finished = true;
+        this.exited = true;
         this.events.state({ kind: 'exited', code: message.code });
         return;
       case 'error':
-        this.lastError = { status: message.status, message: message.message, code: message.code };
+        this.lastError = { status: message.status, message: message.message, ...(message.code === undefined ? {} : { code: message.code }) };
         return;
       case 'notice':
-        this.events.notice(message.message);
+        this.events.notice(message.message, message.code);
         return;
       default: {
         const unexpected: never = message;
@@ -121,31 +150,31 @@ export class TerminalConnection {
   }
 
   private onClose(code: number): void {
-    this.socket = undefined;
-    if (this.finished || this.stopped) {
-      if (this.stopped) this.events.state({ kind: 'closed' });
-      return;
-    }
+    if (this.stopped || this.exited) return;
     const status = this.lastError?.status ?? statusOfCloseCode(code);
-    if (this.lastError !== undefined && !RETRYABLE_STATUSES.has(this.lastError.status)) {
-      this.events.state({ kind: 'error', ...this.lastError });
-      return;
-    }
     if (status !== undefined && !RETRYABLE_STATUSES.has(status)) {
-      // A refusal before the upgrade: the browser hides the HTTP answer, the close code is all we have.
-      this.events.state({ kind: 'error', status, message: this.lastError?.message ?? 'the gateway refused the connection' });
+      // A refusal (4401, 4403, 4404, …): retrying would be refused again.
+      this.events.state({ kind: 'error', status, message: this.lastError?.message ?? 'the gateway refused the session', ...(this.lastError?.code === undefined ? {} : { code: this.lastError.code }) });
       return;
     }
-    const inSeconds = Math.min(MAX_BACKOFF_SECONDS, 2 ** Math.min(this.attempt, 5) / 2);
+    if (status === undefined && !RETRYABLE_CLOSE_CODES.has(code)) {
+      this.events.state({ kind: 'closed', reason: `the gateway closed the session (${code})` });
+      return;
+    }
     const reason = this.lastError?.message ?? (code === 1006 ? 'the connection was lost' : `the connection closed (${code})`);
-    this.events.state({ kind: 'reconnecting', inSeconds, attempt: this.attempt, reason });
-    this.retryTimer = window.setTimeout(() => this.open(), inSeconds * 1000);
+    if (this.attempt >= MAX_ATTEMPTS) {
+      this.events.state({ kind: 'closed', reason: `${reason}; gave up after ${this.attempt} attempts` });
+      return;
+    }
+    const inSeconds = backoffSeconds(this.attempt);
+    this.events.state({ kind: 'reconnecting', inSeconds, attempt: this.attempt, reason, ...(status === undefined ? {} : { status }) });
+    this.attemptStore.add(timeout(() => this.open(), inSeconds * 1000));
   }
 
   private async onRefused(code: number): Promise<void> {
     const why = await this.events.diagnose().catch(() => undefined);
+    if (this.stopped) return;
     if (why !== undefined && !RETRYABLE_STATUSES.has(why.status)) {
-      this.socket = undefined;
       this.events.state({ kind: 'error', status: why.status, message: why.message });
       return;
     }
@@ -156,18 +185,20 @@ export class TerminalConnection {
     if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
   }
 
+  /** Keystrokes and pastes: always binary frames of UTF-8 (Ctrl+C is the byte 0x03). */
   sendInput(data: string | Uint8Array): void {
     if (this.socket?.readyState !== WebSocket.OPEN) return;
-    this.socket.send(typeof data === 'string' ? new TextEncoder().encode(data) : data);
+    this.socket.send(typeof data === 'string' ? this.encoder.encode(data) : data);
   }
 
   get isOpen(): boolean {
     return this.socket?.readyState === WebSocket.OPEN;
   }
 
+  /** Ends the session from this side; no event follows. */
   close(): void {
     this.stopped = true;
-    if (this.retryTimer !== undefined) window.clearTimeout(this.retryTimer);
-    this.socket?.close(1000);
+    this.socket = undefined;
+    this.attemptStore.dispose();
   }
 }

@@ -1,0 +1,227 @@
+// A terminal session in a real browser: bytes split across frames, Ctrl+C,
+// flow control under a flood, a new session after exit, reconnecting after
+// a lost connection, the status words of each failure, and keyboard-only use.
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, openTerminal, statusText, waitForBuffer, waitForPrompt, waitForState, type WebtermHook } from '../helpers/browser.js';
+import { startStack, type Stack } from '../helpers/stack.js';
+
+let stack: Stack;
+let browser: Browser;
+
+beforeAll(async () => {
+  stack = await startStack({
+    clusters: [{ name: 'down', server: 'https://127.0.0.1:9', token: 'unused', insecureSkipTLSVerify: true }],
+  });
+  browser = await launchBrowser();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+const shell = 'cluster=local&namespace=default&pod=shell-0&container=shell';
+
+function command(...args: string[]): string {
+  return args.map((arg) => `command=${encodeURIComponent(arg)}`).join('&');
+}
+
+/** Records the type of every control message the page sends, from before the page's own script runs. */
+async function recordControlMessages(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const sent: string[] = [];
+    (window as unknown as { sentControl: string[] }).sentControl = sent;
+    const send = WebSocket.prototype.send;
+    WebSocket.prototype.send = function (this: WebSocket, data: string | ArrayBufferLike | Blob | ArrayBufferView) {
+      if (typeof data === 'string') sent.push((JSON.parse(data) as { type: string }).type);
+      send.call(this, data);
+    };
+  });
+}
+
+function sentControl(page: Page): Promise<string[]> {
+  return page.evaluate(() => (window as unknown as { sentControl: string[] }).sentControl);
+}
+
+describe('a terminal session', () => {
+  it('keeps UTF-8 intact when a character is split across frames', async () => {
+    // Each printf is its own write, so its own frame: 中, 文 and 🚀 are cut in the middle of their bytes.
+    const script = "printf '\\344\\270'; sleep 0.2; printf '\\255\\346\\226'; sleep 0.2; printf '\\207 \\360\\237'; sleep 0.2; printf '\\232\\200 end\\n'";
+    const page = await openTerminal(browser, stack.gatewayUrl, `${shell}&${command('bash', '-c', script)}`, stack.token());
+    const text = await waitForBuffer(page, 'end');
+    expect(text).toContain('中文 🚀 end');
+    expect(text).not.toContain('\uFFFD');
+    await page.close();
+  });
+
+  it('sends Ctrl+C to the process, and a new session starts with Enter after exit', async () => {
+    const page = await openTerminal(browser, stack.gatewayUrl, shell, stack.token());
+    await waitForState(page, 'connected');
+    await waitForPrompt(page);
+    await page.locator('.xterm').click();
+    await page.keyboard.type('sleep 30; echo not-interrupted\n');
+    await waitForBuffer(page, 'sleep 30');
+    await page.keyboard.press('Control+c');
+    await page.keyboard.type('echo after-$((40+2))\n');
+    const text = await waitForBuffer(page, 'after-42');
+    expect(text).not.toMatch(/^not-interrupted$/m);
+    expect(await statusText(page)).toMatch(/^Connected/);
+
+    await page.keyboard.type('exit 3\n');
+    await waitForState(page, 'exited');
+    expect(await statusText(page)).toBe('Exited with code 3. Press Enter or New session to start again.');
+    expect(await page.locator('#restart').isVisible()).toBe(true);
+    await page.keyboard.press('Enter');
+    await waitForState(page, 'connected');
+    expect(await page.locator('#restart').isVisible()).toBe(false);
+    await page.keyboard.type('echo second-$((1+1))\n');
+    await waitForBuffer(page, 'second-2');
+    await page.close();
+  });
+
+  it('pauses and resumes the output under a flood, and Ctrl+C still gets through', async () => {
+    const page = await browser.newPage({ viewport: { width: 1000, height: 600 } });
+    await recordControlMessages(page);
+    await page.goto(`${stack.gatewayUrl}/?${shell}#token=${stack.token()}`);
+    await waitForState(page, 'connected');
+    await waitForPrompt(page);
+    await page.locator('.xterm').click();
+    await page.keyboard.type('yes webterm-flood-line\n');
+    await expect.poll(() => sentControl(page), { timeout: 15_000, interval: 50 }).toContain('pause');
+    await page.keyboard.press('Control+c');
+    await expect.poll(() => sentControl(page), { timeout: 15_000, interval: 50 }).toContain('resume');
+    await page.keyboard.type('echo flood-over-$((2+3))\n');
+    await waitForBuffer(page, /^flood-over-5$/m, 15_000);
+    const sent = await sentControl(page);
+    // The size went out first, before any output; pause and resume alternate.
+    expect(sent[0]).toBe('resize');
+    const flow = sent.filter((type) => type === 'pause' || type === 'resume');
+    flow.forEach((type, i) => expect(type).toBe(i % 2 === 0 ? 'pause' : 'resume'));
+    expect(flow.at(-1)).toBe('resume');
+    await page.close();
+  }, 40_000);
+
+  it('reconnects with backoff after the connection is lost, and says so', async () => {
+    // A TCP relay in front of the gateway: cutting it is a lost connection (1006), not an exit.
+    const gateway = new URL(stack.gatewayUrl);
+    const sockets = new Set<Socket>();
+    const relay: Server = createServer((client) => {
+      const upstream = connect(Number(gateway.port), gateway.hostname);
+      for (const socket of [client, upstream]) {
+        sockets.add(socket);
+        socket.on('close', () => sockets.delete(socket));
+        socket.on('error', () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const relayUrl = `http://127.0.0.1:${(relay.address() as AddressInfo).port}`;
+    try {
+      const page = await openTerminal(browser, relayUrl, shell, stack.token());
+      await waitForState(page, 'connected');
+      await waitForPrompt(page);
+      for (const socket of sockets) socket.destroy();
+      await waitForState(page, 'reconnecting');
+      expect(await statusText(page)).toMatch(/^Connection lost \(the connection was lost\); reconnecting in [\d.]+ s/);
+      await waitForState(page, 'connected');
+      await page.locator('.xterm').click();
+      await page.keyboard.type('echo back-$((3*3))\n');
+      await waitForBuffer(page, 'back-9');
+      await page.close();
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      relay.close();
+    }
+  });
+
+  it('names each failure differently: 401, 403, 404, 502', async () => {
+    const cases: Array<{ query: string; token: string; status: RegExp }> = [
+      { query: shell, token: stack.token({ expiresInSeconds: -60 }), status: /^Not signed in or token expired: / },
+      { query: 'cluster=local&namespace=default&pod=shell-0', token: stack.token({ groups: ['nobody'] }), status: /^Forbidden: / },
+      { query: 'cluster=local&namespace=default&pod=no-such-pod-0', token: stack.token(), status: /^Not found: / },
+      { query: 'cluster=down&namespace=default&pod=shell-0', token: stack.token(), status: /^Cluster unreachable: / },
+    ];
+    await Promise.all(
+      cases.map(async ({ query, token, status }) => {
+        const page = await openTerminal(browser, stack.gatewayUrl, query, token);
+        await page.waitForFunction(() => ['error', 'reconnecting'].includes(document.querySelector('#status')?.getAttribute('data-state') ?? ''), undefined, { timeout: 15_000 });
+        expect(await statusText(page)).toMatch(status);
+        await page.close();
+      }),
+    );
+  });
+});
+
+describe('keyboard-only use', () => {
+  it('reaches every control by Tab, keeps Tab in the shell, and lets it go with Ctrl+Shift+M', async () => {
+    const page = await openTerminal(browser, stack.gatewayUrl, shell, stack.token());
+    await waitForState(page, 'connected');
+    await waitForPrompt(page);
+    await page.locator('#cluster').focus();
+    const order: string[] = [];
+    for (let i = 0; i < 8 && !order.at(-1)?.includes('xterm-helper-textarea'); i += 1) {
+      if (i > 0) await page.keyboard.press('Tab');
+      order.push(await page.evaluate(() => document.activeElement?.id || document.activeElement?.className || ''));
+    }
+    // The pickers, Connect, then the terminal (Reload is disabled: no actions here).
+    expect(order).toEqual(['cluster', 'namespace', 'pod', 'container', 'connect', 'xterm-helper-textarea']);
+    const inTerminal = () => page.evaluate(() => document.activeElement?.classList.contains('xterm-helper-textarea') ?? false);
+    // Tab completes in the shell: the focus stays.
+    await page.keyboard.type('echo tab-');
+    await page.keyboard.press('Tab');
+    expect(await inTerminal()).toBe(true);
+    await page.keyboard.press('Control+Shift+M');
+    await page.keyboard.press('Tab');
+    expect(await inTerminal()).toBe(false);
+    // Find with Ctrl+Shift+F, from the keyboard too.
+    await page.locator('.xterm').click();
+    await page.keyboard.press('Control+Shift+F');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('find-text');
+    await page.keyboard.type('echo');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('#find-count').innerText()).toMatch(/^\d+ of \d+$/);
+    await page.keyboard.press('Escape');
+    expect(await inTerminal()).toBe(true);
+    await page.close();
+  });
+});
+
+describe('rendering', () => {
+  it('draws with WebGL where the browser has it, and falls back to the DOM when the context is lost', async () => {
+    const page = await openTerminal(browser, stack.gatewayUrl, shell, stack.token());
+    await waitForState(page, 'connected');
+    await waitForPrompt(page);
+    const renderer = () => page.evaluate(() => (window as unknown as { __webterm: WebtermHook }).__webterm.renderer());
+    // Headless Chromium has WebGL in software (SwiftShader); a browser without it starts on the DOM renderer.
+    if ((await renderer()) === 'webgl') {
+      await page.evaluate(() => {
+        const canvas = document.querySelector<HTMLCanvasElement>('.xterm-screen > canvas:not(.xterm-link-layer)');
+        canvas?.getContext('webgl2')?.getExtension('WEBGL_lose_context')?.loseContext();
+      });
+      // xterm waits 3 s for the context to come back before giving it up.
+      await expect.poll(renderer, { timeout: 8_000, interval: 100 }).toBe('dom');
+    }
+    await page.locator('.xterm').click();
+    await page.keyboard.type('echo still-drawn-$((5*5))\n');
+    await waitForBuffer(page, 'still-drawn-25');
+    await expect.poll(() => page.locator('.xterm-rows').innerText()).toContain('still-drawn-25');
+    await page.close();
+  });
+
+  it('starts on the DOM renderer in a browser without WebGL 2', async () => {
+    const page = await browser.newPage();
+    await page.addInitScript(() => {
+      const getContext = HTMLCanvasElement.prototype.getContext;
+      HTMLCanvasElement.prototype.getContext = function (this: HTMLCanvasElement, type: string, ...rest: unknown[]) {
+        return type === 'webgl2' ? null : (getContext as (...args: unknown[]) => RenderingContext | null).call(this, type, ...rest);
+      } as typeof getContext;
+    });
+    await page.goto(`${stack.gatewayUrl}/?${shell}&${command('echo', 'dom-only')}#token=${stack.token()}`);
+    await waitForBuffer(page, 'dom-only');
+    expect(await page.evaluate(() => (window as unknown as { __webterm: WebtermHook }).__webterm.renderer())).toBe('dom');
+    await expect.poll(() => page.locator('.xterm-rows').innerText()).toContain('dom-only');
+    await page.close();
+  });
+});
