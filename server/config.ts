@@ -93,6 +93,20 @@ const clusterSchema = z.union([kubeconfigClusterSchema, inlineClusterSchema], {
   error: 'needs either kubeconfig, or name with server and a credential',
 });
 
+const seconds = z.number().int().min(0).max(30 * 24 * 3600);
+
+/** Session limits; 0 turns a limit off. Set globally under `sessions`, and per policy rule. */
+const sessionLimitsSchema = z
+  .object({
+    /** A session without input from the browser for this long ends (a warning comes first). */
+    idleTimeoutSeconds: seconds.optional(),
+    /** A session ends this long after it started, whatever happens in it. */
+    maxDurationSeconds: seconds.optional(),
+    /** Sessions one user may hold at once (terminal and kubectl exec, detached ones included). */
+    maxSessionsPerUser: z.number().int().min(0).max(100_000).optional(),
+  })
+  .strict();
+
 const policyRuleSchema = z
   .object({
     users: z.array(glob).optional(),
@@ -100,6 +114,10 @@ const policyRuleSchema = z
     clusters: z.array(glob).min(1),
     namespaces: z.array(glob).min(1),
     allow: z.array(nonEmpty).min(1),
+    /** Record the terminal sessions this rule allows (asciicast v2, under recording.directory). */
+    record: z.boolean().default(false),
+    /** Limits for the sessions this rule allows, over the global `sessions` ones. */
+    limits: sessionLimitsSchema.optional(),
   })
   .strict()
   .refine((r) => (r.users?.length ?? 0) + (r.groups?.length ?? 0) > 0, {
@@ -132,6 +150,37 @@ const terminalSchema = z
     upstreamTimeoutSeconds: z.number().positive().default(15),
     /** How long before the token's expiry the user is warned. */
     expiryWarningSeconds: z.number().int().min(0).default(60),
+    /**
+     * A browser that reads nothing while output waits (the upstream paused on
+     * its behalf) for this long is dropped, so it cannot hold a session forever.
+     */
+    stalledClientTimeoutSeconds: z.number().positive().default(60),
+  })
+  .strict();
+
+const sessionsSchema = z
+  .object({
+    idleTimeoutSeconds: seconds.default(1800),
+    /** How long before the idle timeout the user is warned. */
+    idleWarningSeconds: seconds.default(60),
+    maxDurationSeconds: seconds.default(12 * 3600),
+    maxSessionsPerUser: z.number().int().min(0).max(100_000).default(20),
+    /**
+     * A browser that drops without closing (network cut, laptop lid) may come
+     * back within this long and find the same process; 0 turns resume off.
+     */
+    resumeGraceSeconds: seconds.default(60),
+    /** Latest output kept per session for a resuming browser. */
+    replayBufferBytes: z.number().int().min(0).max(64 * 1024 * 1024).default(256 * 1024),
+  })
+  .strict();
+
+const recordingSchema = z
+  .object({
+    /** One asciicast v2 file per recorded session, named by session id. */
+    directory: nonEmpty,
+    /** closed: a session whose recording cannot be written is refused (or ended); open: it goes on, and the audit log says so. */
+    failure: z.enum(['closed', 'open']).default('closed'),
   })
   .strict();
 
@@ -155,6 +204,25 @@ const configSchema = z
     policy: z.array(policyRuleSchema).default([]),
     actions: z.record(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'action names are lowercase DNS labels'), actionSchema).default({}),
     terminal: terminalSchema.default(terminalSchema.parse({})),
+    sessions: sessionsSchema.default(sessionsSchema.parse({})),
+    /** Needed when a policy rule sets record: true. */
+    recording: recordingSchema.optional(),
+    shutdown: z
+      .object({
+        /** On SIGTERM, how long open sessions may go on before they are ended. */
+        graceSeconds: z.number().min(0).max(3600).default(30),
+      })
+      .strict()
+      .default({ graceSeconds: 30 }),
+    metrics: z
+      .object({
+        /** Serve Prometheus metrics at /metrics. */
+        enabled: z.boolean().default(true),
+        /** When set, /metrics wants `Authorization: Bearer <this>`. */
+        bearerToken: nonEmpty.optional(),
+      })
+      .strict()
+      .default({ enabled: true }),
     /** Pods one action run (or fan-out) execs in at once. */
     actionConcurrency: z.number().int().min(1).max(1000).default(32),
     /** Output kept per pod and stream of an action run; longer output is cut and says so. */
@@ -173,7 +241,14 @@ const configSchema = z
       .strict()
       .default({ level: 'info' }),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    config.policy.forEach((rule, index) => {
+      if (rule.record && config.recording === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['policy', index, 'record'], message: 'needs recording.directory to be set' });
+      }
+    });
+  });
 
 export type GatewayConfigInput = z.input<typeof configSchema>;
 export type GatewayConfig = z.output<typeof configSchema> & {
@@ -185,6 +260,8 @@ export type KubeconfigClusterConfig = z.output<typeof kubeconfigClusterSchema>;
 export type ClusterConfig = z.output<typeof clusterSchema>;
 export type PolicyRuleConfig = z.output<typeof policyRuleSchema>;
 export type ActionConfig = z.output<typeof actionSchema>;
+export type SessionLimitsConfig = z.output<typeof sessionLimitsSchema>;
+export type RecordingConfig = z.output<typeof recordingSchema>;
 
 /** A configuration that cannot be used; its message lists every problem with its key path. */
 export class ConfigError extends Error {

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Router } from 'express';
 import type { DestinationStream } from 'pino';
 import { createLimiter } from './actions/limiter.js';
-import { auditDestination, createAuditLog, type AuditLog } from './audit/audit-log.js';
+import { auditDestination, createAuditLog, withMetrics, type AuditLog } from './audit/audit-log.js';
 import { createTokenVerifier } from './auth/verify-token.js';
 import { createClusterRegistry, createKubeApi, type ClusterRegistry, type KubeApi } from './clusters/index.js';
 import type { GatewayConfig } from './config.js';
@@ -20,7 +20,10 @@ import { createApp } from './http/app.js';
 import { createAuthenticator } from './http/authenticate.js';
 import { refuseUpgrade } from './http/respond.js';
 import type { GatewayServices } from './http/services.js';
-import { createTerminalEndpoint, type TerminalEndpointHooks } from './http/terminal-upgrade.js';
+import { createTerminalEndpoint, type RecordingStarter, type SessionStart, type TerminalEndpointHooks } from './http/terminal-upgrade.js';
+import { createUserQuota } from './exec/user-quota.js';
+import { createMetrics, type GatewayMetrics } from './metrics/metrics.js';
+import { createMetricsRoute } from './metrics/metrics-route.js';
 import { createKubectlExecProxy } from './kubectl/exec-proxy.js';
 import { createKubeconfigRoute } from './kubectl/kubeconfig-route.js';
 import { mountKubectl } from './kubectl/routes.js';
@@ -35,6 +38,8 @@ export interface GatewayOptions {
   terminalHooks?: TerminalEndpointHooks;
   /** Where audit lines go; config.audit.file or stdout by default. */
   auditDestination?: DestinationStream;
+  /** Writes the recordings policy rules ask for. */
+  recorder?: RecordingStarter;
 }
 
 export interface Gateway {
@@ -43,7 +48,14 @@ export interface Gateway {
   readonly audit: AuditLog;
   /** Starts listening; resolves with the base URL (http://host:port). */
   listen(): Promise<string>;
-  /** Stops serving: refuses new work, ends open sessions, closes the server. */
+  readonly metrics: GatewayMetrics;
+  /**
+   * Drains: /readyz answers 503, new sessions are refused, open ones are told
+   * and get up to `graceSeconds` to finish; then everything closes. Resolves
+   * when the server is closed.
+   */
+  drain(graceSeconds: number): Promise<void>;
+  /** Stops serving at once: refuses new work, ends open sessions, closes the server. */
   close(): Promise<void>;
 }
 
@@ -71,41 +83,53 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     if (cluster !== undefined) kubeApis.set(name, createKubeApi(cluster, { timeoutMs: config.terminal.upstreamTimeoutSeconds * 1000 }));
   }
   const services: GatewayServices = { config, verifier, policy, clusters, kubeApi: (name) => kubeApis.get(name) };
-  const audit = createAuditLog(options.auditDestination ?? auditDestination(config.audit.file));
+  const metrics = createMetrics();
+  const audit = withMetrics(createAuditLog(options.auditDestination ?? auditDestination(config.audit.file)), metrics);
   const authenticate = createAuthenticator(verifier, config.auth.allowedOrigins, logger, {
-    onRefused: (req, error) => audit.refusal({ what: 'upgrade', code: error.code, reason: error.message, remoteAddress: req.socket.remoteAddress }),
+    onRefused: (req, error) =>
+      audit.refusal({ what: req.headers.upgrade === undefined ? 'rest' : 'upgrade', code: error.code, reason: error.message, remoteAddress: req.socket.remoteAddress }),
   });
   const heartbeat = createHeartbeat(config.terminal.pingIntervalSeconds * 1000);
-  const terminal = createTerminalEndpoint(config, services, authenticate, heartbeat, logger, {
+  const quota = createUserQuota();
+  const sessionTarget = (start: SessionStart) => ({ ...start.route, container: start.target.container, command: start.target.command, tty: start.target.tty });
+  const terminal = createTerminalEndpoint(config, services, authenticate, heartbeat, logger, { quota, recorder: options.recorder }, {
     onSessionStart: (start) => {
-      audit.sessionStart({ sessionId: start.id, principal: start.principal, target: { ...start.route, container: start.target.container, command: start.target.command, tty: start.target.tty } });
+      audit.sessionStart({ sessionId: start.id, principal: start.principal, target: sessionTarget(start), recording: start.recording });
       options.terminalHooks?.onSessionStart?.(start);
     },
     onSessionEnd: (start, summary) => {
       audit.sessionEnd({
         sessionId: start.id,
         principal: start.principal,
-        target: { ...start.route, container: start.target.container, command: start.target.command, tty: start.target.tty },
+        target: sessionTarget(start),
         bytesIn: summary.bytesFromBrowser,
         bytesOut: summary.bytesToBrowser,
         exitCode: summary.exitCode,
         reason: summary.reason,
+        code: summary.error?.code,
         error: summary.error?.message,
         durationMs: summary.durationMs,
+        resumes: summary.resumes,
       });
       options.terminalHooks?.onSessionEnd?.(start, summary);
     },
+    onSessionResumed: (start, lostBytes) => audit.sessionResume({ sessionId: start.id, principal: start.principal, target: sessionTarget(start), lostBytes }),
+    onRecordingFailed: (start, error) => audit.recordingFailed({ sessionId: start.id, principal: start.principal, target: sessionTarget(start), error: error.message }),
+    onUpstreamConnected: (cluster, seconds) => metrics.upstreamConnected(cluster, seconds),
     onRefused: (principal, route, error) => audit.refusal({ principal, what: 'exec', code: error.code, reason: error.message, ...route }),
   });
+  metrics.setLiveBytes(() => terminal.liveBytes());
 
-  const kubectlExec = createKubectlExecProxy(services, heartbeat, audit, logger);
+  const kubectlExec = createKubectlExecProxy(services, heartbeat, audit, quota, logger);
   const tls = config.listen.tls;
   const tlsFiles = tls === undefined ? undefined : { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) };
 
   let ready = false;
   const actionDeps = { services, audit, limit: createLimiter(config.actionConcurrency), maxOutputBytes: config.actionOutputLimitBytes };
   const apiRouters: Router[] = [createActionRoutes(actionDeps), createKubeconfigRoute(services, tlsFiles?.cert.toString('utf8'))];
-  const app = createApp(services, authenticate, logger, { webRoot: options.webRoot, isReady: () => ready, apiRouters, topRouters: [mountKubectl(services)] });
+  const topRouters: Router[] = [mountKubectl(services)];
+  if (config.metrics.enabled) topRouters.unshift(createMetricsRoute(metrics, config.metrics.bearerToken));
+  const app = createApp(services, authenticate, logger, { webRoot: options.webRoot, isReady: () => ready, apiRouters, topRouters });
 
   const server: Server = tlsFiles === undefined ? createHttpServer(app) : createHttpsServer(tlsFiles, app);
   // Slow clients may not hold a connection open by trickling headers.
@@ -149,6 +173,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     server,
     services,
     audit,
+    metrics,
     async listen() {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -162,16 +187,33 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       return `${tlsFiles === undefined ? 'http' : 'https'}://${host}:${address.port}`;
     },
-    async close() {
-      ready = false;
-      heartbeat.stop();
-      terminal.endAll(new GatewayError('draining', 'the gateway is shutting down'));
-      terminal.close();
-      kubectlExec.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-    },
+    drain,
+    close,
   };
+
+  async function drain(graceSeconds: number): Promise<void> {
+    ready = false;
+    terminal.drain(graceSeconds);
+    const deadline = Date.now() + graceSeconds * 1000;
+    const open = () => terminal.sessionCount + kubectlExec.sessionCount;
+    logger.info({ graceSeconds, sessions: open() }, 'draining');
+    while (open() > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(250, Math.max(1, deadline - Date.now()))));
+    }
+    if (open() > 0) logger.info({ sessions: open() }, 'grace period over; ending the sessions left');
+    await close();
+  }
+
+  async function close(): Promise<void> {
+    ready = false;
+    heartbeat.stop();
+    terminal.endAll(new GatewayError('draining', 'the gateway is shutting down'));
+    kubectlExec.endAll();
+    terminal.close();
+    kubectlExec.close();
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
 }

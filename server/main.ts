@@ -32,10 +32,16 @@ async function main(): Promise<void> {
 
   let stopping = false;
   const stop = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal while draining: stop now.
+      if (signal === 'SIGINT') await gateway.close().finally(() => process.exit(0));
+      return;
+    }
     stopping = true;
-    logger.info({ signal }, 'stopping');
-    await gateway.close();
+    logger.info({ signal, graceSeconds: config.shutdown.graceSeconds }, 'stopping');
+    // SIGINT (Ctrl+C at a terminal) means now; SIGTERM (an orchestrator) drains.
+    if (signal === 'SIGTERM') await gateway.drain(config.shutdown.graceSeconds);
+    else await gateway.close();
     await demo?.cluster.stop();
     process.exit(0);
   };

@@ -11,6 +11,16 @@ export const ErrorCode = {
   OriginRefused: 'origin_refused',
   NotFound: 'not_found',
   TooManySessions: 'too_many_sessions',
+  /** The session ended because nobody typed in it for the idle timeout. */
+  IdleTimeout: 'idle_timeout',
+  /** The session reached its maximum duration. */
+  SessionTimeLimit: 'session_time_limit',
+  /** The browser read nothing for too long while output waited. */
+  ClientStalled: 'client_stalled',
+  /** Another connection resumed this session. */
+  SessionTakenOver: 'session_taken_over',
+  /** A recording the policy requires cannot be written. */
+  RecordingFailed: 'recording_failed',
   UpstreamError: 'upstream_error',
   UpstreamUnreachable: 'upstream_unreachable',
   UpstreamTls: 'upstream_tls',
@@ -31,6 +41,11 @@ export const statusOfCode: Readonly<Record<ErrorCode, number>> = {
   origin_refused: 403,
   not_found: 404,
   too_many_sessions: 429,
+  idle_timeout: 408,
+  session_time_limit: 408,
+  client_stalled: 408,
+  session_taken_over: 409,
+  recording_failed: 500,
   upstream_error: 502,
   upstream_unreachable: 502,
   upstream_tls: 502,

@@ -35,6 +35,8 @@ export type ServerMessage =
       pod: string;
       container: string;
       tty: boolean;
+      /** Set when a browser came back to a session it had lost: output it missed follows. */
+      resumed?: boolean;
     }
   /** Something the user should know that does not end the session (token about to expire, idle warning). */
   | { type: 'notice'; message: string; code?: string };

@@ -2,6 +2,7 @@
 // through pino to stdout or a file. Never a credential, never a stdin byte.
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { Principal } from '../auth/principal.js';
+import type { GatewayMetrics } from '../metrics/metrics.js';
 
 export interface SessionTarget {
   cluster: string;
@@ -22,9 +23,16 @@ export interface AuditLog {
     bytesOut: number;
     exitCode?: number;
     reason: string;
+    /** The error code when the session ended with one (idle_timeout, upstream_unreachable …). */
+    code?: string;
     error?: string;
     durationMs: number;
+    resumes?: number;
   }): void;
+  /** A browser came back to a session it had lost. */
+  sessionResume(event: { sessionId: string; principal: Principal; target: SessionTarget; lostBytes: number }): void;
+  /** A recording the policy asks for failed, and the session went on (recording.failure: open). */
+  recordingFailed(event: { sessionId: string; principal: Principal; target: SessionTarget; error: string }): void;
   actionPod(event: {
     runId: string;
     principal: Principal;
@@ -52,6 +60,8 @@ export function createAuditLog(destination?: DestinationStream): AuditLog {
   return {
     sessionStart: ({ principal, target, ...rest }) => log.info({ ...who(principal), ...target, ...rest }, 'session.start'),
     sessionEnd: ({ principal, target, ...rest }) => log.info({ ...who(principal), ...target, ...rest }, 'session.end'),
+    sessionResume: ({ principal, target, ...rest }) => log.info({ ...who(principal), ...target, ...rest }, 'session.resume'),
+    recordingFailed: ({ principal, target, ...rest }) => log.warn({ ...who(principal), ...target, ...rest }, 'recording.failed'),
     actionPod: ({ principal, ...rest }) => log.info({ ...who(principal), ...rest }, 'action.pod'),
     actionRun: ({ principal, ...rest }) => log.info({ ...who(principal), ...rest }, 'action.run'),
     refusal: ({ principal, ...rest }) => log.info({ ...who(principal), ...rest }, 'refusal'),
@@ -61,4 +71,27 @@ export function createAuditLog(destination?: DestinationStream): AuditLog {
 /** Where the audit lines go: a file path (appended, created 0600), or stdout. */
 export function auditDestination(file: string | undefined): DestinationStream {
   return file === undefined ? pino.destination(1) : pino.destination({ dest: file, append: true, mkdir: true, sync: false });
+}
+
+/** The same events, also counted in the metrics: one stream feeds both. */
+export function withMetrics(audit: AuditLog, metrics: GatewayMetrics): AuditLog {
+  return {
+    ...audit,
+    sessionStart(event) {
+      metrics.sessionStarted(event.target.cluster);
+      audit.sessionStart(event);
+    },
+    sessionEnd(event) {
+      metrics.sessionEnded(event.target.cluster, event.code ?? event.reason, event.bytesIn, event.bytesOut);
+      audit.sessionEnd(event);
+    },
+    actionRun(event) {
+      metrics.actionRun(event.action, event.cluster, event.success);
+      audit.actionRun(event);
+    },
+    refusal(event) {
+      metrics.refused(event.what, event.code);
+      audit.refusal(event);
+    },
+  };
 }

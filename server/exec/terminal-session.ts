@@ -2,20 +2,41 @@
 // pod exec websocket, frames translated both ways, backpressure, the end.
 import type { Logger } from 'pino';
 import type WebSocket from 'ws';
-import { CloseCode } from '../../shared/errors.js';
+import { CloseCode, closeCodeForStatus } from '../../shared/errors.js';
 import { parseClientMessage, type ClientMessage, type ServerMessage } from '../../shared/protocol.js';
 import type { Principal } from '../auth/principal.js';
 import { GatewayError, toGatewayError } from '../errors.js';
 import { Channel, V5_PROTOCOL, closeStdinSignal, channelFrame, parseExecStatus, resizeFrame } from './channels.js';
 import type { Heartbeat } from './heartbeat.js';
+import { ReplayBuffer } from './replay-buffer.js';
+import { SessionLimits, type LimitSettings } from './session-limits.js';
 
-export interface SessionSettings {
+export interface SessionSettings extends LimitSettings {
   /** Browser-side buffered bytes above which the upstream is paused. */
   highWaterMarkBytes: number;
   /** Largest input queued while the upstream is being dialled. */
   maxQueuedBytes: number;
   expiryWarningSeconds: number;
+  /** A browser that drains nothing for this long while the upstream waits on it is dropped. */
+  stalledClientTimeoutMs: number;
+  /** How long a browser that dropped without closing may come back; 0: no resume. */
+  resumeGraceMs: number;
+  /** Latest output kept for a resuming browser. */
+  replayBufferBytes: number;
 }
+
+/** Sees what the browser is shown (session recording). Must not block. */
+export interface SessionObserver {
+  output(data: Buffer): void;
+  resize(cols: number, rows: number): void;
+}
+
+/**
+ * Close codes of a browser that went without meaning to end the session: the
+ * tab went away, the network dropped, a ping went unanswered. 1000 and 1005
+ * (a close without a code) are a deliberate end.
+ */
+const RESUMABLE_CLOSE_CODES = new Set([1001, 1006, 1011, 1012, 1013, 1014]);
 
 /** What the session reports when it ends, for the audit log and metrics. */
 export interface SessionSummary {
@@ -24,8 +45,10 @@ export interface SessionSummary {
   bytesToBrowser: number;
   exitCode?: number;
   error?: { code: string; status: number; message: string };
-  reason: 'exit' | 'error' | 'browser-closed' | 'ended';
+  reason: 'exit' | 'error' | 'browser-closed' | 'resume-expired' | 'ended';
   durationMs: number;
+  /** Times a browser came back to this session. */
+  resumes: number;
 }
 
 export interface SessionHooks {
@@ -37,7 +60,13 @@ export interface SessionHooks {
 
 type Phase = 'dialing' | 'open' | 'ended';
 
+/** What a browser that comes back is told about output it cannot get again. */
+export interface ResumeResult {
+  lostBytes: number;
+}
+
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
 
 /** A failed exec (command not found, container gone) as the page sees it. */
 function execFailure(status: number, message: string): GatewayError {
@@ -48,6 +77,8 @@ function execFailure(status: number, message: string): GatewayError {
 
 export class TerminalSession {
   private phase: Phase = 'dialing';
+  /** Undefined while the browser is away (dropped, within the resume grace period). */
+  private browser: WebSocket | undefined;
   private upstream: WebSocket | undefined;
   private queued: Array<{ data: Buffer; isBinary: boolean }> = [];
   private queuedBytes = 0;
@@ -60,20 +91,42 @@ export class TerminalSession {
   private expiryTimers: NodeJS.Timeout[] = [];
   private readonly lowWaterMark: number;
   private tty = false;
+  private readonly limits: SessionLimits;
+  private readonly replay: ReplayBuffer;
+  private observer: SessionObserver | undefined;
+  private stallTimer: NodeJS.Timeout | undefined;
+  private graceTimer: NodeJS.Timeout | undefined;
+  /** The exit status that came while the browser was away: given to it when it comes back. */
+  private pendingExit: number | undefined;
+  private resumes = 0;
+  /** The last terminal size asked for (kept for the recording and for a resuming browser). */
+  private size: { cols: number; rows: number } | undefined;
 
   constructor(
     readonly id: string,
-    private readonly browser: WebSocket,
+    browser: WebSocket,
     private principal: Principal,
     private readonly settings: SessionSettings,
     private readonly hooks: SessionHooks,
     private readonly logger: Logger,
   ) {
     this.lowWaterMark = Math.floor(settings.highWaterMarkBytes / 4);
-    browser.on('message', this.onBrowserMessage);
-    browser.on('close', this.onBrowserClose);
-    browser.on('error', (error) => this.logger.debug({ err: error }, 'browser socket error'));
-    hooks.heartbeat.track(browser);
+    this.replay = new ReplayBuffer(settings.resumeGraceMs > 0 ? settings.replayBufferBytes : 0);
+    this.limits = new SessionLimits(settings, {
+      warn: (what, secondsLeft) =>
+        this.send({
+          type: 'notice',
+          code: what === 'idle' ? 'idle_warning' : 'time_limit_warning',
+          message: what === 'idle' ? `this session ends in ${secondsLeft} s unless you type something` : `this session reaches its time limit in ${secondsLeft} s`,
+        }),
+      expire: (what) =>
+        this.fail(
+          what === 'idle'
+            ? new GatewayError('idle_timeout', `the session ended after ${Math.round(settings.idleTimeoutMs / 1000)} s without input`)
+            : new GatewayError('session_time_limit', `the session reached its time limit of ${Math.round(settings.maxDurationMs / 1000)} s`),
+        ),
+    });
+    this.bindBrowser(browser);
     this.scheduleExpiry();
   }
 
@@ -82,9 +135,91 @@ export class TerminalSession {
     return this.phase === 'ended';
   }
 
+  /** Whether a browser is connected now (false while a dropped one may come back). */
+  get attached(): boolean {
+    return this.browser !== undefined;
+  }
+
+  /** Stdin bytes the browser sent so far. */
+  get bytesIn(): number {
+    return this.bytesFromBrowser;
+  }
+
+  /** Output bytes the process produced so far. */
+  get bytesOut(): number {
+    return this.bytesToBrowser;
+  }
+
+  /** The user the session belongs to. */
+  get owner(): string {
+    return this.principal.sub;
+  }
+
   /** Sends a control message to the browser. */
   send(message: ServerMessage): void {
-    if (this.browser.readyState === this.browser.OPEN) this.browser.send(JSON.stringify(message));
+    const browser = this.browser;
+    if (browser !== undefined && browser.readyState === browser.OPEN) browser.send(JSON.stringify(message));
+  }
+
+  /** Sees every output byte and resize from now on (the recording starts before any output). */
+  observe(observer: SessionObserver): void {
+    this.observer = observer;
+  }
+
+  private bindBrowser(browser: WebSocket): void {
+    this.browser = browser;
+    browser.on('message', this.onBrowserMessage);
+    browser.on('close', this.onBrowserClose);
+    browser.on('error', this.onBrowserError);
+    this.hooks.heartbeat.track(browser);
+  }
+
+  private unbindBrowser(): WebSocket | undefined {
+    const browser = this.browser;
+    if (browser === undefined) return undefined;
+    browser.off('message', this.onBrowserMessage);
+    browser.off('close', this.onBrowserClose);
+    browser.off('error', this.onBrowserError);
+    this.hooks.heartbeat.untrack(browser);
+    this.browser = undefined;
+    this.clearStallTimer();
+    return browser;
+  }
+
+  private readonly onBrowserError = (error: Error): void => {
+    this.logger.debug({ err: error }, 'browser socket error');
+  };
+
+  /**
+   * A browser comes back to this session (same user, checked by the caller):
+   * it replaces the one attached, if any, gets the output from `offset` on,
+   * and the session goes on. Undefined when the offset is beyond the output.
+   */
+  resume(browser: WebSocket, offset: number | undefined, greeting: ServerMessage): ResumeResult | undefined {
+    if (this.phase !== 'open') return undefined;
+    const replay = this.replay.since(offset ?? 0);
+    if (replay === undefined) return undefined;
+    const previous = this.unbindBrowser();
+    if (previous !== undefined && previous.readyState === previous.OPEN) {
+      previous.send(JSON.stringify({ type: 'error', status: 409, code: 'session_taken_over', message: 'this session was resumed from another connection' } satisfies ServerMessage));
+      previous.close(closeCodeForStatus(409));
+    }
+    clearTimeout(this.graceTimer);
+    this.graceTimer = undefined;
+    this.resumes += 1;
+    this.bindBrowser(browser);
+    this.send(greeting);
+    if (replay.lostBytes > 0) {
+      this.send({ type: 'notice', code: 'output_lost', message: `${replay.lostBytes} bytes of output from while you were away are no longer kept` });
+    }
+    for (const chunk of replay.chunks) browser.send(chunk, { binary: true }, this.afterBrowserWrite);
+    this.replay.trim();
+    if (this.pendingExit !== undefined) {
+      this.exit(this.pendingExit);
+      return { lostBytes: replay.lostBytes };
+    }
+    if (this.upstreamPaused) this.maybeResumeUpstream();
+    return { lostBytes: replay.lostBytes };
   }
 
   /** Wires the dialled exec websocket and replays what the browser sent meanwhile. */
@@ -101,8 +236,10 @@ export class TerminalSession {
     upstream.on('close', this.onUpstreamClose);
     upstream.on('error', (error) => {
       this.logger.warn({ err: error }, 'upstream socket error');
+      if (this.pendingExit !== undefined) return;
       this.fail(new GatewayError('upstream_unreachable', 'the connection to the cluster was lost', { cause: error }));
     });
+    if (this.browser === undefined) this.pauseUpstream();
     const queued = this.queued;
     this.queued = [];
     this.queuedBytes = 0;
@@ -119,6 +256,11 @@ export class TerminalSession {
   }
 
   private exit(code: number): void {
+    if (this.browser === undefined) {
+      // Nobody to tell yet: a browser that comes back within the grace period gets it.
+      this.pendingExit = code;
+      return;
+    }
     this.send({ type: 'exit', code });
     this.end('exit', CloseCode.Normal, { exitCode: code });
   }
@@ -127,8 +269,10 @@ export class TerminalSession {
     if (this.phase === 'ended') return;
     this.phase = 'ended';
     for (const timer of this.expiryTimers) clearTimeout(timer);
-    this.hooks.heartbeat.untrack(this.browser);
-    if (this.browser.readyState === this.browser.OPEN) this.browser.close(closeCode);
+    clearTimeout(this.graceTimer);
+    this.limits.stop();
+    const browser = this.unbindBrowser();
+    if (browser !== undefined && browser.readyState === browser.OPEN) browser.close(closeCode);
     if (this.upstream !== undefined) {
       this.hooks.heartbeat.untrack(this.upstream);
       // Closing the exec websocket is what ends the remote process.
@@ -141,13 +285,28 @@ export class TerminalSession {
       bytesToBrowser: this.bytesToBrowser,
       reason,
       durationMs: Date.now() - this.startedAt,
+      resumes: this.resumes,
+      ...(this.pendingExit === undefined ? {} : { exitCode: this.pendingExit }),
       ...extra,
     });
   }
 
-  private readonly onBrowserClose = (): void => {
+  private readonly onBrowserClose = (code: number): void => {
+    if (this.phase === 'open' && this.settings.resumeGraceMs > 0 && RESUMABLE_CLOSE_CODES.has(code)) {
+      this.detach();
+      return;
+    }
     this.end('browser-closed', CloseCode.Normal);
   };
+
+  /** The browser dropped: keep the process for the grace period, its output in the replay buffer. */
+  private detach(): void {
+    this.unbindBrowser();
+    this.logger.info({ graceSeconds: this.settings.resumeGraceMs / 1000 }, 'browser dropped; session kept for resume');
+    if (this.replay.size >= this.settings.replayBufferBytes) this.pauseUpstream();
+    this.graceTimer = setTimeout(() => this.end('resume-expired', CloseCode.Normal), this.settings.resumeGraceMs);
+    this.graceTimer.unref();
+  }
 
   private readonly onBrowserMessage = (data: Buffer, isBinary: boolean): void => {
     if (this.phase === 'dialing') {
@@ -168,6 +327,7 @@ export class TerminalSession {
     if (isBinary) {
       if (this.stdinClosed || data.length === 0) return;
       this.bytesFromBrowser += data.length;
+      this.limits.activity();
       upstream.send(channelFrame(Channel.Stdin, data));
       return;
     }
@@ -183,7 +343,11 @@ export class TerminalSession {
     switch (message.type) {
       case 'resize':
         // Resize is meaningful only with a TTY; without one the server may stall on it.
-        if (this.tty) upstream.send(resizeFrame(message.cols, message.rows));
+        if (!this.tty) return;
+        this.limits.activity();
+        this.size = { cols: message.cols, rows: message.rows };
+        upstream.send(resizeFrame(message.cols, message.rows));
+        this.observer?.resize(message.cols, message.rows);
         return;
       case 'eof':
         if (this.stdinClosed) return;
@@ -196,6 +360,7 @@ export class TerminalSession {
         return;
       case 'pause':
         this.clientPaused = true;
+        this.clearStallTimer();
         this.pauseUpstream();
         return;
       case 'resume':
@@ -218,8 +383,17 @@ export class TerminalSession {
     if (channel === Channel.Stdout || channel === Channel.Stderr) {
       const payload = data.subarray(1);
       this.bytesToBrowser += payload.length;
-      this.browser.send(payload, { binary: true }, this.afterBrowserWrite);
-      if (this.browser.bufferedAmount > this.settings.highWaterMarkBytes) this.pauseUpstream();
+      this.replay.append(payload);
+      this.observer?.output(payload);
+      const browser = this.browser;
+      if (browser === undefined) {
+        // Away: keep what comes for its return, and stop the process's output once the buffer is full.
+        if (this.replay.size >= this.settings.replayBufferBytes) this.pauseUpstream();
+        return;
+      }
+      this.replay.trim();
+      browser.send(payload, { binary: true }, this.afterBrowserWrite);
+      if (browser.bufferedAmount > this.settings.highWaterMarkBytes) this.pauseUpstream();
     } else if (channel === Channel.Status) {
       // One writer sends all output before the status, so the session is complete now.
       const status = parseExecStatus(data.subarray(1));
@@ -236,17 +410,48 @@ export class TerminalSession {
     if (this.upstreamPaused || this.upstream === undefined) return;
     this.upstreamPaused = true;
     this.upstream.pause();
+    this.armStallTimer();
   }
 
   private maybeResumeUpstream(): void {
-    if (!this.upstreamPaused || this.clientPaused || this.upstream === undefined) return;
+    if (!this.upstreamPaused || this.clientPaused || this.upstream === undefined || this.browser === undefined) return;
     if (this.browser.bufferedAmount > this.lowWaterMark) return;
     this.upstreamPaused = false;
+    this.clearStallTimer();
     this.upstream.resume();
   }
 
+  /**
+   * Paused for a browser that does not read: if its buffer has not drained
+   * when the bound passes, it is dropped (not kept for resume: it was there,
+   * and read nothing). A page that asked for the pause is not stalled.
+   */
+  private armStallTimer(): void {
+    if (this.stallTimer !== undefined || this.browser === undefined || this.clientPaused) return;
+    const browser = this.browser;
+    const bufferedAtPause = browser.bufferedAmount;
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = undefined;
+      if (this.browser !== browser || !this.upstreamPaused || this.clientPaused) return;
+      if (browser.bufferedAmount < bufferedAtPause) {
+        // It reads, slowly: look again after another period.
+        this.armStallTimer();
+        return;
+      }
+      this.fail(new GatewayError('client_stalled', `the browser read nothing for ${Math.round(this.settings.stalledClientTimeoutMs / 1000)} s`));
+      browser.terminate();
+    }, this.settings.stalledClientTimeoutMs);
+    this.stallTimer.unref();
+  }
+
+  private clearStallTimer(): void {
+    clearTimeout(this.stallTimer);
+    this.stallTimer = undefined;
+  }
+
   private readonly onUpstreamClose = (code: number): void => {
-    if (this.phase !== 'open') return;
+    // After the exit status the API server closes; a browser that is away still gets the status.
+    if (this.phase !== 'open' || this.pendingExit !== undefined) return;
     this.logger.info({ code }, 'upstream closed without an exit status');
     this.fail(new GatewayError('upstream_unreachable', 'the connection to the cluster was lost before the command ended'));
   };

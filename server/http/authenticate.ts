@@ -30,10 +30,19 @@ export function createAuthenticator(
 ): RequestAuthenticator {
   const originAllowed = createOriginCheck(allowedOrigins);
 
-  async function request(req: IncomingMessage): Promise<Principal> {
+  async function verifyRequest(req: IncomingMessage): Promise<Principal> {
     const token = tokenFromRequest(req);
     if (token === undefined) throw new GatewayError('unauthenticated', 'no token: send Authorization: Bearer <jwt>');
     return verifier.verify(token);
+  }
+
+  async function request(req: IncomingMessage): Promise<Principal> {
+    try {
+      return await verifyRequest(req);
+    } catch (error) {
+      hooks.onRefused?.(req, toGatewayError(error));
+      throw error;
+    }
   }
 
   async function upgrade(req: IncomingMessage, socket: Duplex): Promise<Principal | undefined> {
@@ -46,7 +55,7 @@ export function createAuthenticator(
       } else if (!offeredProtocols(req).includes(WEBTERM_PROTOCOL)) {
         refusal = new GatewayError('bad_request', `offer the ${WEBTERM_PROTOCOL} subprotocol`);
       } else {
-        return await request(req);
+        return await verifyRequest(req);
       }
     } catch (error) {
       refusal = toGatewayError(error);

@@ -5,14 +5,15 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { WEBTERM_PROTOCOL } from '../../shared/protocol.js';
+import { WEBTERM_PROTOCOL, type ServerMessage } from '../../shared/protocol.js';
 import type { Principal } from '../auth/principal.js';
 import type { GatewayConfig } from '../config.js';
 import { GatewayError, toGatewayError } from '../errors.js';
 import { dialExec, execPath, type ExecTarget } from '../exec/upstream.js';
 import type { Heartbeat } from '../exec/heartbeat.js';
 import { INTERACTIVE_SHELL_COMMAND } from '../exec/shell.js';
-import { TerminalSession, type SessionSummary } from '../exec/terminal-session.js';
+import { TerminalSession, type SessionObserver, type SessionSummary } from '../exec/terminal-session.js';
+import type { UserQuota } from '../exec/user-quota.js';
 import { checkName } from './names.js';
 import type { RequestAuthenticator } from './authenticate.js';
 import type { GatewayServices } from './services.js';
@@ -28,17 +29,67 @@ export interface SessionStart {
   principal: Principal;
   route: TerminalRoute;
   target: ExecTarget;
+  /** The .cast file, when the session is recorded. */
+  recording?: string;
+}
+
+/** A recording of one session (server/recording implements it). */
+export interface SessionRecording extends SessionObserver {
+  readonly path: string;
+  onError(listener: (error: Error) => void): void;
+  close(): Promise<void>;
+}
+
+export interface RecordingStarter {
+  start(meta: {
+    sessionId: string;
+    user: string;
+    groups: string[];
+    cluster: string;
+    namespace: string;
+    pod: string;
+    container?: string;
+    command: readonly string[];
+    cols: number;
+    rows: number;
+    startedAt: Date;
+  }): Promise<SessionRecording>;
 }
 
 export interface TerminalEndpointHooks {
   onSessionStart?(start: SessionStart): void;
   onSessionEnd?(start: SessionStart, summary: SessionSummary): void;
-  /** A session refused after authentication (policy, bad input, unknown target). */
+  /** A browser came back to a session it had lost. */
+  onSessionResumed?(start: SessionStart, lostBytes: number): void;
+  /** A session refused after authentication (policy, bad input, unknown target, a cap). */
   onRefused?(principal: Principal, route: TerminalRoute, error: GatewayError): void;
+  /** How long dialling the cluster took. */
+  onUpstreamConnected?(cluster: string, seconds: number): void;
+  /** A required recording failed and the policy (failure: open) let the session go on. */
+  onRecordingFailed?(start: SessionStart, error: Error): void;
+}
+
+export interface TerminalEndpointDeps {
+  quota: UserQuota;
+  recorder?: RecordingStarter;
 }
 
 const MAX_COMMAND_ARGS = 256;
 const MAX_COMMAND_BYTES = 64 * 1024;
+
+const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** `resume=<session id>&offset=<output bytes already received>`: a browser coming back. */
+export function parseResumeQuery(url: URL): { id: string; offset?: number } | undefined {
+  const id = url.searchParams.get('resume');
+  if (id === null) return undefined;
+  if (!SESSION_ID.test(id)) throw new GatewayError('bad_request', 'resume must be a session id');
+  const offsetText = url.searchParams.get('offset');
+  if (offsetText === null) return { id };
+  const offset = Number(offsetText);
+  if (!/^\d{1,15}$/.test(offsetText) || !Number.isSafeInteger(offset)) throw new GatewayError('bad_request', 'offset must be a count of bytes');
+  return { id, offset };
+}
 
 /** Reads container, command and tty from the query, as INTERFACE.md defines them. */
 export function parseTerminalQuery(url: URL): { container?: string; command?: string[]; tty: boolean } {
@@ -61,12 +112,19 @@ export function parseTerminalQuery(url: URL): { container?: string; command?: st
   return { container: container === '' ? undefined : container, command: command.length > 0 ? command : undefined, tty };
 }
 
+interface OpenSession {
+  session: TerminalSession;
+  /** Set once the upstream is open. */
+  start?: SessionStart;
+}
+
 export function createTerminalEndpoint(
   config: GatewayConfig,
   services: GatewayServices,
   authenticate: RequestAuthenticator,
   heartbeat: Heartbeat,
   logger: Logger,
+  deps: TerminalEndpointDeps,
   hooks: TerminalEndpointHooks = {},
 ) {
   const terminal = config.terminal;
@@ -78,7 +136,8 @@ export function createTerminalEndpoint(
     handleProtocols: (protocols) => (protocols.has(WEBTERM_PROTOCOL) ? WEBTERM_PROTOCOL : false),
   });
 
-  const sessions = new Set<TerminalSession>();
+  const sessions = new Map<string, OpenSession>();
+  let draining = false;
 
   /** Handles `GET /api/clusters/{c}/namespaces/{ns}/pods/{pod}/exec` upgrades. */
   async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, route: TerminalRoute, url: URL): Promise<void> {
@@ -87,40 +146,108 @@ export function createTerminalEndpoint(
     const principal = await authenticate.upgrade(req, socket);
     if (principal === undefined) return;
     wss.handleUpgrade(req, socket, head, (browser) => {
-      void runSession(browser, principal, route, url);
+      let resume: ReturnType<typeof parseResumeQuery>;
+      try {
+        resume = parseResumeQuery(url);
+      } catch (error) {
+        refuseSession(browser, principal, route, toGatewayError(error));
+        return;
+      }
+      if (resume === undefined) void runSession(browser, principal, route, url);
+      else resumeSession(browser, principal, route, resume);
     });
+  }
+
+  /** Ends a browser socket that never got a session. */
+  function refuseSession(browser: WebSocket, principal: Principal, route: TerminalRoute, failure: GatewayError): void {
+    hooks.onRefused?.(principal, route, failure);
+    logger.info({ sub: principal.sub, code: failure.code, ...route }, `session refused: ${failure.message}`);
+    if (browser.readyState !== browser.OPEN) return;
+    browser.send(JSON.stringify({ type: 'error', status: failure.status, message: failure.message, code: failure.code } satisfies ServerMessage));
+    browser.close(failure.closeCode);
+  }
+
+  function sessionMessage(start: SessionStart, resumed: boolean): ServerMessage {
+    const { id, route, target } = start;
+    return { type: 'session', id, cluster: route.cluster, namespace: route.namespace, pod: route.pod, container: target.container ?? '', tty: target.tty, ...(resumed ? { resumed } : {}) };
+  }
+
+  function resumeSession(browser: WebSocket, principal: Principal, route: TerminalRoute, resume: { id: string; offset?: number }): void {
+    const open = sessions.get(resume.id);
+    const start = open?.start;
+    // Another user's session, or one on another route, is as unknown as an ended one.
+    if (open === undefined || start === undefined || open.session.ended || open.session.owner !== principal.sub
+      || start.route.cluster !== route.cluster || start.route.namespace !== route.namespace || start.route.pod !== route.pod) {
+      refuseSession(browser, principal, route, new GatewayError('not_found', 'that session is no longer open: it ended, or its resume period passed'));
+      return;
+    }
+    if (draining) {
+      refuseSession(browser, principal, route, new GatewayError('draining', 'the gateway is shutting down; try again'));
+      return;
+    }
+    const decision = services.policy.decide(principal, { cluster: route.cluster, namespace: route.namespace }, 'exec');
+    if (!decision.allowed) {
+      refuseSession(browser, principal, route, new GatewayError('forbidden', decision.reason));
+      return;
+    }
+    const result = open.session.resume(browser, resume.offset, sessionMessage(start, true));
+    if (result === undefined) {
+      refuseSession(browser, principal, route, new GatewayError('bad_request', 'offset is beyond the output of that session'));
+      return;
+    }
+    logger.info({ sessionId: start.id, sub: principal.sub, lostBytes: result.lostBytes }, 'session resumed');
+    hooks.onSessionResumed?.(start, result.lostBytes);
   }
 
   async function runSession(browser: WebSocket, principal: Principal, route: TerminalRoute, url: URL): Promise<void> {
     const id = randomUUID();
     const sessionLogger = logger.child({ sessionId: id, sub: principal.sub, cluster: route.cluster, namespace: route.namespace, pod: route.pod });
     let start: SessionStart | undefined;
-    const session = new TerminalSession(
-      id,
-      browser,
-      principal,
-      { highWaterMarkBytes: terminal.highWaterMarkBytes, maxQueuedBytes: Math.max(8 * 1024 * 1024, terminal.maxPayloadBytes), expiryWarningSeconds: terminal.expiryWarningSeconds },
-      {
-        verifyToken: (token) => services.verifier.verify(token),
-        heartbeat,
-        onEnd: (summary) => {
-          sessions.delete(session);
-          sessionLogger.info({ ...summary }, 'session ended');
-          if (start !== undefined) hooks.onSessionEnd?.(start, summary);
-        },
-      },
-      sessionLogger,
-    );
-    sessions.add(session);
+    let recording: SessionRecording | undefined;
+    let release = (): void => {};
+    let session: TerminalSession | undefined;
     try {
       checkName('cluster', route.cluster);
       checkName('namespace', route.namespace);
       checkName('pod', route.pod);
       const query = parseTerminalQuery(url);
       const decision = services.policy.decide(principal, { cluster: route.cluster, namespace: route.namespace }, 'exec');
+      const limits = { ...config.sessions, ...(decision.allowed ? decision.rule.limits : undefined) };
+      session = new TerminalSession(
+        id,
+        browser,
+        principal,
+        {
+          highWaterMarkBytes: terminal.highWaterMarkBytes,
+          maxQueuedBytes: Math.max(8 * 1024 * 1024, terminal.maxPayloadBytes),
+          expiryWarningSeconds: terminal.expiryWarningSeconds,
+          stalledClientTimeoutMs: terminal.stalledClientTimeoutSeconds * 1000,
+          idleTimeoutMs: limits.idleTimeoutSeconds * 1000,
+          warningMs: limits.idleWarningSeconds * 1000,
+          maxDurationMs: limits.maxDurationSeconds * 1000,
+          resumeGraceMs: limits.resumeGraceSeconds * 1000,
+          replayBufferBytes: limits.replayBufferBytes,
+        },
+        {
+          verifyToken: (token) => services.verifier.verify(token),
+          heartbeat,
+          onEnd: (summary) => {
+            sessions.delete(id);
+            release();
+            if (recording !== undefined) void recording.close().catch((error: unknown) => sessionLogger.warn({ err: error }, 'closing the recording failed'));
+            sessionLogger.info({ ...summary }, 'session ended');
+            if (start !== undefined) hooks.onSessionEnd?.(start, summary);
+          },
+        },
+        sessionLogger,
+      );
+      const open: OpenSession = { session };
+      sessions.set(id, open);
+      if (draining) throw new GatewayError('draining', 'the gateway is shutting down; try again');
       if (!decision.allowed) throw new GatewayError('forbidden', decision.reason);
       const cluster = services.clusters.get(route.cluster);
       if (cluster === undefined) throw new GatewayError('not_found', `cluster "${route.cluster}" is not known`);
+      release = deps.quota.acquire(principal.sub, limits.maxSessionsPerUser);
       const target: ExecTarget = {
         namespace: route.namespace,
         pod: route.pod,
@@ -132,38 +259,99 @@ export function createTerminalEndpoint(
         stderr: !query.tty,
         tty: query.tty,
       };
+      const pending: SessionStart = { id, principal, route, target };
+      if (decision.rule.record) recording = await startRecording(pending, session, sessionLogger);
       const abort = new AbortController();
       browser.once('close', () => abort.abort());
+      const dialStarted = performance.now();
       const upstream = await dialExec(cluster, execPath(target), {
         principal,
         timeoutMs: terminal.upstreamTimeoutSeconds * 1000,
         signal: abort.signal,
       });
+      hooks.onUpstreamConnected?.(route.cluster, (performance.now() - dialStarted) / 1000);
       if (session.ended) {
         upstream.close(1000);
         return;
       }
-      start = { id, principal, route, target };
+      start = recording === undefined ? pending : { ...pending, recording: recording.path };
+      open.start = start;
       hooks.onSessionStart?.(start);
-      sessionLogger.info({ container: target.container, tty: target.tty, command: query.command ?? 'shell' }, 'session started');
-      session.send({ type: 'session', id, cluster: route.cluster, namespace: route.namespace, pod: route.pod, container: target.container ?? '', tty: target.tty });
+      sessionLogger.info({ container: target.container, tty: target.tty, command: query.command ?? 'shell', recorded: recording !== undefined }, 'session started');
+      session.send(sessionMessage(start, false));
       session.attach(upstream, target.tty);
     } catch (error) {
       const failure = toGatewayError(error);
+      if (session === undefined) {
+        refuseSession(browser, principal, route, failure);
+        return;
+      }
       if (start === undefined && !session.ended) hooks.onRefused?.(principal, route, failure);
       session.fail(failure);
     }
   }
 
+  /** Starts the recording a rule asks for; how a failure ends depends on recording.failure. */
+  async function startRecording(pending: SessionStart, session: TerminalSession, sessionLogger: Logger): Promise<SessionRecording | undefined> {
+    const failClosed = config.recording?.failure !== 'open';
+    const recordingFailed = (error: unknown): GatewayError =>
+      new GatewayError('recording_failed', 'this session must be recorded, and the recording cannot be written', { cause: error });
+    if (deps.recorder === undefined) throw recordingFailed(new Error('no recorder configured'));
+    const { principal, route, target } = pending;
+    let recording: SessionRecording;
+    try {
+      recording = await deps.recorder.start({
+        sessionId: pending.id,
+        user: principal.sub,
+        groups: [...principal.groups],
+        ...route,
+        container: target.container,
+        command: target.command,
+        cols: 80,
+        rows: 24,
+        startedAt: new Date(),
+      });
+    } catch (error) {
+      sessionLogger.error({ err: error }, 'the recording cannot be started');
+      if (failClosed) throw recordingFailed(error);
+      hooks.onRecordingFailed?.(pending, error as Error);
+      return undefined;
+    }
+    session.observe(recording);
+    recording.onError((error) => {
+      sessionLogger.error({ err: error }, 'the recording failed');
+      if (failClosed) session.fail(recordingFailed(error));
+      else hooks.onRecordingFailed?.(pending, error);
+    });
+    return recording;
+  }
+
   return {
     handleUpgrade,
-    /** Sessions open now. */
+    /** Sessions open now (detached ones waiting for their browser included). */
     get sessionCount(): number {
       return sessions.size;
     },
+    /** Output and input bytes of the sessions open now (for metrics). */
+    liveBytes(): { in: number; out: number } {
+      let bytesIn = 0;
+      let bytesOut = 0;
+      for (const { session } of sessions.values()) {
+        bytesIn += session.bytesIn;
+        bytesOut += session.bytesOut;
+      }
+      return { in: bytesIn, out: bytesOut };
+    },
+    /** Refuses new sessions and tells the open ones that they end in `graceSeconds`. */
+    drain(graceSeconds: number): void {
+      draining = true;
+      for (const { session } of sessions.values()) {
+        session.send({ type: 'notice', code: 'draining', message: `the gateway is shutting down; this session ends in ${graceSeconds} s` });
+      }
+    },
     /** Ends every open session with this error (shutdown). */
     endAll(error: GatewayError): void {
-      for (const session of [...sessions]) session.fail(error);
+      for (const { session } of [...sessions.values()]) session.fail(error);
     },
     close(): void {
       wss.close();

@@ -12,6 +12,7 @@ import type { Principal } from '../auth/principal.js';
 import { tokenFromRequest } from '../auth/token-from-request.js';
 import { GatewayError, toGatewayError } from '../errors.js';
 import type { Heartbeat } from '../exec/heartbeat.js';
+import type { UserQuota } from '../exec/user-quota.js';
 import { dialExec } from '../exec/upstream.js';
 import { checkName } from '../http/names.js';
 import type { GatewayServices } from '../http/services.js';
@@ -46,7 +47,9 @@ function pipe(from: WebSocket, to: WebSocket): void {
   });
 }
 
-export function createKubectlExecProxy(services: GatewayServices, heartbeat: Heartbeat, audit: AuditLog, logger: Logger) {
+export function createKubectlExecProxy(services: GatewayServices, heartbeat: Heartbeat, audit: AuditLog, quota: UserQuota, logger: Logger) {
+  /** Ends each open kubectl session; kubectl sees the websocket close. */
+  const open = new Set<(closeCode: number) => void>();
   const originAllowed = createOriginCheck(services.config.auth.allowedOrigins);
   // The protocol the API server chose for each request, selected for its client in turn.
   const chosenProtocol = new WeakMap<IncomingMessage, string>();
@@ -57,7 +60,7 @@ export function createKubectlExecProxy(services: GatewayServices, heartbeat: Hea
     handleProtocols: (_offered, request) => chosenProtocol.get(request) || false,
   });
 
-  async function authorise(req: IncomingMessage, target: KubectlTarget): Promise<Principal> {
+  async function authorise(req: IncomingMessage, target: KubectlTarget): Promise<{ principal: Principal; maxSessions: number }> {
     if (!originAllowed(req)) throw new GatewayError('origin_refused', 'origin not allowed');
     const token = tokenFromRequest(req);
     if (token === undefined) throw new GatewayError('unauthenticated', 'Unauthorized');
@@ -69,14 +72,14 @@ export function createKubectlExecProxy(services: GatewayServices, heartbeat: Hea
     if (!decision.allowed) {
       throw new GatewayError('forbidden', `pods "${target.pod}" is forbidden: User "${principal.sub}" cannot exec into pods in the namespace "${target.namespace}" of cluster "${target.cluster}" (gateway policy)`);
     }
-    return principal;
+    return { principal, maxSessions: decision.rule.limits?.maxSessionsPerUser ?? services.config.sessions.maxSessionsPerUser };
   }
 
   async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, target: KubectlTarget, url: URL): Promise<void> {
     const details = { name: target.pod, kind: 'pods' };
-    let principal: Principal;
+    let release: (() => void) | undefined;
     try {
-      principal = await authorise(req, target);
+      const { principal, maxSessions } = await authorise(req, target);
       const cluster = services.clusters.get(target.cluster);
       if (cluster === undefined) throw new GatewayError('not_found', `cluster "${target.cluster}" is not known`);
       if (!/^websocket$/i.test(req.headers.upgrade ?? '')) {
@@ -86,6 +89,7 @@ export function createKubectlExecProxy(services: GatewayServices, heartbeat: Hea
         throw new GatewayError('bad_request', 'this gateway serves exec over websockets only (v5.channel.k8s.io): use kubectl 1.30 or newer (1.29 with KUBECTL_REMOTE_COMMAND_WEBSOCKETS=true)');
       }
       if (req.method !== 'GET') throw new GatewayError('bad_request', 'a websocket exec must be a GET request');
+      release = quota.acquire(principal.sub, maxSessions);
       const path = `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/pods/${encodeURIComponent(target.pod)}/exec${url.search}`;
       const upstream = await dialExec(cluster, path, {
         principal,
@@ -94,15 +98,17 @@ export function createKubectlExecProxy(services: GatewayServices, heartbeat: Hea
       });
       // Upgrade the client only now, with the protocol the API server chose.
       chosenProtocol.set(req, upstream.protocol);
-      wss.handleUpgrade(req, socket, head, (client) => relay(client, upstream, principal, target, url));
+      const done = release;
+      wss.handleUpgrade(req, socket, head, (client) => relay(client, upstream, principal, target, url, done));
     } catch (error) {
+      release?.();
       const failure = toGatewayError(error);
       audit.refusal({ what: 'kubectl-exec', code: failure.code, reason: failure.message, ...target });
       refuseWithStatus(socket, failure.code === 'internal' ? failureStatus(500, 'internal error') : statusOfError(failure, details));
     }
   }
 
-  function relay(client: WebSocket, upstream: WebSocket, principal: Principal, target: KubectlTarget, url: URL): void {
+  function relay(client: WebSocket, upstream: WebSocket, principal: Principal, target: KubectlTarget, url: URL, release: () => void): void {
     const started = Date.now();
     const sessionId = randomUUID();
     const command = url.searchParams.getAll('command');
@@ -119,6 +125,8 @@ export function createKubectlExecProxy(services: GatewayServices, heartbeat: Hea
     const end = (reason: string, closeCode: number) => {
       if (ended) return;
       ended = true;
+      open.delete(endByGateway);
+      release();
       heartbeat.untrack(upstream);
       // kubectl reports anything but 1000 as an error, so a clean end is 1000.
       if (client.readyState === WebSocket.OPEN) client.close(closeCode);
@@ -126,11 +134,23 @@ export function createKubectlExecProxy(services: GatewayServices, heartbeat: Hea
       else upstream.terminate();
       audit.sessionEnd({ sessionId, principal, target: sessionTarget, bytesIn, bytesOut, reason, durationMs: Date.now() - started });
     };
+    const endByGateway = (closeCode: number) => end('draining', closeCode);
+    open.add(endByGateway);
     upstream.on('close', (code) => end(code === 1000 ? 'ended' : 'upstream-lost', code === 1000 ? 1000 : 1011));
     client.on('close', () => end('client-closed', 1000));
     upstream.on('error', (error) => logger.debug({ err: error }, 'kubectl upstream error'));
     client.on('error', (error) => logger.debug({ err: error }, 'kubectl client error'));
   }
 
-  return { handleUpgrade, close: () => wss.close() };
+  return {
+    handleUpgrade,
+    get sessionCount(): number {
+      return open.size;
+    },
+    /** Ends every open kubectl session (shutdown): 1001, going away. */
+    endAll(): void {
+      for (const end of [...open]) end(1001);
+    },
+    close: () => wss.close(),
+  };
 }

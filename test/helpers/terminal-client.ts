@@ -9,6 +9,9 @@ export interface TerminalTarget {
   container?: string;
   command?: string[];
   tty?: boolean;
+  /** Come back to this session, having received `offset` output bytes. */
+  resume?: string;
+  offset?: number;
 }
 
 export interface OpenOptions {
@@ -44,6 +47,8 @@ export function terminalUrl(wsUrl: string, target: TerminalTarget = {}): string 
   if (target.container !== undefined) query.set('container', target.container);
   for (const arg of target.command ?? []) query.append('command', arg);
   if (target.tty !== undefined) query.set('tty', String(target.tty));
+  if (target.resume !== undefined) query.set('resume', target.resume);
+  if (target.offset !== undefined) query.set('offset', String(target.offset));
   return `${wsUrl}/api/clusters/${encodeURIComponent(cluster)}/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/exec?${query}`;
 }
 

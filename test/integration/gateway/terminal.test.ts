@@ -91,11 +91,11 @@ describe('an interactive shell', () => {
     expect(client.outputText()).not.toContain('shell=bash');
   });
 
-  it('ends the remote process within seconds when the browser goes away', async () => {
+  it('ends the remote process within seconds when the browser closes the session', async () => {
     const client = openTerminal(stack.wsUrl, { command: ['sh', '-c', 'echo started; sleep 1000'] }, { token: stack.token() });
     await client.waitForOutput('started');
     expect(stack.cluster.activeExecs()).toBeGreaterThan(0);
-    client.ws.terminate();
+    client.ws.close(1000);
     await poll(() => stack.cluster.activeExecs() === 0, 5000, 'the exec to end');
   });
 });

@@ -7,9 +7,9 @@ import { compileGlob } from '../../../server/policy/glob.js';
 const who = (sub: string, groups: string[] = []): Principal => ({ sub, groups, expiresAt: Date.now() + 60_000 });
 
 const policy = createPolicy([
-  { groups: ['ops'], clusters: ['*'], namespaces: ['ingress-nginx'], allow: ['nginx-reload'] },
-  { groups: ['dev'], clusters: ['dev-*'], namespaces: ['*'], allow: ['exec'] },
-  { users: ['root?'], clusters: ['prod'], namespaces: ['kube-*'], allow: ['*'] },
+  { groups: ['ops'], clusters: ['*'], namespaces: ['ingress-nginx'], allow: ['nginx-reload'], record: false },
+  { groups: ['dev'], clusters: ['dev-*'], namespaces: ['*'], allow: ['exec'], record: false },
+  { users: ['root?'], clusters: ['prod'], namespaces: ['kube-*'], allow: ['*'], record: false },
 ]);
 
 describe('policy', () => {
