@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Router } from 'express';
 import type { DestinationStream } from 'pino';
 import { createLimiter } from './actions/limiter.js';
-import { auditDestination, createAuditLog, withMetrics, type AuditLog } from './audit/audit-log.js';
+import { auditDestination, createAuditLog, flushAudit, withMetrics, type AuditLog } from './audit/audit-log.js';
 import { createTokenVerifier } from './auth/verify-token.js';
 import { createClusterRegistry, createKubeApi, type ClusterRegistry, type KubeApi } from './clusters/index.js';
 import type { GatewayConfig } from './config.js';
@@ -84,7 +84,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   }
   const services: GatewayServices = { config, verifier, policy, clusters, kubeApi: (name) => kubeApis.get(name) };
   const metrics = createMetrics();
-  const audit = withMetrics(createAuditLog(options.auditDestination ?? auditDestination(config.audit.file)), metrics);
+  const auditSink = options.auditDestination ?? auditDestination(config.audit.file);
+  const audit = withMetrics(createAuditLog(auditSink), metrics);
   const authenticate = createAuthenticator(verifier, config.auth.allowedOrigins, logger, {
     onRefused: (req, error) =>
       audit.refusal({ what: req.headers.upgrade === undefined ? 'rest' : 'upgrade', code: error.code, reason: error.message, remoteAddress: req.socket.remoteAddress }),
@@ -215,5 +216,6 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       server.close(() => resolve());
       server.closeAllConnections();
     });
+    flushAudit(auditSink);
   }
 }

@@ -70,7 +70,17 @@ export function createAuditLog(destination?: DestinationStream): AuditLog {
 
 /** Where the audit lines go: a file path (appended, created 0600), or stdout. */
 export function auditDestination(file: string | undefined): DestinationStream {
-  return file === undefined ? pino.destination(1) : pino.destination({ dest: file, append: true, mkdir: true, sync: false });
+  return file === undefined ? pino.destination(1) : pino.destination({ dest: file, append: true, mkdir: true, sync: false, mode: 0o600 });
+}
+
+/** Writes out what a destination still buffers (before the process exits). */
+export function flushAudit(destination: DestinationStream): void {
+  const flushSync = (destination as { flushSync?: () => void }).flushSync;
+  try {
+    flushSync?.call(destination);
+  } catch {
+    // Not open yet, or already closed: nothing buffered to lose.
+  }
 }
 
 /** The same events, also counted in the metrics: one stream feeds both. */

@@ -42,6 +42,8 @@ export interface StackOptions {
   aliases?: string[];
   /** Share a running local cluster instead of starting one. */
   cluster?: LocalCluster;
+  /** Audit lines go where the config says (audit.file) instead of into `logs`. */
+  auditToConfig?: boolean;
 }
 
 function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
@@ -77,7 +79,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const config = parseConfig(merge(defaults, options.config ?? {}), 'test stack');
   const logs: string[] = [];
   const logger = createLogger('debug', { write: (line: string) => void logs.push(line) });
-  const gateway = await createGateway(config, { logger, webRoot: join(projectRoot, 'dist', 'web'), auditDestination: { write: (line: string) => void logs.push(line) } });
+  const gateway = await createGateway(config, { logger, webRoot: join(projectRoot, 'dist', 'web'), ...(options.auditToConfig ? {} : { auditDestination: { write: (line: string) => void logs.push(line) } }) });
   const gatewayUrl = await gateway.listen();
   return {
     gatewayUrl,

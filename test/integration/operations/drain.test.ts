@@ -1,0 +1,106 @@
+// Drain: /readyz turns 503, new sessions are refused, open ones are told and
+// get the grace period, then the gateway closes (and the process exits 0).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { startLocalCluster, type LocalCluster } from '../../../server/local-cluster/index.js';
+import { projectRoot, signToken, startStack } from '../../helpers/stack.js';
+import { openTerminal } from '../../helpers/terminal-client.js';
+
+let cluster: LocalCluster;
+
+beforeAll(async () => {
+  cluster = await startLocalCluster();
+});
+
+afterAll(async () => {
+  await cluster.stop();
+});
+
+describe('drain', () => {
+  it('refuses new sessions, tells open ones, lets them finish within the grace period, ends the rest', async () => {
+    const stack = await startStack({ cluster });
+    const token = stack.token();
+    const finishing = openTerminal(stack.wsUrl, { command: ['sh', '-c', 'sleep 0.5; echo finished'], tty: false }, { token });
+    const lingering = openTerminal(stack.wsUrl, { command: ['sleep', '100'], tty: false }, { token });
+    await Promise.all([finishing.waitForMessage('session'), lingering.waitForMessage('session')]);
+
+    const started = Date.now();
+    const drained = stack.gateway.drain(2);
+    expect((await fetch(`${stack.gatewayUrl}/readyz`)).status).toBe(503);
+    expect((await fetch(`${stack.gatewayUrl}/healthz`)).status).toBe(200);
+    const late = openTerminal(stack.wsUrl, { command: ['true'] }, { token });
+    const refused = await late.refused;
+    expect(refused.status).toBe(503);
+    expect(JSON.parse(refused.body)).toMatchObject({ error: { code: 'draining' } });
+
+    expect(await finishing.waitForMessage('exit')).toEqual({ type: 'exit', code: 0 });
+    expect(finishing.outputText()).toBe('finished\n');
+    expect(lingering.messages).toContainEqual(expect.objectContaining({ type: 'notice', code: 'draining', message: expect.stringContaining('2 s') }));
+    expect((await lingering.closed).code).toBe(4503);
+    await drained;
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeGreaterThan(1800);
+    expect(elapsed).toBeLessThan(4000);
+  });
+
+  it('returns as soon as the last session ends, without waiting out the grace period', async () => {
+    const stack = await startStack({ cluster });
+    const client = openTerminal(stack.wsUrl, { command: ['sh', '-c', 'sleep 0.3'], tty: false }, { token: stack.token() });
+    await client.waitForMessage('session');
+    const started = Date.now();
+    await stack.gateway.drain(30);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(await client.waitForMessage('exit')).toEqual({ type: 'exit', code: 0 });
+  });
+
+  it('drains on SIGTERM and the process exits 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'webterm-drain-'));
+    const secret = 'drain-test-secret-0123456789abcdef';
+    const configFile = join(dir, 'gateway.yaml');
+    writeFileSync(
+      configFile,
+      stringify({
+        listen: { host: '127.0.0.1', port: 0 },
+        auth: { jwt: { secret, algorithms: ['HS256'] } },
+        clusters: [{ name: 'local', server: cluster.url, token: cluster.token, caData: cluster.caPem }],
+        policy: [{ users: ['*'], clusters: ['*'], namespaces: ['*'], allow: ['exec'] }],
+        shutdown: { graceSeconds: 2 },
+        audit: { file: join(dir, 'audit.log') },
+      }),
+    );
+    const child = spawn(process.execPath, ['scripts/start.mjs'], {
+      cwd: projectRoot,
+      env: { ...process.env, GATEWAY_CONFIG: configFile, PORT: '', HOST: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let out = '';
+      child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const match = /"url":"(http:\/\/[^"]+)".*gateway listening/.exec(out);
+          if (match !== null) resolve(match[1]!);
+        });
+        child.once('exit', (code) => reject(new Error(`gateway exited with ${code}: ${out}`)));
+      });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      const client = openTerminal(url.replace(/^http/, 'ws'), { command: ['sleep', '100'], tty: false }, { token: signToken(secret) });
+      await client.waitForMessage('session');
+      const started = Date.now();
+      child.kill('SIGTERM');
+      await expect.poll(async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.status, { timeout: 2000 }).toBe(503);
+      expect((await client.closed).code).toBe(4503);
+      expect(await exited).toBe(0);
+      expect(Date.now() - started).toBeGreaterThan(1500);
+      expect(client.messages).toContainEqual(expect.objectContaining({ type: 'notice', code: 'draining' }));
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
