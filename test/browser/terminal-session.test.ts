@@ -103,7 +103,7 @@ describe('a terminal session', () => {
     await page.close();
   }, 40_000);
 
-  it('reconnects with backoff after the connection is lost, and says so', async () => {
+  it('reconnects with backoff after the connection is lost, says so, and resumes the same shell', async () => {
     // A TCP relay in front of the gateway: cutting it is a lost connection (1006), not an exit.
     const gateway = new URL(stack.gatewayUrl);
     const sockets = new Set<Socket>();
@@ -122,13 +122,19 @@ describe('a terminal session', () => {
       const page = await openTerminal(browser, relayUrl, shell, stack.token());
       await waitForState(page, 'connected');
       await waitForPrompt(page);
+      await page.locator('.xterm').click();
+      await page.keyboard.type('echo before-$$-pid\n');
+      const pid = /before-(\d+)-pid/.exec(await waitForBuffer(page, /before-\d+-pid/))?.[1];
+      // Output that comes while the connection is down is not lost: the page resumes the session.
+      await page.keyboard.type('sleep 1; echo while-down-$((6*7))\n');
       for (const socket of sockets) socket.destroy();
       await waitForState(page, 'reconnecting');
       expect(await statusText(page)).toMatch(/^Connection lost \(the connection was lost\); reconnecting in [\d.]+ s/);
       await waitForState(page, 'connected');
-      await page.locator('.xterm').click();
-      await page.keyboard.type('echo back-$((3*3))\n');
-      await waitForBuffer(page, 'back-9');
+      await waitForBuffer(page, 'while-down-42');
+      await page.keyboard.type('echo back-$$-pid\n');
+      // The same shell process as before the cut.
+      await waitForBuffer(page, `back-${pid}-pid`);
       await page.close();
     } finally {
       for (const socket of sockets) socket.destroy();

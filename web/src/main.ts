@@ -144,7 +144,8 @@ function connect(): void {
     notice: (message, code) => {
       if (connection !== current) return;
       statusBar.show(message, 'notice');
-      view.writeNotice(`[${message}]`);
+      // Resuming is seamless: the terminal's own text must not be interrupted for it.
+      if (code !== 'resumed') view.writeNotice(`[${message}]`);
       bridge.post({ type: 'notice', message, ...(code === undefined ? {} : { code }) });
     },
     opened: () => {

@@ -52,10 +52,20 @@ export function backoffSeconds(attempt: number, random = Math.random()): number 
   return Math.round(base * (0.8 + 0.4 * random) * 10) / 10;
 }
 
-export function execUrl(target: Target, base: string = window.location.href): string {
+/** A session to come back to: its id and the output bytes this page already has. */
+export interface ResumePoint {
+  id: string;
+  offset: number;
+}
+
+export function execUrl(target: Target, base: string = window.location.href, resume?: ResumePoint): string {
   const query = new URLSearchParams();
   if (target.container) query.set('container', target.container);
   for (const arg of target.command ?? []) query.append('command', arg);
+  if (resume !== undefined) {
+    query.set('resume', resume.id);
+    query.set('offset', String(resume.offset));
+  }
   const path = `api/clusters/${encodeURIComponent(target.cluster)}/namespaces/${encodeURIComponent(target.namespace)}/pods/${encodeURIComponent(target.pod)}/exec`;
   const url = new URL(path, base);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -73,6 +83,11 @@ export class TerminalConnection {
   private lastError: { status: number; message: string; code?: string } | undefined;
   private exited = false;
   private encoder = new TextEncoder();
+  /** The session this connection holds, and the output bytes received in it: a reconnect resumes it. */
+  private sessionId: string | undefined;
+  private received = 0;
+  /** Whether the attempt under way asks to resume. */
+  private resuming = false;
 
   constructor(
     private readonly target: Target,
@@ -93,8 +108,10 @@ export class TerminalConnection {
     }
     this.attempt += 1;
     this.events.state({ kind: 'connecting', attempt: this.attempt });
+    const resume = this.sessionId === undefined ? undefined : { id: this.sessionId, offset: this.received };
+    this.resuming = resume !== undefined;
     // The token rides in a subprotocol, never in the URL (URLs end up in logs and history).
-    const socket = new WebSocket(execUrl(this.target), [WEBTERM_PROTOCOL, `${BEARER_PROTOCOL_PREFIX}${token}`]);
+    const socket = new WebSocket(execUrl(this.target, window.location.href, resume), [WEBTERM_PROTOCOL, `${BEARER_PROTOCOL_PREFIX}${token}`]);
     socket.binaryType = 'arraybuffer';
     this.socket = socket;
     let opened = false;
@@ -107,6 +124,7 @@ export class TerminalConnection {
       const data = (event as MessageEvent<ArrayBuffer | string>).data;
       if (typeof data !== 'string') {
         // Raw bytes: xterm decodes UTF-8 itself and keeps a sequence split across frames.
+        this.received += data.byteLength;
         this.events.output(new Uint8Array(data));
         return;
       }
@@ -130,10 +148,17 @@ export class TerminalConnection {
     switch (message.type) {
       case 'session':
         this.attempt = 0;
+        if (message.resumed !== true) {
+          this.sessionId = message.id;
+          this.received = 0;
+        } else {
+          this.events.notice('reconnected to the same session', 'resumed');
+        }
         this.events.state({ kind: 'connected', session: message });
         return;
       case 'exit':
         this.exited = true;
+        this.sessionId = undefined;
         this.events.state({ kind: 'exited', code: message.code });
         return;
       case 'error':
@@ -152,6 +177,15 @@ export class TerminalConnection {
   private onClose(code: number): void {
     if (this.stopped || this.exited) return;
     const status = this.lastError?.status ?? statusOfCloseCode(code);
+    if (this.resuming && status === 404) {
+      // The session ended while we were away (or its grace period passed): start a new one.
+      this.sessionId = undefined;
+      this.received = 0;
+      this.lastError = undefined;
+      this.events.notice('the previous session ended while the connection was down; starting a new one', 'resume_failed');
+      this.open();
+      return;
+    }
     if (status !== undefined && !RETRYABLE_STATUSES.has(status)) {
       // A refusal (4401, 4403, 4404, …): retrying would be refused again.
       this.events.state({ kind: 'error', status, message: this.lastError?.message ?? 'the gateway refused the session', ...(this.lastError?.code === undefined ? {} : { code: this.lastError.code }) });
