@@ -12,6 +12,9 @@ process.on('message', (message: { type: string }) => {
   if (message.type === 'rss') {
     globalThis.gc?.();
     process.send?.({ type: 'rss', rss: process.memoryUsage().rss });
+  } else if (message.type === 'cpu') {
+    const usage = process.cpuUsage();
+    process.send?.({ type: 'cpu', seconds: (usage.user + usage.system) / 1e6 });
   } else if (message.type === 'stop') {
     void gateway.close().then(() => process.exit(0));
   }

@@ -3,7 +3,7 @@
 import '../styles.css';
 import { ApiError, createApi } from './api.js';
 import { createEmbedBridge } from './embed.js';
-import { createPickers } from './pickers.js';
+import { createPickers, type Selection } from './pickers.js';
 import { createReloadPanel } from './reload-panel.js';
 import { createSearchBar } from './search-bar.js';
 import { createStatusBar, describe, describeError, isFinished } from './status-bar.js';
@@ -123,8 +123,7 @@ function onState(next: ConnectionState): void {
   }
 }
 
-function connect(): void {
-  const target = pickers.current();
+function connect(target: Selection = pickers.current()): void {
   if (!target.cluster || !target.namespace || !target.pod) {
     statusBar.show('Choose a cluster, namespace and pod, then Connect.', 'idle');
     return;
@@ -190,12 +189,15 @@ async function start(): Promise<void> {
     else statusBar.show('Not signed in: open this page from your portal, or with #token=<jwt>.', 'error');
     return;
   }
-  starting ??= pickers
-    .load()
-    .then(async () => {
-      await reload.refresh();
-      connect();
-    })
+  starting ??= (async () => {
+    // A link that names the whole target (as the page's own links do) connects
+    // at once; the pickers fill in meanwhile instead of before.
+    const linked = pickers.linked();
+    if (linked !== undefined) connect(linked);
+    await pickers.load();
+    if (linked === undefined) connect();
+    await reload.refresh();
+  })()
     .catch((error: unknown) => {
       starting = undefined;
       showError(error);

@@ -78,6 +78,11 @@ export function createPickers(elements: PickerElements, api: Api, onError: (erro
   return {
     load,
     current,
+    /** The target a link names in full (cluster, namespace, pod and container), if it does. */
+    linked(): Selection | undefined {
+      const [cluster, namespace, pod, container] = ['cluster', 'namespace', 'pod', 'container'].map((key) => params.get(key) ?? '');
+      return cluster && namespace && pod && container ? { cluster, namespace, pod, container } : undefined;
+    },
     /** A preselected command from the link (`?command=a&command=b`). */
     command: params.getAll('command'),
   };

@@ -5,7 +5,6 @@ import { FitAddon } from '@xterm/addon-fit';
 import { SearchAddon } from '@xterm/addon-search';
 import { Unicode11Addon } from '@xterm/addon-unicode11';
 import { WebLinksAddon } from '@xterm/addon-web-links';
-import { WebglAddon } from '@xterm/addon-webgl';
 import { Terminal, type ITheme } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import { DisposableStore, listen, type Disposable } from './lifecycle.js';
@@ -49,21 +48,39 @@ export interface TerminalView extends Disposable {
   size(): { cols: number; rows: number };
 }
 
-/** WebGL where the browser has it; the DOM renderer otherwise, or when the GPU context is lost. */
+/**
+ * WebGL where the browser has it; the DOM renderer otherwise, or when the GPU
+ * context is lost. It is loaded off the start-up path (its own chunk, when the
+ * page is idle): the first prompt is drawn by the DOM renderer, and WebGL
+ * takes over a moment later.
+ */
 function loadWebgl(terminal: Terminal, store: DisposableStore, changed: (renderer: 'webgl' | 'dom') => void): void {
-  const probe = document.createElement('canvas');
-  if (probe.getContext('webgl2') === null) return;
-  try {
-    const webgl = new WebglAddon();
-    store.add(webgl.onContextLoss(() => {
-      webgl.dispose();
-      changed('dom');
-    }));
-    terminal.loadAddon(webgl);
-    changed('webgl');
-  } catch {
-    changed('dom');
-  }
+  let cancelled = false;
+  store.add({ dispose: () => (cancelled = true) });
+  const start = () => {
+    if (cancelled) return;
+    const probe = document.createElement('canvas');
+    if (probe.getContext('webgl2') === null) return;
+    void import('@xterm/addon-webgl').then(
+      ({ WebglAddon }) => {
+        if (cancelled) return;
+        try {
+          const webgl = new WebglAddon();
+          store.add(webgl.onContextLoss(() => {
+            webgl.dispose();
+            changed('dom');
+          }));
+          terminal.loadAddon(webgl);
+          changed('webgl');
+        } catch {
+          changed('dom');
+        }
+      },
+      () => changed('dom'),
+    );
+  };
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(start, { timeout: 1000 });
+  else setTimeout(start, 0);
 }
 
 export function createTerminalView(container: HTMLElement, options: TerminalViewOptions): TerminalView {
