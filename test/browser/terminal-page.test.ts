@@ -2,11 +2,22 @@
 // embedded local cluster.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bufferText, launchBrowser, statusText, terminalSize, waitForBuffer, waitForState, type WebtermHook } from '../helpers/browser.js';
 import { projectRoot, startStack, type Stack } from '../helpers/stack.js';
+
+/**
+ * The README's screenshots: taken in every run (so the step is tested), written
+ * to docs/ only with UPDATE_SCREENSHOTS=1, so a test run leaves the tree clean.
+ */
+async function saveScreenshot(page: Page, name: string): Promise<void> {
+  const image = await page.screenshot();
+  expect(image.length).toBeGreaterThan(1000);
+  if (process.env.UPDATE_SCREENSHOTS === '1') writeFileSync(join(projectRoot, 'docs', 'screenshots', name), image);
+}
 
 let stack: Stack;
 let browser: Browser;
@@ -102,7 +113,7 @@ describe('the terminal page', () => {
     // Something worth a screenshot: colours, wide characters, the terminal's size.
     await page.keyboard.type("printf '\\e[1;32m%s\\e[0m \\e[1;34m%s\\e[0m %s\\n' green blue 'naïve café ✓ → λ'; stty size\n");
     await waitForBuffer(page, /^\d+ \d+$/m);
-    await page.screenshot({ path: join(projectRoot, 'docs', 'screenshots', 'shell.png') });
+    await saveScreenshot(page, 'shell.png');
     await page.close();
   });
 
@@ -182,7 +193,7 @@ describe('the terminal page', () => {
     expect(rows[0]).toMatch(/ingress-nginx-controller-0\s+controller\s+0/);
     expect(rows[1]).toMatch(/ingress-nginx-controller-1\s+controller\s+0/);
     expect(await page.locator('#reload-results .summary').innerText()).toContain('succeeded on all 2 pod');
-    await page.screenshot({ path: join(projectRoot, 'docs', 'screenshots', 'reload.png') });
+    await saveScreenshot(page, 'reload.png');
     // Another action from the same dialog: its stdout shows per pod.
     await page.locator('#reload-actions input[value=hello]').check();
     await page.click('#reload-run');
