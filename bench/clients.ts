@@ -2,14 +2,22 @@
 // API server) and through the gateway (webterm.v1). Both run one command and
 // report bytes and time; both can echo single bytes for latency.
 import WebSocket from 'ws';
-import type { LocalCluster } from '../server/local-cluster/index.js';
-
 export type Route = 'direct' | 'gateway';
 
+/** The API server under test, wherever it runs. */
+export interface ClusterEndpoint {
+  url: string;
+  token: string;
+  caPem: string;
+  activeExecs(): Promise<number>;
+}
+
 export interface Endpoints {
-  cluster: LocalCluster;
+  cluster: ClusterEndpoint;
   gatewayUrl: string;
   token: string;
+  /** The gateway's name for `cluster`; `local` unless told. */
+  clusterName?: string;
 }
 
 function execQuery(command: string[], stdin: boolean): string {
@@ -28,7 +36,7 @@ export function openExec(endpoints: Endpoints, route: Route, command: string[], 
   const query = new URLSearchParams();
   for (const arg of command) query.append('command', arg);
   query.set('tty', 'false');
-  const url = `${endpoints.gatewayUrl.replace('http', 'ws')}/api/clusters/local/namespaces/default/pods/shell-0/exec?${query}`;
+  const url = `${endpoints.gatewayUrl.replace('http', 'ws')}/api/clusters/${endpoints.clusterName ?? 'local'}/namespaces/default/pods/shell-0/exec?${query}`;
   return new WebSocket(url, ['webterm.v1', `bearer.${endpoints.token}`], { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
 }
 

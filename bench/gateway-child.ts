@@ -11,7 +11,9 @@ process.send?.({ type: 'listening', url });
 process.on('message', (message: { type: string }) => {
   if (message.type === 'rss') {
     globalThis.gc?.();
-    process.send?.({ type: 'rss', rss: process.memoryUsage().rss });
+    const memory = process.memoryUsage();
+    process.send?.({ type: 'rss', rss: memory.rss, heapUsed: memory.heapUsed, external: memory.external });
+    if (process.env.BENCH_VERBOSE) console.error(`gateway memory: rss ${(memory.rss / 2 ** 20).toFixed(0)} MiB, heap ${(memory.heapUsed / 2 ** 20).toFixed(0)} MiB, external ${(memory.external / 2 ** 20).toFixed(0)} MiB`);
   } else if (message.type === 'cpu') {
     const usage = process.cpuUsage();
     process.send?.({ type: 'cpu', seconds: (usage.user + usage.system) / 1e6 });

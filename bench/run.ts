@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import jwt from 'jsonwebtoken';
 import WebSocket from 'ws';
-import { startLocalCluster, type LocalCluster } from '../server/local-cluster/index.js';
-import { drain, echoLatencies, openExec, type Endpoints } from './clients.js';
+import { startLocalCluster } from '../server/local-cluster/index.js';
+import { drain, echoLatencies, openExec, type ClusterEndpoint, type Endpoints } from './clients.js';
 import { alternate, percentile, spread, type Spread } from './stats.js';
 
 const root = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
@@ -19,7 +19,11 @@ const env = (name: string, fallback: number) => Number(process.env[name] ?? fall
 const ROUNDS = env('BENCH_ROUNDS', 5);
 const THROUGHPUT_MB = env('BENCH_MB', 128);
 const ECHOES = env('BENCH_ECHOES', 2000);
-const IDLE = (process.env.BENCH_IDLE ?? '1000').split(',').map(Number);
+const IDLE = (process.env.BENCH_IDLE ?? '1000,5000').split(',').map(Number);
+/** Idle sessions each local cluster process serves: each costs it four descriptors (socket, three pipes), and a process may hold 20 000. */
+const SESSIONS_PER_CLUSTER = 2500;
+/** Idle sessions opened at once. */
+const IDLE_BATCH = env('BENCH_IDLE_BATCH', 100);
 const ACTIVE = env('BENCH_ACTIVE', 200);
 
 interface Row {
@@ -36,7 +40,25 @@ const rows: Row[] = [];
 const mbps = (r: { bytes: number; seconds: number }) => r.bytes / r.seconds / 1e6;
 const fmt = (s: Spread, digits = 1) => `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
 
-async function startGateway(clusters: LocalCluster[], secret: string) {
+/** The main local cluster, in a process of its own. */
+async function startClusterChild(): Promise<ClusterEndpoint & { stop(): void }> {
+  const child = fork(join(root, 'dist', 'bench', 'cluster-child.js'), [], { env: process.env });
+  const ready = await new Promise<{ url: string; token: string; caPem: string }>((resolve, reject) => {
+    child.once('message', (m: { url: string; token: string; caPem: string }) => resolve(m));
+    child.once('exit', (code) => reject(new Error(`the local cluster exited with ${code}`)));
+  });
+  return {
+    ...ready,
+    activeExecs: () =>
+      new Promise<number>((resolve) => {
+        child.once('message', (m: { count: number }) => resolve(m.count));
+        child.send({ type: 'activeExecs' });
+      }),
+    stop: () => child.send({ type: 'stop' }),
+  };
+}
+
+async function startGateway(clusters: Array<{ url: string; token: string; caPem: string }>, secret: string) {
   const config = {
     listen: { host: '127.0.0.1', port: 0 },
     auth: { jwt: { secret, algorithms: ['HS256'] } },
@@ -50,7 +72,7 @@ async function startGateway(clusters: LocalCluster[], secret: string) {
   const child = fork(join(root, 'dist', 'bench', 'gateway-child.js'), [], {
     env: { ...process.env, BENCH_GATEWAY_CONFIG: JSON.stringify(config), BENCH_WEB_ROOT: join(root, 'dist', 'web') },
     // BENCH_CPU_PROF=DIR writes a CPU profile of the gateway (node --cpu-prof) there.
-    execArgv: ['--expose-gc', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
+    execArgv: ['--expose-gc', ...(process.env.BENCH_TRACE_GC ? ['--trace-gc'] : []), ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
   });
   const url = await new Promise<string>((resolve, reject) => {
     child.once('message', (m: { url: string }) => resolve(m.url));
@@ -105,9 +127,10 @@ async function throughput(endpoints: Endpoints, gatewayCpuSeconds: () => Promise
 }
 
 async function latency(endpoints: Endpoints): Promise<void> {
-  const runs = await alternate(Math.max(1, Math.floor(ROUNDS / 2)), (route) => echoLatencies(endpoints, route, ECHOES));
+  const runs = await alternate(ROUNDS, (route) => echoLatencies(endpoints, route, ECHOES));
   const all = (route: 'direct' | 'gateway') => runs[route].flat();
   const p = (route: 'direct' | 'gateway', q: number) => percentile(all(route), q);
+  if (process.env.BENCH_VERBOSE) for (const route of ['direct', 'gateway'] as const) console.error(route, [50, 90, 95, 98, 99, 99.5, 99.9, 100].map((q) => `${q}:${p(route, q).toFixed(3)}`).join(' '));
   const added50 = p('gateway', 50) - p('direct', 50);
   const added99 = p('gateway', 99) - p('direct', 99);
   rows.push({
@@ -120,15 +143,16 @@ async function latency(endpoints: Endpoints): Promise<void> {
   });
 }
 
-async function idleSessions(endpoints: Endpoints, rss: () => Promise<number>, count: number): Promise<void> {
+async function idleSessions(targets: Endpoints[], rss: () => Promise<number>, count: number): Promise<void> {
   const before = await rss();
   const started = Date.now();
   const sockets: WebSocket[] = [];
   let failed = 0;
   let establishing = true;
-  for (let offset = 0; offset < count; offset += 100) {
-    const batch = Array.from({ length: Math.min(100, count - offset) }, () => {
-      const ws = openExec(endpoints, 'gateway', ['cat'], true);
+  for (let offset = 0; offset < count; offset += IDLE_BATCH) {
+    const batch = Array.from({ length: Math.min(IDLE_BATCH, count - offset) }, (_, i) => {
+      const target = targets[Math.floor((offset + i) / SESSIONS_PER_CLUSTER) % targets.length]!;
+      const ws = openExec(target, 'gateway', ['cat'], true);
       sockets.push(ws);
       return new Promise<void>((resolve) => {
         ws.once('message', () => resolve());
@@ -147,7 +171,8 @@ async function idleSessions(endpoints: Endpoints, rss: () => Promise<number>, co
   const perSession = (after - before) / count / 1024;
   for (const ws of sockets) ws.close();
   const deadline = Date.now() + 30_000;
-  while (endpoints.cluster.activeExecs() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  const active = async () => (await Promise.all(targets.map((t) => t.cluster.activeExecs()))).reduce((a, b) => a + b, 0);
+  while ((await active()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   rows.push({
     name: `3. idle sessions: ${count} held (${failed} failed)`,
     gateway: `${establishSeconds.toFixed(1)} s to open all; RSS ${(before / 2 ** 20).toFixed(0)} → ${(after / 2 ** 20).toFixed(0)} MiB`,
@@ -234,7 +259,9 @@ async function page(gatewayUrl: string, token: string): Promise<void> {
 const only = (process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7').split(',');
 const secret = randomBytes(24).toString('base64url');
 const token = jwt.sign({ sub: 'bench', groups: [] }, secret, { algorithm: 'HS256', expiresIn: 3600 });
-const main = await startLocalCluster();
+const main = await startClusterChild();
+// More local cluster processes for the idle sessions, SESSIONS_PER_CLUSTER each.
+const idleClusters = only.includes('3') ? await Promise.all(Array.from({ length: Math.ceil(Math.max(...IDLE) / SESSIONS_PER_CLUSTER) - 1 }, () => startClusterChild())) : [];
 const fanClusters = only.includes('6')
   ? await Promise.all(
       Array.from({ length: 9 }, () =>
@@ -244,7 +271,7 @@ const fanClusters = only.includes('6')
   : [];
 // With these nine, ten clusters of ten bench pods each: 100 pods for the fan-out.
 const mainBench = await startLocalCluster({ spec: { namespaces: { bench: { pods: [{ name: 'p', replicas: 10, labels: { app: 'bench' }, containers: [{ name: 'c', shells: ['sh'] }] }] } } } });
-const gateway = await startGateway([main, mainBench, ...fanClusters], secret);
+const gateway = await startGateway([main, mainBench, ...fanClusters, ...idleClusters], secret);
 const endpoints: Endpoints = { cluster: main, gatewayUrl: gateway.url, token };
 try {
   if (only.includes('4')) await slowConsumer(endpoints, gateway.rss);
@@ -253,10 +280,13 @@ try {
   if (only.includes('5')) await manyActive(endpoints);
   if (only.includes('6')) await fanOut(gateway.url, token, ['fan-1', ...fanClusters.map((_, i) => `fan-${i + 2}`)]);
   if (only.includes('7')) await page(gateway.url, token);
-  if (only.includes('3')) for (const count of IDLE) await idleSessions(endpoints, gateway.rss, count);
+  const idleTargets = [endpoints, ...idleClusters.map((cluster, i) => ({ ...endpoints, cluster, clusterName: `fan-${i + 2 + fanClusters.length}` }))];
+  if (only.includes('3')) for (const count of IDLE) await idleSessions(idleTargets, gateway.rss, count);
 } finally {
   gateway.stop();
-  await Promise.all([main, mainBench, ...fanClusters].map((c) => c.stop()));
+  main.stop();
+  for (const cluster of idleClusters) cluster.stop();
+  await Promise.all([mainBench, ...fanClusters].map((c) => c.stop()));
 }
 
 const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, date: new Date().toISOString() };
