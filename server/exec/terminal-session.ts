@@ -99,8 +99,6 @@ export class TerminalSession {
   /** The exit status that came while the browser was away: given to it when it comes back. */
   private pendingExit: number | undefined;
   private resumes = 0;
-  /** The last terminal size asked for (kept for the recording and for a resuming browser). */
-  private size: { cols: number; rows: number } | undefined;
 
   constructor(
     readonly id: string,
@@ -133,11 +131,6 @@ export class TerminalSession {
   /** Whether the session already ended (the browser went while dialling, say). */
   get ended(): boolean {
     return this.phase === 'ended';
-  }
-
-  /** Whether a browser is connected now (false while a dropped one may come back). */
-  get attached(): boolean {
-    return this.browser !== undefined;
   }
 
   /** Stdin bytes the browser sent so far. */
@@ -345,7 +338,6 @@ export class TerminalSession {
         // Resize is meaningful only with a TTY; without one the server may stall on it.
         if (!this.tty) return;
         this.limits.activity();
-        this.size = { cols: message.cols, rows: message.rows };
         upstream.send(resizeFrame(message.cols, message.rows));
         this.observer?.resize(message.cols, message.rows);
         return;
