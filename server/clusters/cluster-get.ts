@@ -2,6 +2,7 @@
 // kubectl wants the real Pod object, not the gateway's summary of it.
 import { request } from 'node:https';
 import type { Cluster } from './cluster.js';
+import { secureContextOf } from './secure-context.js';
 import { GatewayError } from '../errors.js';
 import { classifyDialError } from '../exec/upstream-errors.js';
 
@@ -17,12 +18,12 @@ export async function clusterGet(cluster: Cluster, path: string, timeoutMs: numb
   const connection = await cluster.connection();
   const url = new URL(cluster.server.href.replace(/\/+$/, '') + path);
   return new Promise<RawAnswer>((resolve, reject) => {
+    // https passes secureContext on to tls.connect; its types do not list it.
+    const tlsOptions = { secureContext: secureContextOf(connection) } as Record<string, unknown>;
     const req = request(url, {
+      ...tlsOptions,
       method: 'GET',
       headers: { ...connection.headers, Accept: 'application/json' },
-      ca: connection.ca,
-      cert: connection.cert,
-      key: connection.key,
       rejectUnauthorized: connection.rejectUnauthorized,
       servername: connection.servername,
       agent: false,

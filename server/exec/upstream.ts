@@ -3,6 +3,7 @@
 import WebSocket from 'ws';
 import type { Principal } from '../auth/principal.js';
 import type { Cluster } from '../clusters/index.js';
+import { secureContextOf } from '../clusters/secure-context.js';
 import { GatewayError } from '../errors.js';
 import { UPSTREAM_PROTOCOLS } from './channels.js';
 import { classifyDialError, classifyUpgradeRefusal, readRefusalBody } from './upstream-errors.js';
@@ -60,14 +61,11 @@ export async function dialExec(cluster: Cluster, pathAndQuery: string, options: 
     // One Impersonate-Group header per group, as the API server reads them.
     if (options.principal.groups.length > 0) headers['Impersonate-Group'] = [...options.principal.groups];
   }
-  // ws hands these to https.request; its types lack servername (tls-server-name).
-  const tlsOptions = { servername: connection.servername } as Record<string, unknown>;
+  // ws hands these to tls.connect; its types lack servername (tls-server-name) and secureContext.
+  const tlsOptions = { servername: connection.servername, secureContext: secureContextOf(connection) } as Record<string, unknown>;
   const socket = new WebSocket(execUrl(cluster, pathAndQuery), [...(options.protocols ?? UPSTREAM_PROTOCOLS)], {
     ...tlsOptions,
     headers: headers as Record<string, string>,
-    ca: connection.ca,
-    cert: connection.cert,
-    key: connection.key,
     rejectUnauthorized: connection.rejectUnauthorized,
     perMessageDeflate: false,
     followRedirects: false,
