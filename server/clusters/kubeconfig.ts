@@ -2,13 +2,15 @@
 // cluster named after it. @kubernetes/client-node applies the credential, so
 // client certificates, CA files, tokens and exec plugins work as in kubectl.
 import type { RequestOptions } from 'node:https';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeconfigClusterConfig } from '../config.js';
 import { GatewayError } from '../errors.js';
 import { ClusterSetupError, type Cluster, type ClusterConnection } from './cluster.js';
 
-function contextCluster(base: KubeConfig, context: string, impersonate: boolean): Cluster {
-  const kc = new KubeConfig();
+type KubeConfigClass = typeof KubeConfig;
+
+function contextCluster(KubeConfigImpl: KubeConfigClass, base: KubeConfig, context: string, impersonate: boolean): Cluster {
+  const kc = new KubeConfigImpl();
   kc.loadFromString(base.exportConfig());
   kc.setCurrentContext(context);
   const cluster = kc.getCurrentCluster();
@@ -51,7 +53,9 @@ function contextCluster(base: KubeConfig, context: string, impersonate: boolean)
 }
 
 /** Reads the kubeconfig file and returns one cluster per selected context. */
-export function kubeconfigClusters(config: KubeconfigClusterConfig): Cluster[] {
+export async function kubeconfigClusters(config: KubeconfigClusterConfig): Promise<Cluster[]> {
+  // client-node costs ~70 MiB of memory when loaded: only a gateway with kubeconfig clusters pays it.
+  const { KubeConfig } = await import('@kubernetes/client-node');
   const base = new KubeConfig();
   try {
     base.loadFromFile(config.kubeconfig);
@@ -64,5 +68,5 @@ export function kubeconfigClusters(config: KubeconfigClusterConfig): Cluster[] {
   if (missing.length > 0) {
     throw new ClusterSetupError(`kubeconfig ${config.kubeconfig} has no context ${missing.map((m) => `"${m}"`).join(', ')} (it has ${available.join(', ') || 'none'})`);
   }
-  return wanted.map((context) => contextCluster(base, context, config.impersonate));
+  return wanted.map((context) => contextCluster(KubeConfig, base, context, config.impersonate));
 }

@@ -14,7 +14,7 @@ export interface ClusterRegistry {
 export async function createClusterRegistry(configs: readonly ClusterConfig[], options: { logger: Logger }): Promise<ClusterRegistry> {
   const clusters = new Map<string, Cluster>();
   for (const [index, config] of configs.entries()) {
-    const found = 'kubeconfig' in config ? kubeconfigClusters(config) : [inlineCluster(config)];
+    const found = 'kubeconfig' in config ? await kubeconfigClusters(config) : [inlineCluster(config)];
     for (const cluster of found) {
       try {
         checkName('cluster', cluster.name);
