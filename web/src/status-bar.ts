@@ -10,6 +10,7 @@ const errorWords: Readonly<Record<number, string>> = {
   403: 'Forbidden',
   404: 'Not found',
   408: 'Session timed out',
+  409: 'Taken over',
   413: 'Too large',
   429: 'Too many sessions',
   500: 'Gateway error',
