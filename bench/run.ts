@@ -190,13 +190,14 @@ async function idleSessions(targets: Endpoints[], rss: () => Promise<number>, co
 
 async function slowConsumer(endpoints: Endpoints, rss: () => Promise<number>): Promise<void> {
   const megabytes = env('BENCH_SLOW_MB', 64);
+  const rate = env('BENCH_SLOW_RATE', 8e6);
   let peak = await rss();
   const timer = setInterval(() => void rss().then((r) => (peak = Math.max(peak, r))), 250);
-  const result = await drain(endpoints, 'gateway', ['head', '-c', String(megabytes * 1024 * 1024), '/dev/zero'], { readBytesPerSecond: 8e6 });
+  const result = await drain(endpoints, 'gateway', ['head', '-c', String(megabytes * 1024 * 1024), '/dev/zero'], { readBytesPerSecond: rate });
   clearInterval(timer);
   const lost = megabytes * 1024 * 1024 - result.bytes;
   rows.push({
-    name: `4. slow consumer: ${megabytes} MiB read at 8 MB/s`,
+    name: `4. slow consumer: ${megabytes} MiB read at ${rate / 1e6} MB/s`,
     gateway: `${result.seconds.toFixed(1)} s, ${lost} bytes lost`,
     figure: `peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB`,
     target: '< 150 MiB, no loss',
