@@ -3,7 +3,7 @@
 // alternating A/B. Prints a table and writes bench/results/latest.json.
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -239,9 +239,18 @@ async function fanOut(gatewayUrl: string, token: string, clusterNames: string[])
 }
 
 async function page(gatewayUrl: string, token: string): Promise<void> {
-  const assets = join(root, 'dist', 'web', 'assets');
-  const files = readdirSync(assets).filter((f) => /\.(js|css)$/.test(f));
-  const gzipped = files.reduce((sum, f) => sum + gzipSync(readFileSync(join(assets, f))).length, 0) / 1024;
+  // The terminal page's own JS and CSS, its lazily loaded chunks included (Vite's manifest lists them).
+  const manifest = JSON.parse(readFileSync(join(root, 'dist', 'web', '.vite', 'manifest.json'), 'utf8')) as Record<string, { file: string; css?: string[]; imports?: string[]; dynamicImports?: string[] }>;
+  const files = new Set<string>();
+  const visit = (key: string) => {
+    const chunk = manifest[key];
+    if (chunk === undefined || files.has(chunk.file)) return;
+    files.add(chunk.file);
+    for (const css of chunk.css ?? []) files.add(css);
+    for (const next of [...(chunk.imports ?? []), ...(chunk.dynamicImports ?? [])]) visit(next);
+  };
+  visit('index.html');
+  const gzipped = [...files].reduce((sum, f) => sum + gzipSync(readFileSync(join(root, 'dist', 'web', f))).length, 0) / 1024;
   let firstPrompt = Number.NaN;
   try {
     const { chromium } = await import('playwright-core');

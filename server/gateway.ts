@@ -16,7 +16,8 @@ import type { GatewayConfig } from './config.js';
 import { GatewayError } from './errors.js';
 import { createHeartbeat } from './exec/heartbeat.js';
 import { createActionRoutes } from './http/action-routes.js';
-import { createApp } from './http/app.js';
+import { contentSecurityPolicy, createApp } from './http/app.js';
+import { createRecorder, createRecordingApi, createRecordingPage } from './recording/index.js';
 import { createAuthenticator } from './http/authenticate.js';
 import { refuseUpgrade } from './http/respond.js';
 import type { GatewayServices } from './http/services.js';
@@ -93,7 +94,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const heartbeat = createHeartbeat(config.terminal.pingIntervalSeconds * 1000);
   const quota = createUserQuota();
   const sessionTarget = (start: SessionStart) => ({ ...start.route, container: start.target.container, command: start.target.command, tty: start.target.tty });
-  const terminal = createTerminalEndpoint(config, services, authenticate, heartbeat, logger, { quota, recorder: options.recorder }, {
+  const recorder = options.recorder ?? (config.recording === undefined ? undefined : createRecorder(config.recording, logger));
+  const terminal = createTerminalEndpoint(config, services, authenticate, heartbeat, logger, { quota, recorder }, {
     onSessionStart: (start) => {
       audit.sessionStart({ sessionId: start.id, principal: start.principal, target: sessionTarget(start), recording: start.recording });
       options.terminalHooks?.onSessionStart?.(start);
@@ -127,10 +129,11 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
 
   let ready = false;
   const actionDeps = { services, audit, limit: createLimiter(config.actionConcurrency), maxOutputBytes: config.actionOutputLimitBytes };
-  const apiRouters: Router[] = [createActionRoutes(actionDeps), createKubeconfigRoute(services, tlsFiles?.cert.toString('utf8'))];
+  const apiRouters: Router[] = [createActionRoutes(actionDeps), createKubeconfigRoute(services, tlsFiles?.cert.toString('utf8')), createRecordingApi(services, config.recording)];
   const topRouters: Router[] = [mountKubectl(services)];
   if (config.metrics.enabled) topRouters.unshift(createMetricsRoute(metrics, config.metrics.bearerToken));
-  const app = createApp(services, authenticate, logger, { webRoot: options.webRoot, isReady: () => ready, apiRouters, topRouters });
+  const pageRouters = [createRecordingPage(options.webRoot, contentSecurityPolicy(config.auth.allowedOrigins))];
+  const app = createApp(services, authenticate, logger, { webRoot: options.webRoot, isReady: () => ready, apiRouters, topRouters, pageRouters });
 
   const server: Server = tlsFiles === undefined ? createHttpServer(app) : createHttpsServer(tlsFiles, app);
   // Slow clients may not hold a connection open by trickling headers.

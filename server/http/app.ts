@@ -16,8 +16,10 @@ export interface AppOptions {
   isReady(): boolean;
   /** More routers mounted under /api after authentication (actions, kubeconfig…). */
   apiRouters?: Router[];
-  /** Routers mounted at the top, before the page (metrics, recordings…). */
+  /** Routers mounted at the top, before the page (metrics, kubectl…). */
   topRouters?: Router[];
+  /** More pages, served with the page's security headers (the recording player). */
+  pageRouters?: Router[];
   /** Largest JSON request body. */
   bodyLimitBytes?: number;
 }
@@ -71,6 +73,7 @@ export function createApp(services: GatewayServices, authenticate: RequestAuthen
     res.setHeader('Referrer-Policy', 'no-referrer');
     next();
   });
+  for (const router of options.pageRouters ?? []) app.use(router);
   if (existsSync(options.webRoot)) {
     app.use(express.static(options.webRoot, { index: 'index.html', fallthrough: true, maxAge: 0 }));
   } else {

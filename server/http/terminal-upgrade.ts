@@ -260,7 +260,12 @@ export function createTerminalEndpoint(
         tty: query.tty,
       };
       const pending: SessionStart = { id, principal, route, target };
-      if (decision.rule.record) recording = await startRecording(pending, session, sessionLogger);
+      const failSession = (failure: GatewayError) => {
+        // Before the upstream opened, the session was refused; after, it ended.
+        if (start === undefined && !session?.ended) hooks.onRefused?.(principal, route, failure);
+        session?.fail(failure);
+      };
+      if (decision.rule.record) recording = await startRecording(pending, session, failSession, sessionLogger);
       const abort = new AbortController();
       browser.once('close', () => abort.abort());
       const dialStarted = performance.now();
@@ -292,7 +297,12 @@ export function createTerminalEndpoint(
   }
 
   /** Starts the recording a rule asks for; how a failure ends depends on recording.failure. */
-  async function startRecording(pending: SessionStart, session: TerminalSession, sessionLogger: Logger): Promise<SessionRecording | undefined> {
+  async function startRecording(
+    pending: SessionStart,
+    session: TerminalSession,
+    failSession: (failure: GatewayError) => void,
+    sessionLogger: Logger,
+  ): Promise<SessionRecording | undefined> {
     const failClosed = config.recording?.failure !== 'open';
     const recordingFailed = (error: unknown): GatewayError =>
       new GatewayError('recording_failed', 'this session must be recorded, and the recording cannot be written', { cause: error });
@@ -320,7 +330,7 @@ export function createTerminalEndpoint(
     session.observe(recording);
     recording.onError((error) => {
       sessionLogger.error({ err: error }, 'the recording failed');
-      if (failClosed) session.fail(recordingFailed(error));
+      if (failClosed) failSession(recordingFailed(error));
       else hooks.onRecordingFailed?.(pending, error);
     });
     return recording;

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import jwt from 'jsonwebtoken';
 import { parseConfig, type GatewayConfig } from '../../server/config.js';
-import { createGateway, type Gateway } from '../../server/gateway.js';
+import { createGateway, type Gateway, type GatewayOptions } from '../../server/gateway.js';
 import { startLocalCluster, type LocalCluster } from '../../server/local-cluster/index.js';
 import { createLogger } from '../../server/logging.js';
 
@@ -44,6 +44,8 @@ export interface StackOptions {
   cluster?: LocalCluster;
   /** Audit lines go where the config says (audit.file) instead of into `logs`. */
   auditToConfig?: boolean;
+  /** Writes recordings instead of the one recording.directory would give. */
+  recorder?: GatewayOptions['recorder'];
 }
 
 function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
@@ -79,7 +81,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const config = parseConfig(merge(defaults, options.config ?? {}), 'test stack');
   const logs: string[] = [];
   const logger = createLogger('debug', { write: (line: string) => void logs.push(line) });
-  const gateway = await createGateway(config, { logger, webRoot: join(projectRoot, 'dist', 'web'), ...(options.auditToConfig ? {} : { auditDestination: { write: (line: string) => void logs.push(line) } }) });
+  const gateway = await createGateway(config, { logger, webRoot: join(projectRoot, 'dist', 'web'), ...(options.auditToConfig ? {} : { auditDestination: { write: (line: string) => void logs.push(line) } }), recorder: options.recorder });
   const gatewayUrl = await gateway.listen();
   return {
     gatewayUrl,

@@ -1,0 +1,2 @@
+export { createRecorder, type RecordingMetadata } from './recorder.js';
+export { createRecordingApi, createRecordingPage } from './routes.js';
