@@ -135,7 +135,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const pageRouters = [createRecordingPage(options.webRoot, contentSecurityPolicy(config.auth.allowedOrigins))];
   const app = createApp(services, authenticate, logger, { webRoot: options.webRoot, isReady: () => ready, apiRouters, topRouters, pageRouters });
 
-  const server: Server = tlsFiles === undefined ? createHttpServer(app) : createHttpsServer(tlsFiles, app);
+  // Half-sent requests are looked for every 5 s (Node's default is 30 s), so one that
+  // never finishes its headers is cut within headersTimeout + 5 s.
+  const serverOptions = { connectionsCheckingInterval: 5_000 };
+  const server: Server = tlsFiles === undefined ? createHttpServer(serverOptions, app) : createHttpsServer({ ...tlsFiles, ...serverOptions }, app);
   // Slow clients may not hold a connection open by trickling headers.
   server.headersTimeout = 15_000;
   server.requestTimeout = 60_000;
@@ -161,9 +164,12 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       try {
         if (!ready) throw new GatewayError('draining', 'the gateway is shutting down; try again');
         const url = new URL(req.url ?? '/', 'http://gateway.invalid');
-        const segments = pathSegments(url.pathname);
+        // Segments from the path as sent: the URL parser would resolve %2E%2E
+        // and let a name like ".." pass as another route instead of a bad name.
+        const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
+        const segments = pathSegments(rawPath);
         const route = upgradeRoutes.find((r) => r.match(segments));
-        if (route === undefined) throw new GatewayError('not_found', `no websocket endpoint at ${url.pathname.slice(0, 200)}`);
+        if (route === undefined) throw new GatewayError('not_found', `no websocket endpoint at ${rawPath.slice(0, 200)}`);
         await route.handle(req, socket, head, segments, url);
       } catch (error) {
         const failure = error instanceof GatewayError ? error : new GatewayError('internal', 'internal error', { cause: error });

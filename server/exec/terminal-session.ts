@@ -268,6 +268,10 @@ export class TerminalSession {
     if (browser !== undefined && browser.readyState === browser.OPEN) browser.close(closeCode);
     if (this.upstream !== undefined) {
       this.hooks.heartbeat.untrack(this.upstream);
+      this.clearStallTimer();
+      // A paused upstream would never read the API server's answer to our close:
+      // read again (what comes is dropped) so the close completes at once.
+      if (this.upstreamPaused) this.upstream.resume();
       // Closing the exec websocket is what ends the remote process.
       if (this.upstream.readyState === this.upstream.OPEN) this.upstream.close(CloseCode.Normal);
       else this.upstream.terminate();
