@@ -1,5 +1,8 @@
 // Opens the pod exec websocket on a cluster's API server with the cluster's
 // own credentials: one fresh connection per session, never pooled or reused.
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import WebSocket from 'ws';
 import type { Principal } from '../auth/principal.js';
 import type { Cluster } from '../clusters/index.js';
@@ -63,8 +66,20 @@ export async function dialExec(cluster: Cluster, pathAndQuery: string, options: 
   }
   // ws hands these to tls.connect; its types lack servername (tls-server-name) and secureContext.
   const tlsOptions = { servername: connection.servername, secureContext: secureContextOf(connection) } as Record<string, unknown>;
+  // The TCP connection is made here, not inside ws, so a dial that fails
+  // mid-handshake (a server that accepts TCP and never speaks TLS) can be
+  // closed for sure (see fail below).
+  let tcp: Socket | undefined;
+  const createConnection = (connectOptions: Record<string, unknown>): Duplex => {
+    tcp = netConnect({ host: String(connectOptions.host), port: Number(connectOptions.port) });
+    if (cluster.server.protocol === 'http:') return tcp;
+    const host = String(connectOptions.host ?? '');
+    const servername = connectOptions.servername ?? (isIP(host) === 0 ? host : '');
+    return tlsConnect({ ...connectOptions, path: undefined, servername, socket: tcp } as unknown as ConnectionOptions);
+  };
   const socket = new WebSocket(execUrl(cluster, pathAndQuery), [...(options.protocols ?? UPSTREAM_PROTOCOLS)], {
     ...tlsOptions,
+    createConnection: createConnection as never,
     headers: headers as Record<string, string>,
     rejectUnauthorized: connection.rejectUnauthorized,
     perMessageDeflate: false,
@@ -77,10 +92,19 @@ export async function dialExec(cluster: Cluster, pathAndQuery: string, options: 
     const fail = (error: GatewayError) => {
       if (settled) return;
       settled = true;
+      clearTimeout(deadline);
       options.signal?.removeEventListener('abort', onAbort);
+      // Whatever the aborted handshake still reports is of no interest now.
+      socket.on('error', () => undefined);
+      // Reset the TCP connection first: on Node 20 a TLS socket destroyed during
+      // its handshake keeps the connection open (seen with a server that never answers).
+      if (tcp !== undefined && !tcp.destroyed) tcp.resetAndDestroy();
       socket.terminate();
       reject(error);
     };
+    // The whole dial (TCP, TLS, upgrade) is bounded here: ws's own handshake
+    // timer starts only once a socket is assigned, which a silent server delays.
+    const deadline = setTimeout(() => fail(new GatewayError('upstream_timeout', `cluster "${cluster.name}" did not answer in time`)), options.timeoutMs);
     const onAbort = () => fail(new GatewayError('upstream_error', 'the session ended before the cluster answered'));
     options.signal?.addEventListener('abort', onAbort, { once: true });
     socket.once('unexpected-response', (request, response) => {
@@ -97,6 +121,7 @@ export async function dialExec(cluster: Cluster, pathAndQuery: string, options: 
     socket.once('open', () => {
       if (settled) return;
       settled = true;
+      clearTimeout(deadline);
       options.signal?.removeEventListener('abort', onAbort);
       socket.removeAllListeners('error');
       resolve(socket);
