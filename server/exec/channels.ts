@@ -57,20 +57,30 @@ interface StatusDocument {
  * failure of the exec itself (command not found, container gone, …).
  */
 export function parseExecStatus(payload: Buffer): ExecStatus {
+  // An API server is not trusted to send a well-formed document: anything
+  // unreadable is a failure to report, never an exception in the relay.
   let document: StatusDocument;
   try {
-    document = JSON.parse(payload.toString('utf8')) as StatusDocument;
+    const parsed: unknown = JSON.parse(payload.toString('utf8'));
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+    document = parsed as StatusDocument;
   } catch {
     return { kind: 'failure', status: 502, reason: 'BadStatus', message: 'the cluster sent an unreadable exec status' };
   }
   if (document.status === 'Success') return { kind: 'exit', code: 0 };
-  const message = typeof document.message === 'string' ? document.message : 'the command failed';
-  const reason = typeof document.reason === 'string' ? document.reason : 'Unknown';
+  const message = typeof document.message === 'string' ? clip(document.message) : 'the command failed';
+  const reason = typeof document.reason === 'string' ? clip(document.reason, 100) : 'Unknown';
   if (reason === 'NonZeroExitCode') {
-    const cause = document.details?.causes?.find((c) => c.reason === 'ExitCode');
-    const code = Number(cause?.message);
+    const causes: unknown = (document.details as { causes?: unknown } | null | undefined)?.causes;
+    const cause = Array.isArray(causes) ? (causes as Array<{ reason?: unknown; message?: unknown } | null>).find((c) => c?.reason === 'ExitCode') : undefined;
+    const code = typeof cause?.message === 'string' && /^\d{1,3}$/.test(cause.message) ? Number(cause.message) : Number.NaN;
     if (Number.isInteger(code) && code >= 0 && code <= 255) return { kind: 'exit', code };
   }
   const status = typeof document.code === 'number' && document.code >= 400 && document.code < 500 ? document.code : 502;
   return { kind: 'failure', status, reason, message };
+}
+
+/** A cluster's words, cut to a length a status line can show. */
+function clip(text: string, max = 1000): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }

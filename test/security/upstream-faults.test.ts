@@ -98,6 +98,12 @@ beforeAll(async () => {
     ws.send(Buffer.concat([Buffer.from([1]), Buffer.from('partial output\n')]));
     setTimeout(() => (ws as unknown as { _socket: Socket })._socket.destroy(), 200);
   });
+  // Upgrades, then sends an exec status that is not a Status document.
+  const garbled = createHttpsServer({ cert: trusted.certPem, key: trusted.keyPem });
+  const garbledTracked = track(garbled);
+  const garbledWss = new WebSocketServer({ server: garbled, handleProtocols: () => 'v5.channel.k8s.io' });
+  garbledWss.on('connection', (ws) => ws.send(Buffer.concat([Buffer.from([3]), Buffer.from('null')])));
+  fakes.push({ name: 'garbled-status', port: await listen(garbled), open: garbledTracked.open, bytesAfterRequest: [], close: () => new Promise((r) => { for (const s of garbledTracked.sockets) s.destroy(); garbledWss.close(); garbled.close(() => r()); }) });
   fakes.push({ name: 'drops-mid-stream', port: await listen(dropping), open: droppingTracked.open, bytesAfterRequest: [], close: () => new Promise((r) => { for (const s of droppingTracked.sockets) s.destroy(); wss.close(); dropping.close(() => r()); }) });
 
   stack = await startStack({
@@ -171,6 +177,14 @@ describe('upstream faults', () => {
     expect(messages.map((m) => m.type)).toEqual(['session', 'error']);
     expect(messages.at(-1)).toMatchObject({ status: 502, message: expect.stringContaining('lost') });
     await poll(() => fake('drops-mid-stream').open() === 0, 3000, 'no socket left');
+  });
+
+  it('a cluster that sends a garbled exec status: an error, and the gateway lives on', async () => {
+    const { closed, messages } = await session('garbled-status');
+    expect(closed.code).toBe(4502);
+    expect(messages.at(-1)).toMatchObject({ type: 'error', message: 'the cluster sent an unreadable exec status' });
+    const healthy = await fetch(`${stack.gatewayUrl}/healthz`);
+    expect(healthy.status).toBe(200);
   });
 
   it('says none of it with the cluster’s credential', () => {
