@@ -20,6 +20,8 @@ export interface OpenOptions {
   tokenInHeader?: boolean;
   origin?: string;
   protocols?: string[];
+  /** Keep the output for output()/outputText(); off for streams too large to hold. */
+  keepOutput?: boolean;
 }
 
 export interface TerminalClient {
@@ -73,7 +75,9 @@ export function openTerminal(wsUrl: string, target: TerminalTarget = {}, options
   const chunks: Buffer[] = [];
   const messages: ServerMessage[] = [];
   ws.on('message', (data: Buffer, isBinary) => {
-    if (isBinary) chunks.push(Buffer.from(data));
+    if (isBinary) {
+      if (options.keepOutput !== false) chunks.push(Buffer.from(data));
+    }
     else {
       const parsed = parseServerMessage(data.toString('utf8'));
       if (!parsed.ok) throw new Error(parsed.reason);
