@@ -8,6 +8,7 @@ import { parseConfig, type GatewayConfig } from '../../server/config.js';
 import { createGateway, type Gateway, type GatewayOptions } from '../../server/gateway.js';
 import { startLocalCluster, type LocalCluster } from '../../server/local-cluster/index.js';
 import { createLogger } from '../../server/logging.js';
+import { registerSecret, scanLogLine } from './secret-scan.js';
 
 export const projectRoot = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 
@@ -79,6 +80,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ],
   };
   const config = parseConfig(merge(defaults, options.config ?? {}), 'test stack');
+  registerSecret(secret);
+  registerSecret(cluster.token);
+  for (const entry of config.clusters) if ('token' in entry) registerSecret(entry.token);
   const logs: string[] = [];
   const logger = createLogger('debug', { write: (line: string) => void logs.push(line) });
   const gateway = await createGateway(config, { logger, webRoot: join(projectRoot, 'dist', 'web'), ...(options.auditToConfig ? {} : { auditDestination: { write: (line: string) => void logs.push(line) } }), recorder: options.recorder });
@@ -94,6 +98,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     token: (claims) => signToken(secret, claims),
     async stop() {
       await gateway.close();
+      for (const line of logs) scanLogLine(line);
       if (options.cluster === undefined) await cluster.stop();
     },
   };

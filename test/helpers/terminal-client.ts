@@ -1,6 +1,7 @@
 // A webterm.v1 client for tests: what a page does, with a real websocket.
 import WebSocket from 'ws';
 import { parseServerMessage, type ServerMessage } from '../../shared/protocol.js';
+import { scanFrame, scanResponseBody } from './secret-scan.js';
 
 export interface TerminalTarget {
   cluster?: string;
@@ -75,6 +76,7 @@ export function openTerminal(wsUrl: string, target: TerminalTarget = {}, options
   const chunks: Buffer[] = [];
   const messages: ServerMessage[] = [];
   ws.on('message', (data: Buffer, isBinary) => {
+    scanFrame(data.toString(isBinary ? 'latin1' : 'utf8'), ws.url);
     if (isBinary) {
       if (options.keepOutput !== false) chunks.push(Buffer.from(data));
     }
@@ -91,7 +93,10 @@ export function openTerminal(wsUrl: string, target: TerminalTarget = {}, options
     ws.on('unexpected-response', (_req, res) => {
       let body = '';
       res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('end', () => {
+        scanResponseBody(body, ws.url);
+        resolve({ status: res.statusCode ?? 0, body });
+      });
     });
   });
   const opened = new Promise<void>((resolve, reject) => {
