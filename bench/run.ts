@@ -65,7 +65,8 @@ async function startGateway(clusters: Array<{ url: string; token: string; caPem:
     policy: [{ users: ['*'], clusters: ['*'], namespaces: ['*'], allow: ['*'] }],
     clusters: clusters.map((c, i) => ({ name: i === 0 ? 'local' : `fan-${i}`, server: c.url, token: c.token, caData: c.caPem })),
     actions: { 'bench-noop': { command: ['true'], namespace: 'bench', selector: 'app=bench' } },
-    terminal: { pingIntervalSeconds: 30 },
+    // BENCH_HWM: the backpressure high water mark under test (terminal.highWaterMarkBytes).
+    terminal: { pingIntervalSeconds: 30, ...(process.env.BENCH_HWM ? { highWaterMarkBytes: Number(process.env.BENCH_HWM) } : {}) },
     // One bench user holds thousands of sessions; the limits are not what is measured.
     sessions: { maxSessionsPerUser: 0, idleTimeoutSeconds: 0, maxDurationSeconds: 0 },
   };

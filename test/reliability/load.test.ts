@@ -2,13 +2,11 @@
 // one gateway (in a process of its own, so its memory and CPU are its own),
 // every byte checked. The figures are printed (and kept in
 // test/reliability/results/load.json with UPDATE_RESULTS=1).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { startLocalCluster, type LocalCluster } from '../../server/local-cluster/index.js';
+import { startGatewayProcess, type GatewayProcess } from '../helpers/gateway-process.js';
 import { projectRoot, signToken } from '../helpers/stack.js';
 import { openTerminal, type TerminalClient } from '../helpers/terminal-client.js';
 
@@ -17,9 +15,7 @@ const SECONDS = Number(process.env.LOAD_SECONDS ?? 30);
 const secret = 'load-test-secret-0123456789abcdef';
 
 let cluster: LocalCluster;
-let gateway: ChildProcess;
-let gatewayUrl: string;
-let dir: string;
+let gateway: GatewayProcess;
 
 /** RSS (bytes) and CPU seconds of a process, from /proc. */
 function usage(pid: number): { rss: number; cpuSeconds: number } {
@@ -32,45 +28,25 @@ function usage(pid: number): { rss: number; cpuSeconds: number } {
 
 beforeAll(async () => {
   cluster = await startLocalCluster();
-  dir = mkdtempSync(join(tmpdir(), 'webterm-load-'));
-  const configFile = join(dir, 'gateway.yaml');
-  writeFileSync(
-    configFile,
-    stringify({
-      listen: { host: '127.0.0.1', port: 0 },
-      auth: { jwt: { secret, algorithms: ['HS256'] } },
-      clusters: [{ name: 'local', server: cluster.url, token: cluster.token, caData: cluster.caPem }],
-      policy: [{ users: ['*'], clusters: ['*'], namespaces: ['*'], allow: ['exec'] }],
-      sessions: { maxSessionsPerUser: 0 },
-      audit: { file: join(dir, 'audit.log') },
-    }),
-  );
-  gateway = spawn(process.execPath, ['scripts/start.mjs'], { cwd: projectRoot, env: { ...process.env, GATEWAY_CONFIG: configFile, PORT: '', HOST: '', LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  gatewayUrl = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    gateway.stderr!.resume();
-    gateway.stdout!.on('data', (chunk: Buffer) => {
-      // Read on to the end (the log must not block the gateway), keeping only the start.
-      if (out.length > 100_000) return;
-      out += chunk.toString();
-      const match = /"url":"(http:\/\/[^"]+)"/.exec(out);
-      if (match !== null) resolve(match[1]!);
-    });
-    gateway.once('exit', (code) => reject(new Error(`the gateway exited with ${code}: ${out}`)));
-  });
+  gateway = await startGatewayProcess((dir) => ({
+    auth: { jwt: { secret, algorithms: ['HS256'] } },
+    clusters: [{ name: 'local', server: cluster.url, token: cluster.token, caData: cluster.caPem }],
+    policy: [{ users: ['*'], clusters: ['*'], namespaces: ['*'], allow: ['exec'] }],
+    sessions: { maxSessionsPerUser: 0 },
+    audit: { file: join(dir, 'audit.log') },
+  }));
 }, 120_000);
 
 afterAll(async () => {
-  gateway?.kill('SIGKILL');
+  await gateway?.stop();
   await cluster?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('load', () => {
   it(`holds ${SESSIONS} interactive sessions typing for ${SECONDS} s with no error and no lost byte`, async () => {
     const token = signToken(secret);
-    const wsUrl = gatewayUrl.replace(/^http/, 'ws');
-    const before = usage(gateway.pid!);
+    const wsUrl = gateway.url.replace(/^http/, 'ws');
+    const before = usage(gateway.child.pid!);
     const clients: TerminalClient[] = [];
     for (let i = 0; i < SESSIONS; i += 50) {
       const batch = Array.from({ length: Math.min(50, SESSIONS - i) }, () => openTerminal(wsUrl, { command: ['cat'], tty: false }, { token }));
@@ -80,7 +56,7 @@ describe('load', () => {
     const sent = clients.map(() => [] as string[]);
     const started = Date.now();
     let peakRss = 0;
-    const sampler = setInterval(() => (peakRss = Math.max(peakRss, usage(gateway.pid!).rss)), 500);
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, usage(gateway.child.pid!).rss)), 500);
     // Each session types a line every 100–200 ms, as a person at a fast keyboard would.
     await Promise.all(
       clients.map(async (client, index) => {
@@ -94,7 +70,7 @@ describe('load', () => {
       }),
     );
     clearInterval(sampler);
-    const duringCpu = usage(gateway.pid!).cpuSeconds - before.cpuSeconds;
+    const duringCpu = usage(gateway.child.pid!).cpuSeconds - before.cpuSeconds;
     for (const client of clients) client.control({ type: 'eof' });
     const exits = await Promise.all(clients.map((client) => client.waitForMessage('exit', 30_000)));
     expect(exits.every((m) => m.type === 'exit' && m.code === 0)).toBe(true);
@@ -108,7 +84,7 @@ describe('load', () => {
     expect(wrong).toEqual([]);
     const errors = clients.flatMap((c) => c.messages.filter((m) => m.type === 'error'));
     expect(errors).toEqual([]);
-    const after = usage(gateway.pid!);
+    const after = usage(gateway.child.pid!);
     const figures = {
       date: new Date().toISOString(),
       sessions: SESSIONS,

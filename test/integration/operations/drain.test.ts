@@ -1,13 +1,10 @@
 // Drain: /readyz turns 503, new sessions are refused, open ones are told and
 // get the grace period, then the gateway closes (and the process exits 0).
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { startLocalCluster, type LocalCluster } from '../../../server/local-cluster/index.js';
-import { projectRoot, signToken, startStack } from '../../helpers/stack.js';
+import { startGatewayProcess } from '../../helpers/gateway-process.js';
+import { signToken, startStack } from '../../helpers/stack.js';
 import { openTerminal } from '../../helpers/terminal-client.js';
 
 let cluster: LocalCluster;
@@ -58,37 +55,16 @@ describe('drain', () => {
   });
 
   it('drains on SIGTERM and the process exits 0', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'webterm-drain-'));
     const secret = 'drain-test-secret-0123456789abcdef';
-    const configFile = join(dir, 'gateway.yaml');
-    writeFileSync(
-      configFile,
-      stringify({
-        listen: { host: '127.0.0.1', port: 0 },
-        auth: { jwt: { secret, algorithms: ['HS256'] } },
-        clusters: [{ name: 'local', server: cluster.url, token: cluster.token, caData: cluster.caPem }],
-        policy: [{ users: ['*'], clusters: ['*'], namespaces: ['*'], allow: ['exec'] }],
-        shutdown: { graceSeconds: 2 },
-        audit: { file: join(dir, 'audit.log') },
-      }),
-    );
-    const child = spawn(process.execPath, ['scripts/start.mjs'], {
-      cwd: projectRoot,
-      env: { ...process.env, GATEWAY_CONFIG: configFile, PORT: '', HOST: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const gateway = await startGatewayProcess((dir) => ({
+      auth: { jwt: { secret, algorithms: ['HS256'] } },
+      clusters: [{ name: 'local', server: cluster.url, token: cluster.token, caData: cluster.caPem }],
+      policy: [{ users: ['*'], clusters: ['*'], namespaces: ['*'], allow: ['exec'] }],
+      shutdown: { graceSeconds: 2 },
+      audit: { file: join(dir, 'audit.log') },
+    }));
+    const { url, child, exited } = gateway;
     try {
-      let out = '';
-      child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stdout.on('data', (chunk: Buffer) => {
-          out += chunk.toString();
-          const match = /"url":"(http:\/\/[^"]+)".*gateway listening/.exec(out);
-          if (match !== null) resolve(match[1]!);
-        });
-        child.once('exit', (code) => reject(new Error(`gateway exited with ${code}: ${out}`)));
-      });
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       const client = openTerminal(url.replace(/^http/, 'ws'), { command: ['sleep', '100'], tty: false }, { token: signToken(secret) });
       await client.waitForMessage('session');
       const started = Date.now();
@@ -99,8 +75,7 @@ describe('drain', () => {
       expect(Date.now() - started).toBeGreaterThan(1500);
       expect(client.messages).toContainEqual(expect.objectContaining({ type: 'notice', code: 'draining' }));
     } finally {
-      child.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
+      await gateway.stop();
     }
   }, 60_000);
 });
