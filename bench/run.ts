@@ -62,7 +62,9 @@ async function startGateway(clusters: Array<{ url: string; token: string; caPem:
   const config = {
     listen: { host: '127.0.0.1', port: 0 },
     auth: { jwt: { secret, algorithms: ['HS256'] } },
-    policy: [{ users: ['*'], clusters: ['*'], namespaces: ['*'], allow: ['*'] }],
+    // BENCH_RECORD=DIR records every session there (what recording costs the shell).
+    policy: [{ users: ['*'], clusters: ['*'], namespaces: ['*'], allow: ['*'], record: process.env.BENCH_RECORD !== undefined }],
+    ...(process.env.BENCH_RECORD === undefined ? {} : { recording: { directory: process.env.BENCH_RECORD } }),
     clusters: clusters.map((c, i) => ({ name: i === 0 ? 'local' : `fan-${i}`, server: c.url, token: c.token, caData: c.caPem })),
     actions: { 'bench-noop': { command: ['true'], namespace: 'bench', selector: 'app=bench' } },
     // BENCH_HWM: the backpressure high water mark under test (terminal.highWaterMarkBytes).

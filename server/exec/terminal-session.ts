@@ -184,12 +184,12 @@ export class TerminalSession {
   };
 
   /**
-   * A browser comes back to this session (same user, checked by the caller):
-   * it replaces the one attached, if any, gets the output from `offset` on,
-   * and the session goes on. Undefined when the offset is beyond the output.
+   * A browser comes back to this session (the same user): it replaces the one
+   * attached, if any, gets the output from `offset` on, and the session goes
+   * on. Undefined when the offset is beyond the output or the user differs.
    */
-  resume(browser: WebSocket, offset: number | undefined, greeting: ServerMessage): ResumeResult | undefined {
-    if (this.phase !== 'open') return undefined;
+  resume(browser: WebSocket, principal: Principal, offset: number | undefined, greeting: ServerMessage): ResumeResult | undefined {
+    if (this.phase !== 'open' || principal.sub !== this.principal.sub) return undefined;
     const replay = this.replay.since(offset ?? 0);
     if (replay === undefined) return undefined;
     const previous = this.unbindBrowser();
@@ -200,6 +200,9 @@ export class TerminalSession {
     clearTimeout(this.graceTimer);
     this.graceTimer = undefined;
     this.resumes += 1;
+    // The returning browser's token (the same user's, perhaps a fresher one) now bounds the session.
+    this.principal = principal;
+    this.scheduleExpiry();
     this.bindBrowser(browser);
     this.send(greeting);
     if (replay.lostBytes > 0) {

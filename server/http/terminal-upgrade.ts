@@ -190,7 +190,7 @@ export function createTerminalEndpoint(
       refuseSession(browser, principal, route, new GatewayError('forbidden', decision.reason));
       return;
     }
-    const result = open.session.resume(browser, resume.offset, sessionMessage(start, true));
+    const result = open.session.resume(browser, principal, resume.offset, sessionMessage(start, true));
     if (result === undefined) {
       refuseSession(browser, principal, route, new GatewayError('bad_request', 'offset is beyond the output of that session'));
       return;

@@ -75,6 +75,19 @@ describe('resume after a dropped connection', () => {
     expect((await second.closed).code).toBe(1000);
   });
 
+  it('lets the returning browser’s fresher token carry the session past the old one’s expiry', async () => {
+    const first = openTerminal(stack.wsUrl, { command: ['cat'], tty: false }, { token: stack.token({ expiresInSeconds: 2 }) });
+    const id = await sessionId(first);
+    first.ws.terminate();
+    const second = openTerminal(stack.wsUrl, { resume: id, offset: 0, tty: false }, { token: stack.token({ expiresInSeconds: 300 }) });
+    await second.waitForMessage('session');
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    second.sendText('still-here\n');
+    await second.waitForOutput('still-here\n');
+    expect(second.messages.some((m) => m.type === 'error')).toBe(false);
+    second.ws.close(1000);
+  });
+
   it('takes a session over from a connection that is still attached, telling the old one', async () => {
     const token = stack.token();
     const first = openTerminal(stack.wsUrl, { command: ['cat'], tty: false }, { token });
