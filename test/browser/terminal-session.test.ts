@@ -200,8 +200,11 @@ describe('rendering', () => {
     await waitForState(page, 'connected');
     await waitForPrompt(page);
     const renderer = () => page.evaluate(() => (window as unknown as { __webterm: WebtermHook }).__webterm.renderer());
-    // Headless Chromium has WebGL in software (SwiftShader); a browser without it starts on the DOM renderer.
-    if ((await renderer()) === 'webgl') {
+    // Headless Chromium has WebGL in software (SwiftShader); a browser without it stays on the DOM renderer.
+    const hasWebgl2 = await page.evaluate(() => document.createElement('canvas').getContext('webgl2') !== null);
+    if (hasWebgl2) {
+      // The WebGL renderer loads when the page is idle, after the first prompt.
+      await expect.poll(renderer, { timeout: 5_000, interval: 50 }).toBe('webgl');
       await page.evaluate(() => {
         const canvas = document.querySelector<HTMLCanvasElement>('.xterm-screen > canvas:not(.xterm-link-layer)');
         canvas?.getContext('webgl2')?.getExtension('WEBGL_lose_context')?.loseContext();
