@@ -26,10 +26,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await hs.stop();
-  await rs.stop();
-  await cluster.stop();
-  rmSync(keyDir, { recursive: true, force: true });
+  try {
+    await hs?.stop();
+    await rs?.stop();
+    await cluster?.stop();
+  } finally {
+    if (keyDir !== undefined) rmSync(keyDir, { recursive: true, force: true });
+  }
 });
 
 const now = () => Math.floor(Date.now() / 1000);

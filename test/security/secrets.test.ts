@@ -35,8 +35,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await stack.stop();
-  rmSync(dir, { recursive: true, force: true });
+  try {
+    await stack?.stop();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 describe('secrets', () => {
