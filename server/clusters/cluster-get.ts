@@ -2,7 +2,7 @@
 // kubectl wants the real Pod object, not the gateway's summary of it.
 import { request } from 'node:https';
 import type { Cluster } from './cluster.js';
-import { secureContextOf } from './secure-context.js';
+import { clusterDial } from './cluster-socket.js';
 import { GatewayError } from '../errors.js';
 import { classifyDialError } from '../exec/upstream-errors.js';
 
@@ -18,19 +18,30 @@ export async function clusterGet(cluster: Cluster, path: string, timeoutMs: numb
   const connection = await cluster.connection();
   const url = new URL(cluster.server.href.replace(/\/+$/, '') + path);
   return new Promise<RawAnswer>((resolve, reject) => {
-    // https passes secureContext on to tls.connect; its types do not list it.
-    const tlsOptions = { secureContext: secureContextOf(connection) } as Record<string, unknown>;
+    const dial = clusterDial(cluster, connection);
+    // With its own createConnection and no agent, https makes one connection for this request, never pooled.
     const req = request(url, {
-      ...tlsOptions,
+      ...dial.tlsOptions,
+      createConnection: dial.createConnection as never,
       method: 'GET',
       headers: { ...connection.headers, Accept: 'application/json' },
-      rejectUnauthorized: connection.rejectUnauthorized,
-      servername: connection.servername,
-      agent: false,
-      timeout: timeoutMs,
     });
-    req.once('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
-    req.once('error', (error) => reject(classifyDialError(error, cluster.name)));
+    // The whole request is bounded here: a socket's idle timeout starts only once
+    // it is connected, which a silent server delays.
+    const timedOut = Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' });
+    let late = false;
+    const deadline = setTimeout(() => {
+      late = true;
+      // Reset before destroying: once the TLS socket is gone, its TCP socket can no longer be reached.
+      dial.reset();
+      req.destroy(timedOut);
+    }, timeoutMs);
+    req.once('close', () => clearTimeout(deadline));
+    // `on`, not `once`: a reset and a destroy may each report an error; the first settles the promise.
+    req.on('error', (error) => {
+      dial.reset();
+      reject(classifyDialError(late ? timedOut : error, cluster.name));
+    });
     req.once('response', (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -38,6 +49,7 @@ export async function clusterGet(cluster: Cluster, path: string, timeoutMs: numb
         size += chunk.length;
         if (size > MAX_BODY) {
           req.destroy();
+          dial.reset();
           reject(new GatewayError('upstream_error', `cluster "${cluster.name}" sent an answer larger than 16 MiB`));
           return;
         }

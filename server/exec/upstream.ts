@@ -1,12 +1,9 @@
 // Opens the pod exec websocket on a cluster's API server with the cluster's
 // own credentials: one fresh connection per session, never pooled or reused.
-import { connect as netConnect, isIP, type Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
-import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import WebSocket from 'ws';
 import type { Principal } from '../auth/principal.js';
 import type { Cluster } from '../clusters/index.js';
-import { secureContextOf } from '../clusters/secure-context.js';
+import { clusterDial } from '../clusters/cluster-socket.js';
 import { GatewayError } from '../errors.js';
 import { UPSTREAM_PROTOCOLS } from './channels.js';
 import { classifyDialError, classifyUpgradeRefusal, readRefusalBody } from './upstream-errors.js';
@@ -64,22 +61,10 @@ export async function dialExec(cluster: Cluster, pathAndQuery: string, options: 
     // One Impersonate-Group header per group, as the API server reads them.
     if (options.principal.groups.length > 0) headers['Impersonate-Group'] = [...options.principal.groups];
   }
-  // ws hands these to tls.connect; its types lack servername (tls-server-name) and secureContext.
-  const tlsOptions = { servername: connection.servername, secureContext: secureContextOf(connection) } as Record<string, unknown>;
-  // The TCP connection is made here, not inside ws, so a dial that fails
-  // mid-handshake (a server that accepts TCP and never speaks TLS) can be
-  // closed for sure (see fail below).
-  let tcp: Socket | undefined;
-  const createConnection = (connectOptions: Record<string, unknown>): Duplex => {
-    tcp = netConnect({ host: String(connectOptions.host), port: Number(connectOptions.port) });
-    if (cluster.server.protocol === 'http:') return tcp;
-    const host = String(connectOptions.host ?? '');
-    const servername = connectOptions.servername ?? (isIP(host) === 0 ? host : '');
-    return tlsConnect({ ...connectOptions, path: undefined, servername, socket: tcp } as unknown as ConnectionOptions);
-  };
+  const dial = clusterDial(cluster, connection);
   const socket = new WebSocket(execUrl(cluster, pathAndQuery), [...(options.protocols ?? UPSTREAM_PROTOCOLS)], {
-    ...tlsOptions,
-    createConnection: createConnection as never,
+    ...dial.tlsOptions,
+    createConnection: dial.createConnection as never,
     headers: headers as Record<string, string>,
     rejectUnauthorized: connection.rejectUnauthorized,
     perMessageDeflate: false,
@@ -96,9 +81,7 @@ export async function dialExec(cluster: Cluster, pathAndQuery: string, options: 
       options.signal?.removeEventListener('abort', onAbort);
       // Whatever the aborted handshake still reports is of no interest now.
       socket.on('error', () => undefined);
-      // Reset the TCP connection first: on Node 20 a TLS socket destroyed during
-      // its handshake keeps the connection open (seen with a server that never answers).
-      if (tcp !== undefined && !tcp.destroyed) tcp.resetAndDestroy();
+      dial.reset();
       socket.terminate();
       reject(error);
     };

@@ -146,6 +146,15 @@ describe('upstream faults', () => {
     await poll(() => fake('silent').open() === 0, 3000, 'the gateway to close its socket to the silent cluster');
   });
 
+  it('a REST call to a cluster that never answers: 504 within the bound, and its socket closed', async () => {
+    const started = Date.now();
+    const response = await fetch(`${stack.gatewayUrl}/api/clusters/silent/namespaces`, { headers: { Authorization: `Bearer ${stack.token()}` } });
+    expect(response.status).toBe(504);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('upstream_timeout');
+    expect(Date.now() - started).toBeLessThan(2500);
+    await poll(() => fake('silent').open() === 0, 3000, 'the gateway to close its socket to the silent cluster');
+  });
+
   it('a cluster that answers 500: an error with the cluster’s message, nothing left open', async () => {
     const { closed, messages } = await session('answers-500');
     expect(closed.code).toBe(4502);
