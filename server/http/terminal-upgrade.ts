@@ -1,6 +1,5 @@
 // The terminal websocket endpoint: authenticate and check Origin before the
 // upgrade, then authorise, dial the pod exec and hand both sockets to a session.
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
@@ -12,7 +11,9 @@ import { GatewayError, toGatewayError } from '../errors.js';
 import { dialExec, execPath, type ExecTarget } from '../exec/upstream.js';
 import type { Heartbeat } from '../exec/heartbeat.js';
 import { INTERACTIVE_SHELL_COMMAND } from '../exec/shell.js';
-import { TerminalSession, type SessionObserver, type SessionSummary } from '../exec/terminal-session.js';
+import { newSessionId, isSessionId } from '../exec/session-id.js';
+import { TerminalSession, type SessionSummary } from '../exec/terminal-session.js';
+import type { RecordingStarter, SessionRecording } from '../recording/recording.js';
 import type { UserQuota } from '../exec/user-quota.js';
 import { checkName } from './names.js';
 import type { RequestAuthenticator } from './authenticate.js';
@@ -31,29 +32,6 @@ export interface SessionStart {
   target: ExecTarget;
   /** The .cast file, when the session is recorded. */
   recording?: string;
-}
-
-/** A recording of one session (server/recording implements it). */
-export interface SessionRecording extends SessionObserver {
-  readonly path: string;
-  onError(listener: (error: Error) => void): void;
-  close(): Promise<void>;
-}
-
-export interface RecordingStarter {
-  start(meta: {
-    sessionId: string;
-    user: string;
-    groups: string[];
-    cluster: string;
-    namespace: string;
-    pod: string;
-    container?: string;
-    command: readonly string[];
-    cols: number;
-    rows: number;
-    startedAt: Date;
-  }): Promise<SessionRecording>;
 }
 
 export interface TerminalEndpointHooks {
@@ -77,13 +55,11 @@ export interface TerminalEndpointDeps {
 const MAX_COMMAND_ARGS = 256;
 const MAX_COMMAND_BYTES = 64 * 1024;
 
-const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 /** `resume=<session id>&offset=<output bytes already received>`: a browser coming back. */
 export function parseResumeQuery(url: URL): { id: string; offset?: number } | undefined {
   const id = url.searchParams.get('resume');
   if (id === null) return undefined;
-  if (!SESSION_ID.test(id)) throw new GatewayError('bad_request', 'resume must be a session id');
+  if (!isSessionId(id)) throw new GatewayError('bad_request', 'resume must be a session id');
   const offsetText = url.searchParams.get('offset');
   if (offsetText === null) return { id };
   const offset = Number(offsetText);
@@ -200,7 +176,7 @@ export function createTerminalEndpoint(
   }
 
   async function runSession(browser: WebSocket, principal: Principal, route: TerminalRoute, url: URL): Promise<void> {
-    const id = randomUUID();
+    const id = newSessionId();
     const sessionLogger = logger.child({ sessionId: id, sub: principal.sub, cluster: route.cluster, namespace: route.namespace, pod: route.pod });
     let start: SessionStart | undefined;
     let recording: SessionRecording | undefined;

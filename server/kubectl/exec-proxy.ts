@@ -1,7 +1,6 @@
 // kubectl's pod exec through the gateway: the channel protocol passed through
 // unchanged (v5, v4, base64), the upstream dialled with the cluster's own
 // credentials before the client is upgraded, so refusals are Status objects.
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
@@ -12,6 +11,7 @@ import type { Principal } from '../auth/principal.js';
 import { tokenFromRequest } from '../auth/token-from-request.js';
 import { GatewayError, toGatewayError } from '../errors.js';
 import type { Heartbeat } from '../exec/heartbeat.js';
+import { newSessionId } from '../exec/session-id.js';
 import type { UserQuota } from '../exec/user-quota.js';
 import { dialExec } from '../exec/upstream.js';
 import { checkName } from '../http/names.js';
@@ -110,7 +110,7 @@ export function createKubectlExecProxy(services: GatewayServices, heartbeat: Hea
 
   function relay(client: WebSocket, upstream: WebSocket, principal: Principal, target: KubectlTarget, url: URL, release: () => void): void {
     const started = Date.now();
-    const sessionId = randomUUID();
+    const sessionId = newSessionId();
     const command = url.searchParams.getAll('command');
     const sessionTarget = { ...target, container: url.searchParams.get('container') ?? undefined, command, tty: url.searchParams.get('tty') === 'true' };
     audit.sessionStart({ sessionId, principal, target: sessionTarget });

@@ -10,7 +10,8 @@ import type { RecordingConfig } from '../config.js';
 import { GatewayError } from '../errors.js';
 import { principalOf } from '../http/rest-routes.js';
 import type { GatewayServices } from '../http/services.js';
-import { castPath, metadataPath, SESSION_ID, type RecordingMetadata } from './recorder.js';
+import { isSessionId } from '../exec/session-id.js';
+import { castPath, metadataPath, type RecordingMetadata } from './recorder.js';
 
 /** Recordings listed at most, newest first. */
 const MAX_LISTED = 500;
@@ -41,7 +42,7 @@ export function createRecordingApi(services: GatewayServices, config: RecordingC
     const { directory } = enabled(config);
     const principal = principalOf(res);
     const names = await readdir(directory).catch(() => [] as string[]);
-    const ids = names.filter((name) => name.endsWith('.json')).map((name) => name.slice(0, -'.json'.length)).filter((id) => SESSION_ID.test(id));
+    const ids = names.filter((name) => name.endsWith('.json')).map((name) => name.slice(0, -'.json'.length)).filter(isSessionId);
     const all = await Promise.all(ids.map((id) => readMetadata(directory, id)));
     const items = all
       .filter((r): r is RecordingMetadata => r !== undefined && mayWatch(services, principal, r))
@@ -53,7 +54,7 @@ export function createRecordingApi(services: GatewayServices, config: RecordingC
   router.get('/recordings/:id', async (req, res) => {
     const { directory } = enabled(config);
     const id = req.params.id;
-    if (!SESSION_ID.test(id)) throw new GatewayError('bad_request', 'a recording id is a session id (a UUID)');
+    if (!isSessionId(id)) throw new GatewayError('bad_request', 'a recording id is a session id (a UUID)');
     const metadata = await readMetadata(directory, id);
     if (metadata === undefined) throw new GatewayError('not_found', `there is no recording ${id}`);
     const principal = principalOf(res);
