@@ -1,25 +1,23 @@
 # syntax=docker/dockerfile:1
-# The gateway image: built in one stage, run from a slim one as a non-root user.
+# The gateway image: built with a compiler, run from a slim image without one, as a non-root user.
 #   docker build -t webterm-gateway .
 #   docker run -p 8080:8080 -v $PWD/gateway.yaml:/etc/gateway/gateway.yaml:ro webterm-gateway
 
-# Production dependencies. node-pty (the embedded local cluster's terminals)
-# has no prebuilt binary for Linux, so it is compiled here, once.
-FROM node:20-bookworm-slim AS deps
+# A compiler for node-pty (the embedded local cluster's terminals), which has
+# no prebuilt binary for Linux; used by the two stages below, not shipped.
+FROM node:20-bookworm-slim AS toolchain
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
+
+# Production dependencies only.
+FROM toolchain AS deps
 RUN npm ci --omit=dev && npm cache clean --force
 
 # The compiled server and the built page.
-FROM node:20-bookworm-slim AS build
-RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 make g++ \
- && rm -rf /var/lib/apt/lists/*
-WORKDIR /app
-COPY package.json package-lock.json ./
+FROM toolchain AS build
 RUN npm ci
 COPY tsconfig.base.json tsconfig.json vite.config.ts ./
 COPY shared ./shared
