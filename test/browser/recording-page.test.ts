@@ -1,13 +1,14 @@
 // The recording player at /recordings/{id}: a session recorded through the
 // gateway plays back in the browser; others are refused in words.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../helpers/browser.js';
+import { waitForRecordingClosed } from '../helpers/recordings.js';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { openTerminal, poll } from '../helpers/terminal-client.js';
+import { openTerminal } from '../helpers/terminal-client.js';
 
 let stack: Stack;
 let browser: Browser;
@@ -32,13 +33,7 @@ async function record(): Promise<string> {
   const session = await client.waitForMessage('session');
   await client.waitForMessage('exit');
   const id = session.type === 'session' ? session.id : '';
-  await poll(() => {
-    try {
-      return readFileSync(join(directory, `${id}.json`), 'utf8').includes('endedAt');
-    } catch {
-      return false;
-    }
-  }, 5000, 'the recording to close');
+  await waitForRecordingClosed(directory, id);
   return id;
 }
 

@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bufferText, launchBrowser, statusText, terminalSize, waitForBuffer, waitForState, type WebtermHook } from '../helpers/browser.js';
+import { bufferText, launchBrowser, recordControlMessages, sentControl, statusText, terminalSize, waitForBuffer, waitForState, type WebtermHook } from '../helpers/browser.js';
 import { projectRoot, startStack, type Stack } from '../helpers/stack.js';
 
 /**
@@ -228,23 +228,15 @@ describe('embedding', () => {
 
   it('takes a fresh token and focus from the portal, and ignores messages from any other frame', async () => {
     const page = await browser.newPage();
-    await page.addInitScript(() => {
-      // In every frame: record the control messages the terminal sends.
-      const sent: string[] = [];
-      (window as unknown as { sentControl: string[] }).sentControl = sent;
-      const send = WebSocket.prototype.send;
-      WebSocket.prototype.send = function (this: WebSocket, data: string | ArrayBufferLike | Blob | ArrayBufferView) {
-        if (typeof data === 'string') sent.push((JSON.parse(data) as { type: string }).type);
-        send.call(this, data);
-      };
-    });
+    // In every frame: the terminal's frame is the one that matters.
+    await recordControlMessages(page);
     const src = `${stack.gatewayUrl}/?embed=1&cluster=local&namespace=default&pod=shell-0`;
     await page.goto(`${portalOrigin}/?src=${encodeURIComponent(src)}&token=${encodeURIComponent(stack.token())}&other=${encodeURIComponent(`${foreignOrigin}/blank`)}`);
     const events = () => page.evaluate(() => (window as unknown as { events: Array<{ type: string }> }).events.map((e) => e.type));
     await expect.poll(events, { timeout: 10_000 }).toContain('connected');
     const terminal = page.frames().find((f) => f.url().startsWith(stack.gatewayUrl))!;
     const other = page.frames().find((f) => f.url().startsWith(foreignOrigin))!;
-    const sent = () => terminal.evaluate(() => (window as unknown as { sentControl: string[] }).sentControl);
+    const sent = () => sentControl(terminal);
     const focused = () => terminal.evaluate(() => document.hasFocus() && document.activeElement?.className === 'xterm-helper-textarea');
     // Another site's frame posts a token and a focus request: both ignored.
     await other.evaluate(() => {

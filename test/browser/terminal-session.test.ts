@@ -4,7 +4,7 @@
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openTerminal, statusText, waitForBuffer, waitForPrompt, waitForState, type WebtermHook } from '../helpers/browser.js';
+import { launchBrowser, openTerminal, recordControlMessages, sentControl, statusText, waitForBuffer, waitForPrompt, waitForState, type WebtermHook } from '../helpers/browser.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
 let stack: Stack;
@@ -26,23 +26,6 @@ const shell = 'cluster=local&namespace=default&pod=shell-0&container=shell';
 
 function command(...args: string[]): string {
   return args.map((arg) => `command=${encodeURIComponent(arg)}`).join('&');
-}
-
-/** Records the type of every control message the page sends, from before the page's own script runs. */
-async function recordControlMessages(page: Page): Promise<void> {
-  await page.addInitScript(() => {
-    const sent: string[] = [];
-    (window as unknown as { sentControl: string[] }).sentControl = sent;
-    const send = WebSocket.prototype.send;
-    WebSocket.prototype.send = function (this: WebSocket, data: string | ArrayBufferLike | Blob | ArrayBufferView) {
-      if (typeof data === 'string') sent.push((JSON.parse(data) as { type: string }).type);
-      send.call(this, data);
-    };
-  });
-}
-
-function sentControl(page: Page): Promise<string[]> {
-  return page.evaluate(() => (window as unknown as { sentControl: string[] }).sentControl);
 }
 
 describe('a terminal session', () => {

@@ -2,7 +2,7 @@
 // loopback, a fresh profile per launch. Helpers read the page through its
 // read-only test hook, window.__webterm (web/src/test-hook.ts).
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -76,4 +76,22 @@ export async function waitForBuffer(page: Page, text: string | RegExp, timeoutMs
 /** Waits for the shell prompt at the end of the buffer. */
 export function waitForPrompt(page: Page, timeoutMs = 10_000): Promise<string> {
   return waitForBuffer(page, /[$#] ?$/, timeoutMs);
+}
+
+/** Records the type of every control message the page (each of its frames) sends, from before the page's own script runs. */
+export async function recordControlMessages(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const sent: string[] = [];
+    (window as unknown as { sentControl: string[] }).sentControl = sent;
+    const send = WebSocket.prototype.send;
+    WebSocket.prototype.send = function (this: WebSocket, data: string | ArrayBufferLike | Blob | ArrayBufferView) {
+      if (typeof data === 'string') sent.push((JSON.parse(data) as { type: string }).type);
+      send.call(this, data);
+    };
+  });
+}
+
+/** The control messages recorded in this page or frame so far. */
+export function sentControl(target: Page | Frame): Promise<string[]> {
+  return target.evaluate(() => (window as unknown as { sentControl: string[] }).sentControl);
 }

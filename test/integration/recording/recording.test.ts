@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCluster, type LocalCluster } from '../../../server/local-cluster/index.js';
 import { AsciicastWriter } from '../../../server/recording/asciicast.js';
+import { waitForRecordingClosed } from '../../helpers/recordings.js';
 import { startStack, type Stack } from '../../helpers/stack.js';
 import { openTerminal, poll } from '../../helpers/terminal-client.js';
 
@@ -56,13 +57,7 @@ describe('session recording', () => {
   it('writes an asciicast v2 file that replays exactly the bytes the browser was shown, with the resizes', async () => {
     const { id, shown } = await recordedSession();
     const path = join(directory, `${id}.cast`);
-    await poll(() => {
-      try {
-        return readFileSync(join(directory, `${id}.json`), 'utf8').includes('endedAt');
-      } catch {
-        return false;
-      }
-    }, 5000, 'the recording to close');
+    await waitForRecordingClosed(directory, id);
     const { header, events } = readCast(path);
     expect(header).toMatchObject({ version: 2, width: 80, height: 24, title: 'alice in local/default/shell-0' });
     expect(typeof header.timestamp).toBe('number');
