@@ -1,7 +1,7 @@
 // Verifies the portal's JWT: only the configured algorithms, `exp` required,
 // `nbf` honoured, `iss`/`aud` checked when configured. The key is a shared
 // secret, a PEM public key, or a JWKS fetched from the portal.
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import jwt, { type Algorithm, type JwtHeader, type JwtPayload } from 'jsonwebtoken';
 import type { GatewayConfig } from '../config.js';
@@ -96,7 +96,9 @@ export function createTokenVerifier(config: JwtConfig, deps: TokenVerifierDeps =
   const algorithms = config.algorithms as Algorithm[];
   let keyFor: (header: JwtHeader) => Promise<string | Buffer | KeyObject>;
   if (config.secret !== undefined) {
-    const secret = config.secret;
+    // A KeyObject, made once: given a string, jsonwebtoken first tries it as a
+    // public key and builds an exception on every verify (390 µs against 7 µs).
+    const secret = createSecretKey(Buffer.from(config.secret, 'utf8'));
     keyFor = async () => secret;
   } else if (config.publicKeyFile !== undefined) {
     const key = createPublicKey((deps.readFile ?? ((p) => readFileSync(p, 'utf8')))(config.publicKeyFile));
