@@ -8,6 +8,9 @@ process.send?.({ type: 'ready', url: cluster.url, token: cluster.token, caPem: c
 process.on('message', (message: { type: string }) => {
   if (message.type === 'activeExecs') {
     process.send?.({ type: 'activeExecs', count: cluster.activeExecs() });
+  } else if (message.type === 'cpu') {
+    const usage = process.cpuUsage();
+    process.send?.({ type: 'cpu', seconds: (usage.user + usage.system) / 1e6 });
   } else if (message.type === 'stop') {
     void cluster.stop().then(() => process.exit(0));
   }

@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
 import jwt from 'jsonwebtoken';
 import WebSocket from 'ws';
 import { startLocalCluster } from '../server/local-cluster/index.js';
-import { drain, echoLatencies, openExec, type ClusterEndpoint, type Endpoints } from './clients.js';
+import { drain, echoLatencies, openExec, type ClusterEndpoint, type Endpoints, type Route } from './clients.js';
 import { alternate, percentile, spread, type Spread } from './stats.js';
 
 const root = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
@@ -41,7 +41,7 @@ const mbps = (r: { bytes: number; seconds: number }) => r.bytes / r.seconds / 1e
 const fmt = (s: Spread, digits = 1) => `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
 
 /** The main local cluster, in a process of its own. */
-async function startClusterChild(): Promise<ClusterEndpoint & { stop(): void }> {
+async function startClusterChild(): Promise<ClusterEndpoint & { cpuSeconds(): Promise<number>; stop(): void }> {
   const child = fork(join(root, 'dist', 'bench', 'cluster-child.js'), [], { env: process.env });
   const ready = await new Promise<{ url: string; token: string; caPem: string }>((resolve, reject) => {
     child.once('message', (m: { url: string; token: string; caPem: string }) => resolve(m));
@@ -53,6 +53,11 @@ async function startClusterChild(): Promise<ClusterEndpoint & { stop(): void }> 
       new Promise<number>((resolve) => {
         child.once('message', (m: { count: number }) => resolve(m.count));
         child.send({ type: 'activeExecs' });
+      }),
+    cpuSeconds: () =>
+      new Promise<number>((resolve) => {
+        child.once('message', (m: { seconds: number }) => resolve(m.seconds));
+        child.send({ type: 'cpu' });
       }),
     stop: () => child.send({ type: 'stop' }),
   };
@@ -94,38 +99,50 @@ async function startGateway(clusters: Array<{ url: string; token: string; caPem:
   return { url, child, rss, cpuSeconds, stop: () => child.send({ type: 'stop' }) };
 }
 
-const benchCpuSeconds = () => {
+const clientCpuSeconds = () => {
   const usage = process.cpuUsage();
   return (usage.user + usage.system) / 1e6;
 };
 
-async function throughput(endpoints: Endpoints, gatewayCpuSeconds: () => Promise<number>): Promise<void> {
+/** CPU seconds each process has spent so far: the bench's clients, the gateway and the local cluster. */
+type CpuReader = () => Promise<{ client: number; gateway: number; cluster: number }>;
+
+/**
+ * One A/B comparison of streaming: `run` moves `mebibytes` per call and
+ * resolves MB/s. One warm-up round each way first; the CPU each process spent
+ * per MiB is summed over the measured rounds.
+ */
+async function streamingComparison(readCpu: CpuReader, mebibytes: number, run: (route: Route) => Promise<number>) {
+  const cpu = { direct: { client: 0, gateway: 0, cluster: 0 }, gateway: { client: 0, gateway: 0, cluster: 0 } };
+  const runs = await alternate(
+    ROUNDS,
+    async (route, warmUp) => {
+      const before = await readCpu();
+      const rate = await run(route);
+      const after = await readCpu();
+      if (!warmUp) for (const process of ['client', 'gateway', 'cluster'] as const) cpu[route][process] += after[process] - before[process];
+      return rate;
+    },
+    1,
+  );
+  const perMiB = (seconds: number) => Number(((seconds * 1000) / (ROUNDS * mebibytes)).toFixed(2));
+  const cpuMsPerMiB = Object.fromEntries((['direct', 'gateway'] as const).map((route) => [route, { client: perMiB(cpu[route].client), gateway: perMiB(cpu[route].gateway), cluster: perMiB(cpu[route].cluster) }]));
+  return { direct: spread(runs.direct), gateway: spread(runs.gateway), runs, cpuMsPerMiB };
+}
+
+async function throughput(endpoints: Endpoints, readCpu: CpuReader): Promise<void> {
   const command = ['head', '-c', String(THROUGHPUT_MB * 1024 * 1024), '/dev/zero'];
-  // CPU per MiB of the bench process (the local cluster and the client) and of the gateway, per route.
-  const cpu = { direct: { bench: 0, gateway: 0 }, gateway: { bench: 0, gateway: 0 } };
-  const runs = await alternate(ROUNDS, async (route) => {
-    const [bench0, gateway0] = [benchCpuSeconds(), await gatewayCpuSeconds()];
-    const rate = mbps(await drain(endpoints, route, command));
-    cpu[route].bench += benchCpuSeconds() - bench0;
-    cpu[route].gateway += (await gatewayCpuSeconds()) - gateway0;
-    return rate;
-  });
-  const direct = spread(runs.direct);
-  const gateway = spread(runs.gateway);
-  const ratio = gateway.median / direct.median;
-  const perMiB = (seconds: number) => ((seconds * 1000) / (ROUNDS * THROUGHPUT_MB)).toFixed(2);
+  const result = await streamingComparison(readCpu, THROUGHPUT_MB, async (route) => mbps(await drain(endpoints, route, command)));
+  const ratio = result.gateway.median / result.direct.median;
   rows.push({
     name: `1. throughput, ${THROUGHPUT_MB} MiB stdout (MB/s)`,
-    direct: fmt(direct),
-    gateway: fmt(gateway),
+    direct: fmt(result.direct),
+    gateway: fmt(result.gateway),
     figure: `${ratio.toFixed(2)}× direct`,
     target: '≥ 0.90×',
     met: ratio >= 0.9,
-    detail: runs,
-    cpuMsPerMiB: {
-      direct: { benchProcess: perMiB(cpu.direct.bench) },
-      gateway: { benchProcess: perMiB(cpu.gateway.bench), gatewayProcess: perMiB(cpu.gateway.gateway) },
-    },
+    detail: result.runs,
+    cpuMsPerMiB: result.cpuMsPerMiB,
   });
 }
 
@@ -208,17 +225,26 @@ async function slowConsumer(endpoints: Endpoints, rss: () => Promise<number>): P
   });
 }
 
-async function manyActive(endpoints: Endpoints): Promise<void> {
+async function manyActive(endpoints: Endpoints, readCpu: CpuReader): Promise<void> {
   const perSessionMb = env('BENCH_ACTIVE_MB', 4);
   const command = ['head', '-c', String(perSessionMb * 1024 * 1024), '/dev/zero'];
-  const runs = await alternate(Math.max(1, Math.floor(ROUNDS / 2)), async (route) => {
+  const result = await streamingComparison(readCpu, ACTIVE * perSessionMb, async (route) => {
     const started = process.hrtime.bigint();
     const results = await Promise.all(Array.from({ length: ACTIVE }, () => drain(endpoints, route, command)));
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     return results.reduce((sum, r) => sum + r.bytes, 0) / seconds / 1e6;
   });
-  const ratio = spread(runs.gateway).median / spread(runs.direct).median;
-  rows.push({ name: `5. ${ACTIVE} active sessions × ${perSessionMb} MiB (aggregate MB/s)`, direct: fmt(spread(runs.direct)), gateway: fmt(spread(runs.gateway)), figure: `${ratio.toFixed(2)}× direct`, target: '≥ 0.80×', met: ratio >= 0.8 });
+  const ratio = result.gateway.median / result.direct.median;
+  rows.push({
+    name: `5. ${ACTIVE} active sessions × ${perSessionMb} MiB (aggregate MB/s)`,
+    direct: fmt(result.direct),
+    gateway: fmt(result.gateway),
+    figure: `${ratio.toFixed(2)}× direct`,
+    target: '≥ 0.80×',
+    met: ratio >= 0.8,
+    detail: result.runs,
+    cpuMsPerMiB: result.cpuMsPerMiB,
+  });
 }
 
 async function fanOut(gatewayUrl: string, token: string, clusterNames: string[]): Promise<void> {
@@ -292,11 +318,12 @@ const fanClusters = only.includes('6')
 const mainBench = await startLocalCluster({ spec: { namespaces: { bench: { pods: [{ name: 'p', replicas: 10, labels: { app: 'bench' }, containers: [{ name: 'c', shells: ['sh'] }] }] } } } });
 const gateway = await startGateway([main, mainBench, ...fanClusters, ...idleClusters], secret);
 const endpoints: Endpoints = { cluster: main, gatewayUrl: gateway.url, token };
+const readCpu: CpuReader = async () => ({ client: clientCpuSeconds(), gateway: await gateway.cpuSeconds(), cluster: await main.cpuSeconds() });
 try {
   if (only.includes('4')) await slowConsumer(endpoints, gateway.rss);
-  if (only.includes('1')) await throughput(endpoints, gateway.cpuSeconds);
+  if (only.includes('1')) await throughput(endpoints, readCpu);
   if (only.includes('2')) await latency(endpoints);
-  if (only.includes('5')) await manyActive(endpoints);
+  if (only.includes('5')) await manyActive(endpoints, readCpu);
   if (only.includes('6')) await fanOut(gateway.url, token, ['fan-1', ...fanClusters.map((_, i) => `fan-${i + 2}`)]);
   if (only.includes('7')) await page(gateway.url, token);
   const idleTargets = [endpoints, ...idleClusters.map((cluster, i) => ({ ...endpoints, cluster, clusterName: `fan-${i + 2 + fanClusters.length}` }))];
