@@ -121,9 +121,12 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     onUpstreamConnected: (cluster, seconds) => metrics.upstreamConnected(cluster, seconds),
     onRefused: (principal, route, error) => audit.refusal({ principal, what: 'exec', code: error.code, reason: error.message, ...route }),
   });
-  metrics.setLiveBytes(() => terminal.liveBytes());
 
   const kubectlExec = createKubectlExecProxy(services, heartbeat, audit, quota, logger);
+  metrics.setLiveBytes(() => {
+    const [sessions, kubectl] = [terminal.liveBytes(), kubectlExec.liveBytes()];
+    return { in: sessions.in + kubectl.in, out: sessions.out + kubectl.out };
+  });
   const tls = config.listen.tls;
   const tlsFiles = tls === undefined ? undefined : { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) };
 

@@ -10,6 +10,7 @@ import { createOriginCheck } from '../auth/origin.js';
 import type { Principal } from '../auth/principal.js';
 import { tokenFromRequest } from '../auth/token-from-request.js';
 import { GatewayError, toGatewayError } from '../errors.js';
+import { Channel } from '../exec/channels.js';
 import type { Heartbeat } from '../exec/heartbeat.js';
 import { newSessionId } from '../exec/session-id.js';
 import type { UserQuota } from '../exec/user-quota.js';
@@ -35,6 +36,20 @@ function offeredChannelProtocols(req: IncomingMessage): string[] {
   return (first ?? '').split(',').map((p) => p.trim()).filter((p) => CHANNEL_PROTOCOLS.has(p));
 }
 
+const STDIN = new Set<number>([Channel.Stdin]);
+const OUTPUT = new Set<number>([Channel.Stdout, Channel.Stderr]);
+
+/**
+ * Payload bytes of a message on one of `channels`, counted as the terminal
+ * counts them (no channel bytes, resizes or status): binary frames carry a
+ * channel byte, the base64 protocols an ASCII digit and then base64.
+ */
+export function streamBytes(data: Buffer, isBinary: boolean, channels: ReadonlySet<number>): number {
+  if (data.length === 0) return 0;
+  if (isBinary) return channels.has(data[0]!) ? data.length - 1 : 0;
+  return channels.has(data[0]! - 0x30) ? Buffer.byteLength(data.toString('latin1', 1), 'base64') : 0;
+}
+
 /** Relays messages one way, pausing the source while the destination is behind. */
 function pipe(from: WebSocket, to: WebSocket): void {
   const resumeIfDrained = () => {
@@ -48,8 +63,8 @@ function pipe(from: WebSocket, to: WebSocket): void {
 }
 
 export function createKubectlExecProxy(services: GatewayServices, heartbeat: Heartbeat, audit: AuditLog, quota: UserQuota, logger: Logger) {
-  /** Ends each open kubectl session; kubectl sees the websocket close. */
-  const open = new Set<(closeCode: number) => void>();
+  /** Each open kubectl session: how to end it (kubectl sees the websocket close) and its bytes so far. */
+  const open = new Map<(closeCode: number) => void, { in: number; out: number }>();
   const originAllowed = createOriginCheck(services.config.auth.allowedOrigins);
   // The protocol the API server chose for each request, selected for its client in turn.
   const chosenProtocol = new WeakMap<IncomingMessage, string>();
@@ -115,10 +130,9 @@ export function createKubectlExecProxy(services: GatewayServices, heartbeat: Hea
     const sessionTarget = { ...target, container: url.searchParams.get('container') ?? undefined, command, tty: url.searchParams.get('tty') === 'true' };
     audit.sessionStart({ sessionId, principal, target: sessionTarget });
     heartbeat.track(upstream);
-    let bytesIn = 0;
-    let bytesOut = 0;
-    client.on('message', (data: Buffer) => (bytesIn += data.length));
-    upstream.on('message', (data: Buffer) => (bytesOut += data.length));
+    const bytes = { in: 0, out: 0 };
+    client.on('message', (data: Buffer, isBinary) => (bytes.in += streamBytes(data, isBinary, STDIN)));
+    upstream.on('message', (data: Buffer, isBinary) => (bytes.out += streamBytes(data, isBinary, OUTPUT)));
     pipe(client, upstream);
     pipe(upstream, client);
     let ended = false;
@@ -132,10 +146,10 @@ export function createKubectlExecProxy(services: GatewayServices, heartbeat: Hea
       if (client.readyState === WebSocket.OPEN) client.close(closeCode);
       if (upstream.readyState === WebSocket.OPEN) upstream.close(1000);
       else upstream.terminate();
-      audit.sessionEnd({ sessionId, principal, target: sessionTarget, bytesIn, bytesOut, reason, durationMs: Date.now() - started });
+      audit.sessionEnd({ sessionId, principal, target: sessionTarget, bytesIn: bytes.in, bytesOut: bytes.out, reason, durationMs: Date.now() - started });
     };
     const endByGateway = (closeCode: number) => end('draining', closeCode);
-    open.add(endByGateway);
+    open.set(endByGateway, bytes);
     upstream.on('close', (code) => end(code === 1000 ? 'ended' : 'upstream-lost', code === 1000 ? 1000 : 1011));
     client.on('close', () => end('client-closed', 1000));
     upstream.on('error', (error) => logger.debug({ err: error }, 'kubectl upstream error'));
@@ -147,9 +161,18 @@ export function createKubectlExecProxy(services: GatewayServices, heartbeat: Hea
     get sessionCount(): number {
       return open.size;
     },
+    /** Bytes of the kubectl sessions open now (for metrics): in from kubectl, out from the cluster. */
+    liveBytes(): { in: number; out: number } {
+      const total = { in: 0, out: 0 };
+      for (const bytes of open.values()) {
+        total.in += bytes.in;
+        total.out += bytes.out;
+      }
+      return total;
+    },
     /** Ends every open kubectl session (shutdown): 1001, going away. */
     endAll(): void {
-      for (const end of [...open]) end(1001);
+      for (const end of [...open.keys()]) end(1001);
     },
     close: () => wss.close(),
   };

@@ -1,7 +1,9 @@
 // /metrics: valid Prometheus text, and figures that move with traffic.
+import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { startStack, type Stack } from '../../helpers/stack.js';
-import { openTerminal } from '../../helpers/terminal-client.js';
+import { openTerminal, poll } from '../../helpers/terminal-client.js';
 
 let stack: Stack;
 
@@ -109,6 +111,30 @@ describe('/metrics', () => {
     expect(after.value('webterm_action_runs_total', { action: 'hello', cluster: 'local', result: 'success' })).toBe(
       before.value('webterm_action_runs_total', { action: 'hello', cluster: 'local', result: 'success' }) + 1,
     );
+  });
+
+  it('counts the bytes of kubectl sessions while they are open, as stdin and output payload', async () => {
+    const before = await scrape();
+    const url = `${stack.gatewayUrl.replace('http', 'ws')}/k8s/clusters/local/api/v1/namespaces/default/pods/shell-0/exec?command=cat&stdin=true&stdout=true`;
+    const kubectl = new WebSocket(url, ['v5.channel.k8s.io'], { headers: { Authorization: `Bearer ${stack.token()}` } });
+    const output: Buffer[] = [];
+    kubectl.on('message', (data: Buffer) => {
+      if (data[0] === 1) output.push(data.subarray(1));
+    });
+    await once(kubectl, 'open');
+    kubectl.send(Buffer.from('\x000123456789\n', 'latin1'));
+    await poll(() => Buffer.concat(output).toString() === '0123456789\n', 5000, 'the echo');
+    const during = await scrape();
+    expect(during.value('webterm_session_bytes_total', { direction: 'in' }) - before.value('webterm_session_bytes_total', { direction: 'in' })).toBe(11);
+    expect(during.value('webterm_session_bytes_total', { direction: 'out' }) - before.value('webterm_session_bytes_total', { direction: 'out' })).toBe(11);
+
+    kubectl.send(Buffer.from([255, 0]));
+    await once(kubectl, 'close');
+    // The gateway counts the session ended before it closes kubectl's websocket.
+    const after = await scrape();
+    expect(after.value('webterm_sessions_open', { cluster: 'local' })).toBe(before.value('webterm_sessions_open', { cluster: 'local' }));
+    expect(after.value('webterm_session_bytes_total', { direction: 'in' }) - before.value('webterm_session_bytes_total', { direction: 'in' })).toBe(11);
+    expect(after.value('webterm_session_bytes_total', { direction: 'out' }) - before.value('webterm_session_bytes_total', { direction: 'out' })).toBe(11);
   });
 
   it('asks for its own bearer token when one is configured', async () => {
