@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { GatewayError, toGatewayError } from '../errors.js';
 import type { RequestAuthenticator } from './authenticate.js';
 import { sendError } from './respond.js';
+import { createAssetRoutes } from './static-assets.js';
 import { authMiddleware, createRestRoutes } from './rest-routes.js';
 import type { GatewayServices } from './services.js';
 import type { Router } from 'express';
@@ -75,6 +76,7 @@ export function createApp(services: GatewayServices, authenticate: RequestAuthen
   });
   for (const router of options.pageRouters ?? []) app.use(router);
   if (existsSync(options.webRoot)) {
+    app.use(createAssetRoutes(options.webRoot));
     app.use(express.static(options.webRoot, { index: 'index.html', fallthrough: true, maxAge: 0 }));
   } else {
     app.get('/', (_req, res) => {
