@@ -121,7 +121,8 @@ describe('the terminal page', () => {
     const page = await openPage('cluster=local&namespace=default&pod=multi-0&container=sidecar', stack.token());
     await waitForState(page, 'connected');
     expect(await statusText(page)).toBe('Connected: local / default / multi-0 / sidecar');
-    expect(await page.locator('#container').inputValue()).toBe('sidecar');
+    // The pickers fill in after the session's first output.
+    await expect.poll(() => page.locator('#container').inputValue()).toBe('sidecar');
     await page.selectOption('#pod', 'alpine-0');
     await expect.poll(() => new URL(page.url()).searchParams.get('container')).toBe('main');
     const url = new URL(page.url());

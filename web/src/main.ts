@@ -12,6 +12,9 @@ import { createTerminalView } from './terminal-view.js';
 import { installTestHook } from './test-hook.js';
 import { createTokenStore } from './token.js';
 
+/** How long the pickers wait for a linked session's first output before loading anyway. */
+const PICKERS_WAIT_MS = 1000;
+
 function element<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);
   if (found === null) throw new Error(`the page has no #${id}`);
@@ -28,6 +31,9 @@ const api = createApi(() => tokens.get());
 const statusBar = createStatusBar(element('status'), element('restart'));
 let connection: TerminalConnection | undefined;
 let state: ConnectionState = { kind: 'idle' };
+/** Called at the first sign of the first session (output, or an end): the pickers load after it, off the first prompt's path. */
+let sessionShowedUp!: () => void;
+const firstSessionSign = new Promise<void>((resolve) => (sessionShowedUp = resolve));
 
 const view = createTerminalView(element('terminal'), {
   screenReader: params.get('a11y') === '1',
@@ -90,6 +96,7 @@ const reload = createReloadPanel(
 function onState(next: ConnectionState): void {
   const previous = state;
   state = next;
+  if (isFinished(next)) sessionShowedUp();
   const { text, kind } = describe(next);
   statusBar.show(text, kind, isFinished(next));
   switch (next.kind) {
@@ -135,7 +142,9 @@ function connect(target: Selection = pickers.current()): void {
   // Events of a replaced connection are dropped: only the current one speaks.
   const current: TerminalConnection = new TerminalConnection({ ...target, command }, () => tokens.get(), {
     output: (bytes) => {
-      if (connection === current) view.write(bytes);
+      if (connection !== current) return;
+      view.write(bytes);
+      sessionShowedUp();
     },
     state: (next) => {
       if (connection === current) onState(next);
@@ -193,7 +202,11 @@ async function start(): Promise<void> {
     // A link that names the whole target (as the page's own links do) connects
     // at once; the pickers fill in meanwhile instead of before.
     const linked = pickers.linked();
-    if (linked !== undefined) connect(linked);
+    if (linked !== undefined) {
+      connect(linked);
+      // The pickers' REST calls would compete with the session's start on the gateway and the cluster.
+      await Promise.race([firstSessionSign, new Promise((resolve) => setTimeout(resolve, PICKERS_WAIT_MS))]);
+    }
     await pickers.load();
     if (linked === undefined) connect();
     await reload.refresh();

@@ -19,6 +19,8 @@ export const LOW_WATER_BYTES = 32 * 1024;
 const SHORTCUTS: Readonly<Record<string, 'copy' | 'paste' | 'find' | 'tab'>> = { KeyC: 'copy', KeyV: 'paste', KeyF: 'find', KeyM: 'tab' };
 /** Resizes of the window or the frame are sent once they settle. */
 const RESIZE_DEBOUNCE_MS = 80;
+/** When the WebGL renderer loads if no output has been drawn by then. */
+const WEBGL_FALLBACK_MS = 1500;
 
 export interface TerminalViewOptions {
   screenReader: boolean;
@@ -50,11 +52,13 @@ export interface TerminalView extends Disposable {
 
 /**
  * WebGL where the browser has it; the DOM renderer otherwise, or when the GPU
- * context is lost. It is loaded off the start-up path (its own chunk, when the
- * page is idle): the first prompt is drawn by the DOM renderer, and WebGL
- * takes over a moment later.
+ * context is lost. It is loaded off the start-up path (its own chunk, once the
+ * first output is drawn and the page is idle): the first prompt is drawn by
+ * the DOM renderer, and WebGL takes over a moment later. Starting it sooner
+ * puts the GPU context's set-up in front of the prompt when the chunk is
+ * already cached.
  */
-function loadWebgl(terminal: Terminal, store: DisposableStore, changed: (renderer: 'webgl' | 'dom') => void): void {
+function loadWebgl(terminal: Terminal, store: DisposableStore, firstOutput: Promise<void>, changed: (renderer: 'webgl' | 'dom') => void): void {
   let cancelled = false;
   store.add({ dispose: () => (cancelled = true) });
   const start = () => {
@@ -79,8 +83,17 @@ function loadWebgl(terminal: Terminal, store: DisposableStore, changed: (rendere
       () => changed('dom'),
     );
   };
-  if (typeof requestIdleCallback === 'function') requestIdleCallback(start, { timeout: 1000 });
-  else setTimeout(start, 0);
+  const whenIdle = () => {
+    if (typeof requestIdleCallback === 'function') requestIdleCallback(start, { timeout: 1000 });
+    else setTimeout(start, 0);
+  };
+  // A page that never gets output (an error, a silent command) still gets WebGL.
+  const fallback = setTimeout(whenIdle, WEBGL_FALLBACK_MS);
+  store.add({ dispose: () => clearTimeout(fallback) });
+  void firstOutput.then(() => {
+    clearTimeout(fallback);
+    whenIdle();
+  });
 }
 
 export function createTerminalView(container: HTMLElement, options: TerminalViewOptions): TerminalView {
@@ -108,7 +121,9 @@ export function createTerminalView(container: HTMLElement, options: TerminalView
   terminal.open(container);
 
   let renderer: 'webgl' | 'dom' = 'dom';
-  loadWebgl(terminal, store, (next) => {
+  let outputDrawn!: () => void;
+  const firstOutput = new Promise<void>((resolve) => (outputDrawn = resolve));
+  loadWebgl(terminal, store, firstOutput, (next) => {
     renderer = next;
     container.dataset.renderer = next;
   });
@@ -155,6 +170,7 @@ export function createTerminalView(container: HTMLElement, options: TerminalView
     const mine = generation;
     queued += bytes.length;
     terminal.write(bytes, () => {
+      outputDrawn();
       if (mine !== generation) return;
       queued -= bytes.length;
       if (paused && queued < LOW_WATER_BYTES) {
