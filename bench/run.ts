@@ -25,6 +25,8 @@ const SESSIONS_PER_CLUSTER = 2500;
 /** Idle sessions opened at once. */
 const IDLE_BATCH = env('BENCH_IDLE_BATCH', 100);
 const ACTIVE = env('BENCH_ACTIVE', 200);
+/** Navigations each way (first visit, cached): one takes well under a second, and a browser's timings spread widely. */
+const PAGE_ROUNDS = env('BENCH_PAGE_ROUNDS', 11);
 
 interface Row {
   name: string;
@@ -280,25 +282,45 @@ async function page(gatewayUrl: string, token: string): Promise<void> {
   };
   visit('index.html');
   const gzipped = [...files].reduce((sum, f) => sum + gzipSync(readFileSync(join(root, 'dist', 'web', f))).length, 0) / 1024;
-  let firstPrompt = Number.NaN;
+  // Cold: each navigation in a new browser context (empty cache, as a first visit); warm: one
+  // context whose cache has the assets (every later visit, an embedding portal's iframe).
+  let cold = Number.NaN;
+  let warm = Number.NaN;
   try {
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-    const samples: number[] = [];
-    for (let round = 0; round < ROUNDS; round += 1) {
-      const tab = await browser.newPage();
+    const firstPrompt = async (context: import('playwright-core').BrowserContext) => {
+      const tab = await context.newPage();
       const started = Date.now();
       await tab.goto(`${gatewayUrl}/?cluster=local&namespace=default&pod=shell-0&container=shell#token=${token}`);
       await tab.waitForFunction(() => /[$#] $/.test((window as unknown as { __webterm: { bufferText(): string } }).__webterm.bufferText()), undefined, { polling: 5 });
-      samples.push(Date.now() - started);
+      const elapsed = Date.now() - started;
       await tab.close();
+      return elapsed;
+    };
+    const coldSamples: number[] = [];
+    const warmSamples: number[] = [];
+    const warmContext = await browser.newContext();
+    await firstPrompt(warmContext);
+    for (let round = 0; round < PAGE_ROUNDS; round += 1) {
+      const coldContext = await browser.newContext();
+      coldSamples.push(await firstPrompt(coldContext));
+      await coldContext.close();
+      warmSamples.push(await firstPrompt(warmContext));
     }
     await browser.close();
-    firstPrompt = spread(samples).median;
+    cold = spread(coldSamples).median;
+    warm = spread(warmSamples).median;
   } catch (error) {
     console.error(`page timing skipped: ${(error as Error).message}`);
   }
-  rows.push({ name: '7. page: gzipped JS+CSS; navigation → first prompt', gateway: `${gzipped.toFixed(0)} KiB; ${firstPrompt.toFixed(0)} ms`, figure: `${gzipped.toFixed(0)} KiB, ${firstPrompt.toFixed(0)} ms`, target: '≤ 250 KiB, ≤ 500 ms', met: gzipped <= 250 && firstPrompt <= 500 });
+  rows.push({
+    name: '7. page: gzipped JS+CSS; navigation → first prompt (first visit; cached)',
+    gateway: `${gzipped.toFixed(0)} KiB; ${cold.toFixed(0)} ms; ${warm.toFixed(0)} ms`,
+    figure: `${gzipped.toFixed(0)} KiB, ${cold.toFixed(0)} ms`,
+    target: '≤ 250 KiB, ≤ 500 ms',
+    met: gzipped <= 250 && cold <= 500,
+  });
 }
 
 const only = (process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7').split(',');
