@@ -5,9 +5,9 @@ import type { Logger } from 'pino';
 import { GatewayError, toGatewayError } from '../errors.js';
 import type { RequestAuthenticator } from './authenticate.js';
 import { sendError } from './respond.js';
-import { createAssetRoutes } from './static-assets.js';
 import { authMiddleware, createRestRoutes } from './rest-routes.js';
 import type { GatewayServices } from './services.js';
+import { createAssetRoutes } from './static-assets.js';
 import type { Router } from 'express';
 
 export interface AppOptions {

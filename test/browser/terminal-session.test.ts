@@ -202,6 +202,25 @@ describe('rendering', () => {
     await page.close();
   });
 
+  it('sets WebGL up only after the first output is drawn, so it never delays the prompt', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${stack.gatewayUrl}/?${shell}&${command('sh', '-c', 'sleep 1; echo late-output; sleep 30')}#token=${stack.token()}`);
+    const hasWebgl2 = await page.evaluate(() => document.createElement('canvas').getContext('webgl2') !== null);
+    // Watched in the page itself: which renderer drew before the output arrived.
+    const webglBeforeOutput = await page.evaluate(async () => {
+      const hook = (window as unknown as { __webterm: WebtermHook }).__webterm;
+      let webgl = false;
+      while (!hook.bufferText().includes('late-output')) {
+        if (hook.renderer() === 'webgl') webgl = true;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      return webgl;
+    });
+    expect(webglBeforeOutput).toBe(false);
+    if (hasWebgl2) await expect.poll(() => page.evaluate(() => (window as unknown as { __webterm: WebtermHook }).__webterm.renderer()), { timeout: 5_000, interval: 50 }).toBe('webgl');
+    await page.close();
+  });
+
   it('starts on the DOM renderer in a browser without WebGL 2', async () => {
     const page = await browser.newPage();
     await page.addInitScript(() => {

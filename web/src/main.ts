@@ -200,7 +200,7 @@ async function start(): Promise<void> {
   }
   starting ??= (async () => {
     // A link that names the whole target (as the page's own links do) connects
-    // at once; the pickers fill in meanwhile instead of before.
+    // at once; the pickers fill in after its first output instead of before.
     const linked = pickers.linked();
     if (linked !== undefined) {
       connect(linked);

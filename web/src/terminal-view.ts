@@ -83,7 +83,10 @@ function loadWebgl(terminal: Terminal, store: DisposableStore, firstOutput: Prom
       () => changed('dom'),
     );
   };
+  let scheduled = false;
   const whenIdle = () => {
+    if (scheduled) return;
+    scheduled = true;
     if (typeof requestIdleCallback === 'function') requestIdleCallback(start, { timeout: 1000 });
     else setTimeout(start, 0);
   };
