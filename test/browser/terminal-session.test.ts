@@ -204,7 +204,7 @@ describe('rendering', () => {
 
   it('sets WebGL up only after the first output is drawn, so it never delays the prompt', async () => {
     const page = await browser.newPage();
-    await page.goto(`${stack.gatewayUrl}/?${shell}&${command('sh', '-c', 'sleep 1; echo late-output; sleep 30')}#token=${stack.token()}`);
+    await page.goto(`${stack.gatewayUrl}/?${shell}&${command('sh', '-c', 'sleep 0.5; echo late-output; sleep 30')}#token=${stack.token()}`);
     const hasWebgl2 = await page.evaluate(() => document.createElement('canvas').getContext('webgl2') !== null);
     // Watched in the page itself: which renderer drew before the output arrived.
     const webglBeforeOutput = await page.evaluate(async () => {
