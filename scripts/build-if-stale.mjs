@@ -36,7 +36,9 @@ export async function buildIfStale({ server = true, web = true, quiet = false } 
   const vite = join(root, 'node_modules', '.bin', 'vite');
   if (server) {
     const sources = Math.max(newestMtime(join(root, 'server')), newestMtime(join(root, 'shared')));
-    if (sources > mtime(join(root, 'dist', 'server', 'main.js'))) {
+    // tsc -b rewrites only the outputs that changed, but its build info on every build.
+    const built = existsSync(join(root, 'dist', 'server', 'main.js')) ? mtime(join(root, 'dist', 'server', 'tsconfig.tsbuildinfo')) : 0;
+    if (sources > built) {
       if (!quiet) console.error('building the server (tsc -b server)…');
       run(tsc, ['-b', 'server'], quiet);
     }
