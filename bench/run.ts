@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import jwt from 'jsonwebtoken';
+import type { BrowserContext } from 'playwright-core';
 import WebSocket from 'ws';
 import { startLocalCluster } from '../server/local-cluster/index.js';
 import { drain, echoLatencies, openExec, type ClusterEndpoint, type Endpoints, type Route } from './clients.js';
@@ -122,7 +123,7 @@ async function streamingComparison(readCpu: CpuReader, mebibytes: number, run: (
       const before = await readCpu();
       const rate = await run(route);
       const after = await readCpu();
-      if (!warmUp) for (const process of ['client', 'gateway', 'cluster'] as const) cpu[route][process] += after[process] - before[process];
+      if (!warmUp) for (const name of ['client', 'gateway', 'cluster'] as const) cpu[route][name] += after[name] - before[name];
       return rate;
     },
     1,
@@ -289,7 +290,7 @@ async function page(gatewayUrl: string, token: string): Promise<void> {
   try {
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-    const firstPrompt = async (context: import('playwright-core').BrowserContext) => {
+    const firstPrompt = async (context: BrowserContext) => {
       const tab = await context.newPage();
       const started = Date.now();
       await tab.goto(`${gatewayUrl}/?cluster=local&namespace=default&pod=shell-0&container=shell#token=${token}`);
