@@ -36,6 +36,7 @@ function offeredChannelProtocols(req: IncomingMessage): string[] {
   return (first ?? '').split(',').map((p) => p.trim()).filter((p) => CHANNEL_PROTOCOLS.has(p));
 }
 
+const EQUALS = 0x3d;
 const STDIN = new Set<number>([Channel.Stdin]);
 const OUTPUT = new Set<number>([Channel.Stdout, Channel.Stderr]);
 
@@ -47,7 +48,11 @@ const OUTPUT = new Set<number>([Channel.Stdout, Channel.Stderr]);
 export function streamBytes(data: Buffer, isBinary: boolean, channels: ReadonlySet<number>): number {
   if (data.length === 0) return 0;
   if (isBinary) return channels.has(data[0]!) ? data.length - 1 : 0;
-  return channels.has(data[0]! - 0x30) ? Buffer.byteLength(data.toString('latin1', 1), 'base64') : 0;
+  if (!channels.has(data[0]! - 0x30)) return 0;
+  // The decoded length, counted without decoding: three bytes per four characters, less the padding.
+  const encoded = data.length - 1;
+  const padding = encoded > 0 && data[data.length - 1] === EQUALS ? (encoded > 1 && data[data.length - 2] === EQUALS ? 2 : 1) : 0;
+  return Math.floor((encoded * 3) / 4) - padding;
 }
 
 /** Relays messages one way, pausing the source while the destination is behind. */

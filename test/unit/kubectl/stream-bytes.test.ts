@@ -19,5 +19,8 @@ describe('kubectl session byte counts', () => {
     expect(streamBytes(Buffer.from(`1${Buffer.from('hello').toString('base64')}`), false, OUTPUT)).toBe(5);
     expect(streamBytes(Buffer.from(`0${Buffer.from('ab').toString('base64')}`), false, STDIN)).toBe(2);
     expect(streamBytes(Buffer.from(`3${Buffer.from('{}').toString('base64')}`), false, OUTPUT)).toBe(0);
+    for (const text of ['', 'a', 'abc', 'abcd', 'x'.repeat(1000)]) {
+      expect(streamBytes(Buffer.from(`1${Buffer.from(text).toString('base64')}`), false, OUTPUT), text).toBe(text.length);
+    }
   });
 });
