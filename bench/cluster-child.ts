@@ -2,6 +2,7 @@
 // loop with the API server they measure, and thousands of sessions spread
 // their file descriptors over two processes. Driven over IPC by run.ts.
 import { startLocalCluster } from '../server/local-cluster/index.js';
+import { cpuSeconds } from './child-ipc.js';
 
 const cluster = await startLocalCluster();
 process.send?.({ type: 'ready', url: cluster.url, token: cluster.token, caPem: cluster.caPem });
@@ -9,8 +10,7 @@ process.on('message', (message: { type: string }) => {
   if (message.type === 'activeExecs') {
     process.send?.({ type: 'activeExecs', count: cluster.activeExecs() });
   } else if (message.type === 'cpu') {
-    const usage = process.cpuUsage();
-    process.send?.({ type: 'cpu', seconds: (usage.user + usage.system) / 1e6 });
+    process.send?.({ type: 'cpu', seconds: cpuSeconds() });
   } else if (message.type === 'stop') {
     void cluster.stop().then(() => process.exit(0));
   }

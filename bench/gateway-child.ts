@@ -1,6 +1,7 @@
 // The gateway alone in its own process, so its memory can be read apart from
 // the benchmark's clients and the local cluster. Driven over IPC by run.ts.
 import { createGateway } from '../server/gateway.js';
+import { cpuSeconds } from './child-ipc.js';
 import { parseConfig } from '../server/config.js';
 import { createLogger } from '../server/logging.js';
 
@@ -15,8 +16,7 @@ process.on('message', (message: { type: string }) => {
     process.send?.({ type: 'rss', rss: memory.rss, heapUsed: memory.heapUsed, external: memory.external });
     if (process.env.BENCH_VERBOSE) console.error(`gateway memory: rss ${(memory.rss / 2 ** 20).toFixed(0)} MiB, heap ${(memory.heapUsed / 2 ** 20).toFixed(0)} MiB, external ${(memory.external / 2 ** 20).toFixed(0)} MiB`);
   } else if (message.type === 'cpu') {
-    const usage = process.cpuUsage();
-    process.send?.({ type: 'cpu', seconds: (usage.user + usage.system) / 1e6 });
+    process.send?.({ type: 'cpu', seconds: cpuSeconds() });
   } else if (message.type === 'stop') {
     void gateway.close().then(() => process.exit(0));
   }

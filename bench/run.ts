@@ -12,6 +12,7 @@ import jwt from 'jsonwebtoken';
 import type { BrowserContext } from 'playwright-core';
 import WebSocket from 'ws';
 import { startLocalCluster } from '../server/local-cluster/index.js';
+import { ask, cpuSeconds } from './child-ipc.js';
 import { drain, echoLatencies, openExec, type ClusterEndpoint, type Endpoints, type Route } from './clients.js';
 import { alternate, percentile, spread, type Spread } from './stats.js';
 
@@ -52,16 +53,8 @@ async function startClusterChild(): Promise<ClusterEndpoint & { cpuSeconds(): Pr
   });
   return {
     ...ready,
-    activeExecs: () =>
-      new Promise<number>((resolve) => {
-        child.once('message', (m: { count: number }) => resolve(m.count));
-        child.send({ type: 'activeExecs' });
-      }),
-    cpuSeconds: () =>
-      new Promise<number>((resolve) => {
-        child.once('message', (m: { seconds: number }) => resolve(m.seconds));
-        child.send({ type: 'cpu' });
-      }),
+    activeExecs: () => ask<number>(child, 'activeExecs', 'count'),
+    cpuSeconds: () => ask<number>(child, 'cpu', 'seconds'),
     stop: () => child.send({ type: 'stop' }),
   };
 }
@@ -89,23 +82,10 @@ async function startGateway(clusters: Array<{ url: string; token: string; caPem:
     child.once('message', (m: { url: string }) => resolve(m.url));
     child.once('exit', (code) => reject(new Error(`the gateway exited with ${code}`)));
   });
-  const rss = () =>
-    new Promise<number>((resolve) => {
-      child.once('message', (m: { rss: number }) => resolve(m.rss));
-      child.send({ type: 'rss' });
-    });
-  const cpuSeconds = () =>
-    new Promise<number>((resolve) => {
-      child.once('message', (m: { seconds: number }) => resolve(m.seconds));
-      child.send({ type: 'cpu' });
-    });
+  const rss = () => ask<number>(child, 'rss', 'rss');
+  const cpuSeconds = () => ask<number>(child, 'cpu', 'seconds');
   return { url, child, rss, cpuSeconds, stop: () => child.send({ type: 'stop' }) };
 }
-
-const clientCpuSeconds = () => {
-  const usage = process.cpuUsage();
-  return (usage.user + usage.system) / 1e6;
-};
 
 /** CPU seconds each process has spent so far: the bench's clients, the gateway and the local cluster. */
 type CpuReader = () => Promise<{ client: number; gateway: number; cluster: number }>;
@@ -341,7 +321,7 @@ const fanClusters = only.includes('6')
 const mainBench = await startLocalCluster({ spec: { namespaces: { bench: { pods: [{ name: 'p', replicas: 10, labels: { app: 'bench' }, containers: [{ name: 'c', shells: ['sh'] }] }] } } } });
 const gateway = await startGateway([main, mainBench, ...fanClusters, ...idleClusters], secret);
 const endpoints: Endpoints = { cluster: main, gatewayUrl: gateway.url, token };
-const readCpu: CpuReader = async () => ({ client: clientCpuSeconds(), gateway: await gateway.cpuSeconds(), cluster: await main.cpuSeconds() });
+const readCpu: CpuReader = async () => ({ client: cpuSeconds(), gateway: await gateway.cpuSeconds(), cluster: await main.cpuSeconds() });
 try {
   if (only.includes('4')) await slowConsumer(endpoints, gateway.rss);
   if (only.includes('1')) await throughput(endpoints, readCpu);
