@@ -57,12 +57,12 @@ function get(port: number, route: string): Promise<string> {
   });
 }
 
-/** nginx reloads asynchronously: old workers finish, new ones start. */
+/** nginx reloads asynchronously: old workers finish, new ones start; one may drop a connection as it goes. */
 async function eventually(port: number, route: string, expected: string): Promise<string> {
   const deadline = Date.now() + 5000;
   let answer = '';
   while (Date.now() < deadline) {
-    answer = await get(port, route);
+    answer = await get(port, route).catch((error: Error) => `request failed: ${error.message}`);
     if (answer === expected) return answer;
     await new Promise((r) => setTimeout(r, 50));
   }
