@@ -1,9 +1,12 @@
 // A local cluster in its own process: the bench's clients then share no event
 // loop with the API server they measure, and thousands of sessions spread
 // their file descriptors over two processes. Driven over IPC by run.ts.
+import { tuneHeapForStreaming } from '../server/heap-tuning.js';
 import { startLocalCluster } from '../server/local-cluster/index.js';
 import { cpuSeconds } from './child-ipc.js';
 
+// Tuned as `npm run local-cluster` and the demo are.
+tuneHeapForStreaming();
 const cluster = await startLocalCluster();
 process.send?.({ type: 'ready', url: cluster.url, token: cluster.token, caPem: cluster.caPem });
 process.on('message', (message: { type: string }) => {

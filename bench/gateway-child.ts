@@ -3,8 +3,11 @@
 import { createGateway } from '../server/gateway.js';
 import { cpuSeconds } from './child-ipc.js';
 import { parseConfig } from '../server/config.js';
+import { tuneHeapForStreaming } from '../server/heap-tuning.js';
 import { createLogger } from '../server/logging.js';
 
+// Tuned as server/main.ts tunes the gateway's process.
+tuneHeapForStreaming();
 const config = parseConfig(JSON.parse(process.env.BENCH_GATEWAY_CONFIG ?? '{}'), 'bench');
 const gateway = await createGateway(config, { logger: createLogger('silent'), webRoot: process.env.BENCH_WEB_ROOT ?? 'dist/web', auditDestination: { write: () => undefined } });
 const url = await gateway.listen();

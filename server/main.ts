@@ -4,11 +4,13 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from './config.js';
 import { startDemo, type Demo } from './demo.js';
 import { createGateway } from './gateway.js';
+import { tuneHeapForStreaming } from './heap-tuning.js';
 import { createLogger } from './logging.js';
 
 const webRoot = join(dirname(dirname(fileURLToPath(import.meta.url))), 'web');
 
 async function main(): Promise<void> {
+  tuneHeapForStreaming();
   let config;
   try {
     config = loadConfig(process.env);

@@ -3,6 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { tuneHeapForStreaming } from '../heap-tuning.js';
 import { createLogger } from '../logging.js';
 import { startLocalCluster } from './index.js';
 
@@ -41,6 +42,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 }
 
 const logger = createLogger(process.env.LOG_LEVEL ?? 'info');
+tuneHeapForStreaming();
 try {
   const cluster = await startLocalCluster({ logger, port, ...(parsed.spec === undefined ? {} : { specFile: parsed.spec }) });
   const path = resolve(parsed.kubeconfig);
