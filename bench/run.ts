@@ -19,7 +19,7 @@ import { alternate, percentile, spread, type Spread } from './stats.js';
 
 // The clients here, direct ones included, run with the gateway's heap setting:
 // left to V8's default, a direct client reading at full speed spent 2.1 ms per
-// MiB instead of 1.1, most of it in needless full collections, and a slow
+// MiB instead of 1.1, half of it in needless full collections, and a slow
 // direct client would understate what the gateway costs.
 tuneHeapForStreaming();
 

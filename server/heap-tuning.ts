@@ -7,10 +7,10 @@
 // limit from how slowly the old generation itself grows: 1.1× the live heap
 // plus about 9 MiB for a quiet, small heap (after a slow reader, say). From
 // then on each surge of young buffers starts a full collection, dozens per
-// GiB streamed, on the CPU the stream needs: the local cluster spent 2.5–3.7
-// ms per MiB so, 1.3–1.6 without (docs/performance.md). A fixed factor of 4,
-// the one V8 itself picks for a heap that allocates fast, leaves room for
-// that surge above any live heap of 11 MiB or more.
+// GiB streamed, on the CPU the stream needs (the local cluster: 2.5–3.7 ms
+// per MiB in that state, 1.3–1.6 out of it; docs/performance.md). A fixed
+// factor of 4, the one V8 itself picks for a heap that allocates fast, leaves
+// room for that surge above any live heap of 11 MiB or more.
 import { setFlagsFromString } from 'node:v8';
 
 const HEAP_GROWING_PERCENT = 300;
