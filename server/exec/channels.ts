@@ -1,5 +1,6 @@
-// The Kubernetes channel protocol as the gateway speaks it upstream: channel
-// numbers, the subprotocols offered, and the frames it builds and reads.
+// The Kubernetes channel protocol as the gateway speaks it upstream (and
+// relays for kubectl): channel numbers, the subprotocols offered, and the
+// frames it builds and reads.
 
 /** Channel numbers: the first byte of every message (k8s-exec-protocol.md §2). */
 export const Channel = {
@@ -36,6 +37,25 @@ export function resizeFrame(cols: number, rows: number): Buffer {
 /** The v5 CLOSE signal for stdin. */
 export function closeStdinSignal(): Buffer {
   return closeStdinFrame;
+}
+
+const ASCII_ZERO = 0x30;
+const BASE64_PAD = 0x3d;
+
+/**
+ * Payload bytes of a message if it is on one of `channels` (0 otherwise), as
+ * the byte counts count them: no channel byte. Binary messages start with the
+ * channel byte; those of the base64 protocols (text) with the channel as an
+ * ASCII digit, then base64, whose decoded length is counted without decoding.
+ */
+export function payloadBytes(data: Buffer, isBinary: boolean, channels: ReadonlySet<number>): number {
+  if (data.length === 0) return 0;
+  if (isBinary) return channels.has(data[0]!) ? data.length - 1 : 0;
+  if (!channels.has(data[0]! - ASCII_ZERO)) return 0;
+  // Three bytes per four characters, less the padding.
+  const encoded = data.length - 1;
+  const padding = encoded > 0 && data[data.length - 1] === BASE64_PAD ? (encoded > 1 && data[data.length - 2] === BASE64_PAD ? 2 : 1) : 0;
+  return Math.floor((encoded * 3) / 4) - padding;
 }
 
 /** The outcome a channel-3 status document stands for. */

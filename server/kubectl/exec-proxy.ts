@@ -10,7 +10,7 @@ import { createOriginCheck } from '../auth/origin.js';
 import type { Principal } from '../auth/principal.js';
 import { tokenFromRequest } from '../auth/token-from-request.js';
 import { GatewayError, toGatewayError } from '../errors.js';
-import { Channel } from '../exec/channels.js';
+import { Channel, payloadBytes } from '../exec/channels.js';
 import type { Heartbeat } from '../exec/heartbeat.js';
 import { newSessionId } from '../exec/session-id.js';
 import type { UserQuota } from '../exec/user-quota.js';
@@ -36,24 +36,8 @@ function offeredChannelProtocols(req: IncomingMessage): string[] {
   return (first ?? '').split(',').map((p) => p.trim()).filter((p) => CHANNEL_PROTOCOLS.has(p));
 }
 
-const EQUALS = 0x3d;
 const STDIN = new Set<number>([Channel.Stdin]);
 const OUTPUT = new Set<number>([Channel.Stdout, Channel.Stderr]);
-
-/**
- * Payload bytes of a message on one of `channels`, counted as the terminal
- * counts them (no channel bytes, resizes or status): binary frames carry a
- * channel byte, the base64 protocols an ASCII digit and then base64.
- */
-export function streamBytes(data: Buffer, isBinary: boolean, channels: ReadonlySet<number>): number {
-  if (data.length === 0) return 0;
-  if (isBinary) return channels.has(data[0]!) ? data.length - 1 : 0;
-  if (!channels.has(data[0]! - 0x30)) return 0;
-  // The decoded length, counted without decoding: three bytes per four characters, less the padding.
-  const encoded = data.length - 1;
-  const padding = encoded > 0 && data[data.length - 1] === EQUALS ? (encoded > 1 && data[data.length - 2] === EQUALS ? 2 : 1) : 0;
-  return Math.floor((encoded * 3) / 4) - padding;
-}
 
 /** Relays messages one way, pausing the source while the destination is behind. */
 function pipe(from: WebSocket, to: WebSocket): void {
@@ -136,8 +120,8 @@ export function createKubectlExecProxy(services: GatewayServices, heartbeat: Hea
     audit.sessionStart({ sessionId, principal, target: sessionTarget });
     heartbeat.track(upstream);
     const bytes = { in: 0, out: 0 };
-    client.on('message', (data: Buffer, isBinary) => (bytes.in += streamBytes(data, isBinary, STDIN)));
-    upstream.on('message', (data: Buffer, isBinary) => (bytes.out += streamBytes(data, isBinary, OUTPUT)));
+    client.on('message', (data: Buffer, isBinary) => (bytes.in += payloadBytes(data, isBinary, STDIN)));
+    upstream.on('message', (data: Buffer, isBinary) => (bytes.out += payloadBytes(data, isBinary, OUTPUT)));
     pipe(client, upstream);
     pipe(upstream, client);
     let ended = false;
