@@ -1,7 +1,6 @@
 // `npm run bench`: what the gateway costs against a direct client to the same
 // API server (the embedded local cluster over TLS), measured in one run,
 // alternating A/B. Prints a table and writes bench/results/latest.json.
-import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -13,7 +12,7 @@ import type { BrowserContext } from 'playwright-core';
 import WebSocket from 'ws';
 import { tuneHeapForStreaming } from '../server/heap-tuning.js';
 import { startLocalCluster } from '../server/local-cluster/index.js';
-import { ask, cpuSeconds } from './child-ipc.js';
+import { ask, cpuSeconds, forkReady } from './child-ipc.js';
 import { drain, echoLatencies, openExec, type ClusterEndpoint, type Endpoints, type Route } from './clients.js';
 import { alternate, percentile, spread, type Spread } from './stats.js';
 
@@ -53,11 +52,7 @@ const fmt = (s: Spread, digits = 1) => `${s.median.toFixed(digits)} (${s.min.toF
 
 /** The main local cluster, in a process of its own. */
 async function startClusterChild(): Promise<ClusterEndpoint & { cpuSeconds(): Promise<number>; stop(): void }> {
-  const child = fork(join(root, 'dist', 'bench', 'cluster-child.js'), [], { env: process.env });
-  const ready = await new Promise<{ url: string; token: string; caPem: string }>((resolve, reject) => {
-    child.once('message', (m: { url: string; token: string; caPem: string }) => resolve(m));
-    child.once('exit', (code) => reject(new Error(`the local cluster exited with ${code}`)));
-  });
+  const { child, ready } = await forkReady<{ url: string; token: string; caPem: string }>(join(root, 'dist', 'bench', 'cluster-child.js'), { env: process.env }, 'the local cluster');
   return {
     ...ready,
     activeExecs: () => ask<number>(child, 'activeExecs', 'count'),
@@ -80,15 +75,16 @@ async function startGateway(clusters: Array<{ url: string; token: string; caPem:
     // One bench user holds thousands of sessions; the limits are not what is measured.
     sessions: { maxSessionsPerUser: 0, idleTimeoutSeconds: 0, maxDurationSeconds: 0 },
   };
-  const child = fork(join(root, 'dist', 'bench', 'gateway-child.js'), [], {
-    env: { ...process.env, BENCH_GATEWAY_CONFIG: JSON.stringify(config), BENCH_WEB_ROOT: join(root, 'dist', 'web') },
-    // BENCH_CPU_PROF=DIR writes a CPU profile of the gateway (node --cpu-prof) there.
-    execArgv: ['--expose-gc', ...(process.env.BENCH_TRACE_GC ? ['--trace-gc'] : []), ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('message', (m: { url: string }) => resolve(m.url));
-    child.once('exit', (code) => reject(new Error(`the gateway exited with ${code}`)));
-  });
+  const { child, ready } = await forkReady<{ url: string }>(
+    join(root, 'dist', 'bench', 'gateway-child.js'),
+    {
+      env: { ...process.env, BENCH_GATEWAY_CONFIG: JSON.stringify(config), BENCH_WEB_ROOT: join(root, 'dist', 'web') },
+      // BENCH_CPU_PROF=DIR writes a CPU profile of the gateway (node --cpu-prof) there.
+      execArgv: ['--expose-gc', ...(process.env.BENCH_TRACE_GC ? ['--trace-gc'] : []), ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
+    },
+    'the gateway',
+  );
+  const url = ready.url;
   const rss = () => ask<number>(child, 'rss', 'rss');
   const cpuSeconds = () => ask<number>(child, 'cpu', 'seconds');
   return { url, child, rss, cpuSeconds, stop: () => child.send({ type: 'stop' }) };
@@ -96,12 +92,8 @@ async function startGateway(clusters: Array<{ url: string; token: string; caPem:
 
 /** The bound for throughput: a relay that only pipes the cluster's decrypted bytes (floor-relay-child.ts). */
 async function startFloorRelay(cluster: { url: string; token: string; caPem: string }) {
-  const child = fork(join(root, 'dist', 'bench', 'floor-relay-child.js'), [], { env: { ...process.env, BENCH_FLOOR_UPSTREAM: JSON.stringify(cluster) } });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('message', (m: { url: string }) => resolve(m.url));
-    child.once('exit', (code) => reject(new Error(`the floor relay exited with ${code}`)));
-  });
-  return { url, cpuSeconds: () => ask<number>(child, 'cpu', 'seconds'), stop: () => child.send({ type: 'stop' }) };
+  const { child, ready } = await forkReady<{ url: string }>(join(root, 'dist', 'bench', 'floor-relay-child.js'), { env: { ...process.env, BENCH_FLOOR_UPSTREAM: JSON.stringify(cluster) } }, 'the floor relay');
+  return { url: ready.url, cpuSeconds: () => ask<number>(child, 'cpu', 'seconds'), stop: () => child.send({ type: 'stop' }) };
 }
 
 /** CPU seconds each process has spent so far: the bench's clients, the gateway and the local cluster. */
@@ -130,7 +122,7 @@ async function streamingComparison(readCpu: CpuReader, mebibytes: number, run: (
   return { direct: spread(runs.direct), gateway: spread(runs.gateway), runs, cpuMsPerMiB };
 }
 
-async function throughput(endpoints: Endpoints, readCpu: CpuReader, floorRelay: Awaited<ReturnType<typeof startFloorRelay>>): Promise<void> {
+async function throughput(endpoints: Endpoints, readCpu: CpuReader): Promise<void> {
   const command = ['head', '-c', String(THROUGHPUT_MB * 1024 * 1024), '/dev/zero'];
   // A route that lost bytes must not be reported as fast.
   const whole = (run: { bytes: number; seconds: number }, what: string) => {
@@ -151,9 +143,10 @@ async function throughput(endpoints: Endpoints, readCpu: CpuReader, floorRelay: 
   });
   // The same stream through the floor relay, against direct again: how near the bound the gateway is.
   // Its client speaks v5.channel.k8s.io, as the direct one does; the relay's CPU reads in the gateway's place.
+  const floorRelay = await startFloorRelay(endpoints.cluster);
   const throughFloor: Endpoints = { ...endpoints, cluster: { ...endpoints.cluster, url: floorRelay.url } };
   const floorCpu: CpuReader = async () => ({ ...(await readCpu()), gateway: await floorRelay.cpuSeconds() });
-  const bound = await streamingComparison(floorCpu, THROUGHPUT_MB, async (route) => whole(await drain(route === 'direct' ? endpoints : throughFloor, 'direct', command), route === 'direct' ? route : 'the floor relay'));
+  const bound = await streamingComparison(floorCpu, THROUGHPUT_MB, async (route) => whole(await drain(route === 'direct' ? endpoints : throughFloor, 'direct', command), route === 'direct' ? route : 'the floor relay')).finally(() => floorRelay.stop());
   rows.push({
     name: '1b. bound for 1: a relay that only pipes the decrypted bytes (MB/s)',
     direct: fmt(bound.direct),
@@ -357,12 +350,11 @@ const fanClusters = only.includes('6')
 // With these nine, ten clusters of ten bench pods each: 100 pods for the fan-out.
 const mainBench = await startLocalCluster({ spec: { namespaces: { bench: { pods: [{ name: 'p', replicas: 10, labels: { app: 'bench' }, containers: [{ name: 'c', shells: ['sh'] }] }] } } } });
 const gateway = await startGateway([main, mainBench, ...fanClusters, ...idleClusters], secret);
-const floorRelay = await startFloorRelay(main);
 const endpoints: Endpoints = { cluster: main, gatewayUrl: gateway.url, token };
 const readCpu: CpuReader = async () => ({ client: cpuSeconds(), gateway: await gateway.cpuSeconds(), cluster: await main.cpuSeconds() });
 try {
   if (only.includes('4')) await slowConsumer(endpoints, gateway.rss);
-  if (only.includes('1')) await throughput(endpoints, readCpu, floorRelay);
+  if (only.includes('1')) await throughput(endpoints, readCpu);
   if (only.includes('2')) await latency(endpoints);
   if (only.includes('5')) await manyActive(endpoints, readCpu);
   if (only.includes('6')) await fanOut(gateway.url, token, ['fan-1', ...fanClusters.map((_, i) => `fan-${i + 2}`)]);
@@ -371,7 +363,6 @@ try {
   if (only.includes('3')) for (const count of IDLE) await idleSessions(idleTargets, gateway.rss, count);
 } finally {
   gateway.stop();
-  floorRelay.stop();
   main.stop();
   for (const cluster of idleClusters) cluster.stop();
   await Promise.all([mainBench, ...fanClusters].map((c) => c.stop()));
