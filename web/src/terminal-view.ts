@@ -83,19 +83,14 @@ function loadWebgl(terminal: Terminal, store: DisposableStore, firstOutput: Prom
       () => changed('dom'),
     );
   };
-  let scheduled = false;
-  const whenIdle = () => {
-    if (scheduled) return;
-    scheduled = true;
+  // A page that never gets output (an error, a silent command) still gets WebGL.
+  let fallback: ReturnType<typeof setTimeout> | undefined;
+  const fallbackDue = new Promise<void>((resolve) => (fallback = setTimeout(resolve, WEBGL_FALLBACK_MS)));
+  store.add({ dispose: () => clearTimeout(fallback) });
+  void Promise.race([firstOutput, fallbackDue]).then(() => {
+    clearTimeout(fallback);
     if (typeof requestIdleCallback === 'function') requestIdleCallback(start, { timeout: 1000 });
     else setTimeout(start, 0);
-  };
-  // A page that never gets output (an error, a silent command) still gets WebGL.
-  const fallback = setTimeout(whenIdle, WEBGL_FALLBACK_MS);
-  store.add({ dispose: () => clearTimeout(fallback) });
-  void firstOutput.then(() => {
-    clearTimeout(fallback);
-    whenIdle();
   });
 }
 
