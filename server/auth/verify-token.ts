@@ -77,6 +77,23 @@ function createJwksKeys(uri: string, load: (url: string) => Promise<unknown>, no
   };
 }
 
+/**
+ * What is wrong with a token jsonwebtoken rejected, in the gateway's words.
+ * Its own messages name the configured issuer and audience ("jwt audience
+ * invalid. expected: …"), which are the gateway's settings, not the caller's
+ * business: the caller is told what is wrong, the cause keeps the detail for the log.
+ */
+function describeRejection(error: unknown): string {
+  const message = error instanceof Error ? error.message : '';
+  if (message.startsWith('jwt audience invalid')) return "invalid token: the token's audience is not accepted by this gateway";
+  if (message.startsWith('jwt issuer invalid')) return "invalid token: the token's issuer is not accepted by this gateway";
+  if (message === 'invalid signature') return 'invalid token: the signature does not verify';
+  if (message === 'jwt malformed' || message === 'invalid token') return 'invalid token: malformed';
+  if (message === 'jwt signature is required') return 'invalid token: it is not signed';
+  if (message === 'invalid algorithm') return 'invalid token: its algorithm does not fit the key';
+  return 'invalid token: it does not verify';
+}
+
 function principalOf(payload: JwtPayload): Principal {
   if (typeof payload.sub !== 'string' || payload.sub.length === 0) {
     throw new GatewayError('unauthenticated', 'invalid token: the "sub" claim is missing');
@@ -139,8 +156,7 @@ export function createTokenVerifier(config: JwtConfig, deps: TokenVerifierDeps =
         if (error instanceof jwt.NotBeforeError) {
           throw new GatewayError('unauthenticated', `the token is not valid before ${error.date.toISOString()}`, { cause: error });
         }
-        const reason = error instanceof Error ? error.message : 'rejected';
-        throw new GatewayError('unauthenticated', `invalid token: ${reason}`, { cause: error });
+        throw new GatewayError('unauthenticated', describeRejection(error), { cause: error });
       }
       return principalOf(payload);
     },

@@ -94,6 +94,25 @@ describe('authentication', () => {
     }
   });
 
+  it('says what is wrong with the issuer or audience, never what the gateway is configured to accept', async () => {
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ iss: 'https://evil.example' }, /issuer is not accepted by this gateway/],
+      [{ aud: 'another-app' }, /audience is not accepted by this gateway/],
+      [{ aud: undefined }, /audience is not accepted by this gateway/],
+    ];
+    for (const [override, message] of cases) {
+      const token = jwt.sign(claims(override), hs.secret, { algorithm: 'HS256' });
+      const response = await fetch(`${hs.gatewayUrl}/api/clusters`, { headers: { Authorization: `Bearer ${token}` } });
+      const rest = await response.text();
+      const upgrade = (await openTerminal(hs.wsUrl, { command: ['true'] }, { token }).refused).body;
+      for (const body of [rest, upgrade]) {
+        expect((JSON.parse(body) as { error: { message: string } }).error.message).toMatch(message);
+        expect(body).not.toContain('https://portal.example');
+        expect(body).not.toContain('web-terminal');
+      }
+    }
+  });
+
   it('accepts the good token (so the refusals above are about the token)', async () => {
     const good = jwt.sign(claims(), hs.secret, { algorithm: 'HS256' });
     expect((await fetch(`${hs.gatewayUrl}/api/clusters`, { headers: { Authorization: `Bearer ${good}` } })).status).toBe(200);

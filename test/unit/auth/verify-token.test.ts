@@ -68,6 +68,20 @@ describe('createTokenVerifier', () => {
     expect((await refusal(strict.verify(noAudience))).message).toContain('audience');
   });
 
+  it('names what is wrong with the issuer or audience without naming the configured ones', async () => {
+    const strict = createTokenVerifier({ ...base, secret, issuer: 'https://portal', audience: 'web-terminal' });
+    const wrongIssuer = await refusal(strict.verify(jwt.sign({ sub: 'a' }, secret, { expiresIn: 60, issuer: 'https://evil', audience: 'web-terminal' })));
+    expect(wrongIssuer.message).toBe("invalid token: the token's issuer is not accepted by this gateway");
+    const wrongAudience = await refusal(strict.verify(jwt.sign({ sub: 'a' }, secret, { expiresIn: 60, issuer: 'https://portal', audience: 'elsewhere' })));
+    expect(wrongAudience.message).toBe("invalid token: the token's audience is not accepted by this gateway");
+    for (const error of [wrongIssuer, wrongAudience]) {
+      expect(error.message).not.toContain('https://portal');
+      expect(error.message).not.toContain('web-terminal');
+      // The log still gets jsonwebtoken's own words through the cause.
+      expect(String((error.cause as Error).message)).toMatch(/expected/);
+    }
+  });
+
   it('verifies RS256 with a public key file and refuses an HS256 token signed with that public key', async () => {
     const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
