@@ -111,8 +111,9 @@ export class LocalPodRuntime {
       const home = join(this.directory, 'containers', container.name);
       mkdirSync(this.workDir(container.name), { recursive: true });
       mkdirSync(home, { recursive: true });
-      // Login shells read ~/.profile: a prompt that names the pod, not the host.
-      writeFileSync(join(home, '.profile'), `PS1='${this.spec.name}:\\w\\$ '\nexport PS1\n`);
+      // Login shells read ~/.profile: a prompt that names the pod, not the host,
+      // in each shell's own syntax (sh expands only parameters, not bash's \w).
+      writeFileSync(join(home, '.profile'), promptProfile(this.spec.name));
     }
     this.prepared = true;
   }
@@ -220,4 +221,16 @@ export class LocalPodRuntime {
       },
     };
   }
+}
+
+/** ~/.profile's prompt: `pod:/dir$ ` in bash and in sh alike; not exported, since each shell has its own syntax. */
+export function promptProfile(pod: string): string {
+  return [
+    'if [ -n "$BASH_VERSION" ]; then',
+    `  PS1='${pod}:\\w\\$ '`,
+    'else',
+    `  PS1='${pod}:$PWD$ '`,
+    'fi',
+    '',
+  ].join('\n');
 }

@@ -60,8 +60,8 @@ export const DEFAULT_SPEC: LocalClusterSpec = {
     default: {
       pods: [
         { name: 'shell-0', labels: { app: 'shell' }, containers: [{ name: 'shell', image: 'local/debian' }] },
-        { name: 'alpine-0', labels: { app: 'alpine' }, containers: [{ name: 'main', image: 'local/alpine', shells: ['sh'] }] },
-        { name: 'multi-0', labels: { app: 'multi' }, containers: [{ name: 'app' }, { name: 'sidecar', shells: ['sh'] }] },
+        { name: 'tiny-0', labels: { app: 'tiny' }, containers: [{ name: 'main', image: 'local/tiny', shells: ['sh'] }] },
+        { name: 'sidecar-0', labels: { app: 'sidecar' }, containers: [{ name: 'app' }, { name: 'sidecar', shells: ['sh'] }] },
       ],
     },
     'ingress-nginx': {

@@ -118,21 +118,21 @@ describe('the terminal page', () => {
   });
 
   it('keeps the chosen target in the address bar, so a link reopens it', async () => {
-    const page = await openPage('cluster=local&namespace=default&pod=multi-0&container=sidecar', stack.token());
+    const page = await openPage('cluster=local&namespace=default&pod=sidecar-0&container=sidecar', stack.token());
     await waitForState(page, 'connected');
-    expect(await statusText(page)).toBe('Connected: local / default / multi-0 / sidecar');
+    expect(await statusText(page)).toBe('Connected: local / default / sidecar-0 / sidecar');
     // The pickers fill in after the session's first output.
     await expect.poll(() => page.locator('#container').inputValue()).toBe('sidecar');
-    await page.selectOption('#pod', 'alpine-0');
+    await page.selectOption('#pod', 'tiny-0');
     await expect.poll(() => new URL(page.url()).searchParams.get('container')).toBe('main');
     const url = new URL(page.url());
-    expect([url.searchParams.get('cluster'), url.searchParams.get('namespace'), url.searchParams.get('pod')]).toEqual(['local', 'default', 'alpine-0']);
+    expect([url.searchParams.get('cluster'), url.searchParams.get('namespace'), url.searchParams.get('pod')]).toEqual(['local', 'default', 'tiny-0']);
     await page.click('#connect');
-    await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'Connected: local / default / alpine-0 / main');
+    await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'Connected: local / default / tiny-0 / main');
     // The same link, opened again, lands on the same target.
     const again = await openPage(url.search.slice(1), stack.token());
     await waitForState(again, 'connected');
-    expect(await statusText(again)).toBe('Connected: local / default / alpine-0 / main');
+    expect(await statusText(again)).toBe('Connected: local / default / tiny-0 / main');
     await Promise.all([page.close(), again.close()]);
   });
 

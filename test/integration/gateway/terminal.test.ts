@@ -83,7 +83,7 @@ describe('an interactive shell', () => {
   });
 
   it('falls back to sh in a container without bash, keeping the first keystrokes', async () => {
-    const client = openTerminal(stack.wsUrl, { pod: 'alpine-0' }, { token: stack.token() });
+    const client = openTerminal(stack.wsUrl, { pod: 'tiny-0' }, { token: stack.token() });
     // Typed before the upstream is even open: nothing may be lost.
     client.sendText('echo "shell=$(basename $(readlink /proc/$$/exe))"; exit\n');
     await client.closed;

@@ -104,12 +104,12 @@ describe('namespaces and pods', () => {
     expect(names(namespaces.body)).toEqual(['default', 'ingress-nginx']);
     const pods = await json('/api/v1/namespaces/default/pods');
     expect(pods.body).toMatchObject({ kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: expect.any(String) } });
-    expect(names(pods.body)).toEqual(['alpine-0', 'multi-0', 'shell-0']);
+    expect(names(pods.body)).toEqual(['shell-0', 'sidecar-0', 'tiny-0']);
     const all = await json('/api/v1/pods');
     expect(all.body.items!.map((p) => `${p.metadata.namespace}/${p.metadata.name}`)).toEqual([
-      'default/alpine-0',
-      'default/multi-0',
       'default/shell-0',
+      'default/sidecar-0',
+      'default/tiny-0',
       'ingress-nginx/ingress-nginx-controller-0',
       'ingress-nginx/ingress-nginx-controller-1',
     ]);
@@ -117,12 +117,12 @@ describe('namespaces and pods', () => {
   });
 
   it('returns a Pod with its containers, phase Running and container statuses', async () => {
-    const { status, body } = await json('/api/v1/namespaces/default/pods/multi-0');
+    const { status, body } = await json('/api/v1/namespaces/default/pods/sidecar-0');
     expect(status).toBe(200);
     expect(body).toMatchObject({
       kind: 'Pod',
       apiVersion: 'v1',
-      metadata: { name: 'multi-0', namespace: 'default', uid: expect.any(String), creationTimestamp: expect.stringMatching(/Z$/), labels: { app: 'multi' } },
+      metadata: { name: 'sidecar-0', namespace: 'default', uid: expect.any(String), creationTimestamp: expect.stringMatching(/Z$/), labels: { app: 'sidecar' } },
       spec: { containers: [{ name: 'app', image: expect.any(String) }, { name: 'sidecar', image: expect.any(String) }] },
       status: { phase: 'Running', containerStatuses: [{ name: 'app', ready: true }, { name: 'sidecar', ready: true }] },
     });
@@ -138,10 +138,10 @@ describe('namespaces and pods', () => {
   it.each([
     ['app.kubernetes.io/component=controller', ['ingress-nginx-controller-0', 'ingress-nginx-controller-1']],
     ['app.kubernetes.io/component==controller,app.kubernetes.io/name=ingress-nginx', ['ingress-nginx-controller-0', 'ingress-nginx-controller-1']],
-    ['app!=shell', ['alpine-0', 'multi-0', 'ingress-nginx-controller-0', 'ingress-nginx-controller-1']],
-    ['app in (shell, alpine)', ['alpine-0', 'shell-0']],
-    ['app notin (shell,alpine)', ['multi-0', 'ingress-nginx-controller-0', 'ingress-nginx-controller-1']],
-    ['app', ['alpine-0', 'multi-0', 'shell-0']],
+    ['app!=shell', ['sidecar-0', 'tiny-0', 'ingress-nginx-controller-0', 'ingress-nginx-controller-1']],
+    ['app in (shell, tiny)', ['shell-0', 'tiny-0']],
+    ['app notin (shell,tiny)', ['sidecar-0', 'ingress-nginx-controller-0', 'ingress-nginx-controller-1']],
+    ['app', ['shell-0', 'sidecar-0', 'tiny-0']],
     ['!app', ['ingress-nginx-controller-0', 'ingress-nginx-controller-1']],
   ])('filters by the label selector %s', async (selector, expected) => {
     const { body } = await json(`/api/v1/pods?labelSelector=${encodeURIComponent(selector)}`);
@@ -169,8 +169,8 @@ describe('namespaces and pods', () => {
     expect(table.kind).toBe('Table');
     expect(table.apiVersion).toBe('meta.k8s.io/v1');
     expect(table.columnDefinitions.map((c) => c.name).slice(0, 5)).toEqual(['Name', 'Ready', 'Status', 'Restarts', 'Age']);
-    expect(table.rows[1]!.cells.slice(0, 4)).toEqual(['multi-0', '2/2', 'Running', '0']);
-    expect(table.rows[1]!.object).toMatchObject({ kind: 'PartialObjectMetadata', metadata: { name: 'multi-0' } });
+    expect(table.rows[1]!.cells.slice(0, 4)).toEqual(['sidecar-0', '2/2', 'Running', '0']);
+    expect(table.rows[1]!.object).toMatchObject({ kind: 'PartialObjectMetadata', metadata: { name: 'sidecar-0' } });
   });
 
   it('serves a watch: ADDED for each pod, nothing from the current resourceVersion, ended at the timeout', async () => {

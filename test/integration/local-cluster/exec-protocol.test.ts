@@ -166,14 +166,14 @@ describe('channel protocols', () => {
   });
 
   it('refuses before the upgrade with the API server errors', async () => {
-    const multi = await rawExec(cluster, 'command=true&stdout=true', ['v5.channel.k8s.io'], { pod: 'multi-0' }).refused;
+    const multi = await rawExec(cluster, 'command=true&stdout=true', ['v5.channel.k8s.io'], { pod: 'sidecar-0' }).refused;
     expect(multi.status).toBe(400);
     expect(JSON.parse(multi.body)).toEqual({
       kind: 'Status',
       apiVersion: 'v1',
       metadata: {},
       status: 'Failure',
-      message: 'a container name must be specified for pod multi-0, choose one of: [app sidecar]',
+      message: 'a container name must be specified for pod sidecar-0, choose one of: [app sidecar]',
       reason: 'BadRequest',
       code: 400,
     });

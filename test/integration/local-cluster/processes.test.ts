@@ -17,7 +17,7 @@ beforeAll(async () => {
         default: {
           pods: [
             { name: 'shell-0', containers: [{ name: 'shell', env: { GREETING: 'hello' }, path: ['/opt/pod-tools'] }] },
-            { name: 'alpine-0', containers: [{ name: 'main', shells: ['sh'] }] },
+            { name: 'tiny-0', containers: [{ name: 'main', shells: ['sh'] }] },
             { name: 'web', replicas: 3, labels: { app: 'web' }, containers: [{ name: 'c', workDir: 'srv' }] },
           ],
         },
@@ -39,9 +39,9 @@ async function run(argv: string[], pod = 'shell-0', extra = '') {
 
 describe('containers', () => {
   it('has no bash in a container that declares only sh, and sh works there', async () => {
-    const missing = await run(['sh', '-c', 'command -v bash || echo no-bash; command -v sh >/dev/null && echo has-sh'], 'alpine-0');
+    const missing = await run(['sh', '-c', 'command -v bash || echo no-bash; command -v sh >/dev/null && echo has-sh'], 'tiny-0');
     expect(missing.stdout).toBe('no-bash\nhas-sh\n');
-    const direct = await run(['bash', '-c', 'true'], 'alpine-0');
+    const direct = await run(['bash', '-c', 'true'], 'tiny-0');
     expect(direct.status).toMatchObject({ reason: 'InternalError' });
     expect(String(direct.status.message)).toContain('exec: "bash": executable file not found in $PATH');
     expect((await run(['bash', '-c', 'echo $BASH_VERSION'])).stdout).toMatch(/^\d+\./);

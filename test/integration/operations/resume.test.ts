@@ -109,7 +109,7 @@ describe('resume after a dropped connection', () => {
     await first.waitForOutput('abc\n');
     const attempts = [
       openTerminal(stack.wsUrl, { resume: id, tty: false }, { token: stack.token({ sub: 'mallory' }) }),
-      openTerminal(stack.wsUrl, { pod: 'alpine-0', resume: id, tty: false }, { token }),
+      openTerminal(stack.wsUrl, { pod: 'tiny-0', resume: id, tty: false }, { token }),
       openTerminal(stack.wsUrl, { resume: '00000000-0000-4000-8000-000000000000', tty: false }, { token }),
     ];
     for (const attempt of attempts) {
