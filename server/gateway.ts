@@ -28,6 +28,8 @@ import { createMetricsRoute } from './metrics/metrics-route.js';
 import { createKubectlExecProxy } from './kubectl/exec-proxy.js';
 import { createKubeconfigRoute } from './kubectl/kubeconfig-route.js';
 import { mountKubectl } from './kubectl/routes.js';
+import { refuseUpgradeWithStatus } from './kubectl/status.js';
+import { createKubectlUpgrade } from './kubectl/upgrade.js';
 import { createPolicy } from './policy/index.js';
 
 export interface GatewayOptions {
@@ -123,6 +125,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   });
 
   const kubectlExec = createKubectlExecProxy(services, heartbeat, audit, quota, logger);
+  const kubectlUpgrade = createKubectlUpgrade(services, kubectlExec.handleUpgrade, audit);
   metrics.setLiveBytes(() => {
     const [sessions, kubectl] = [terminal.liveBytes(), kubectlExec.liveBytes()];
     return { in: sessions.in + kubectl.in, out: sessions.out + kubectl.out };
@@ -154,22 +157,23 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
         terminal.handleUpgrade(req, socket, head, { cluster: s[2] ?? '', namespace: s[4] ?? '', pod: s[6] ?? '' }, url),
     },
     {
-      // /k8s/clusters/{cluster}/api/v1/namespaces/{ns}/pods/{pod}/exec (kubectl)
-      match: (s) => s.length === 10 && s[0] === 'k8s' && s[1] === 'clusters' && s[3] === 'api' && s[4] === 'v1' && s[5] === 'namespaces' && s[7] === 'pods' && s[9] === 'exec',
-      handle: (req, socket, head, s, url) =>
-        kubectlExec.handleUpgrade(req, socket, head, { cluster: s[2] ?? '', namespace: s[6] ?? '', pod: s[8] ?? '' }, url),
+      // /k8s/… (kubectl): pod exec, and a Status for every other upgrade there
+      match: (s) => s[0] === 'k8s',
+      handle: kubectlUpgrade,
     },
   ];
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
+    // Segments from the path as sent: the URL parser would resolve %2E%2E
+    // and let a name like ".." pass as another route instead of a bad name.
+    const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
+    // kubectl reads only a Kubernetes Status from a refused upgrade.
+    const refuse = rawPath.startsWith('/k8s/') ? refuseUpgradeWithStatus : refuseUpgrade;
     void (async () => {
       try {
-        if (!ready) throw new GatewayError('draining', 'the gateway is shutting down; try again');
+        if (!ready) throw new GatewayError('draining', 'the gateway is shutting down; retry in a moment');
         const url = new URL(req.url ?? '/', 'http://gateway.invalid');
-        // Segments from the path as sent: the URL parser would resolve %2E%2E
-        // and let a name like ".." pass as another route instead of a bad name.
-        const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
         const segments = pathSegments(rawPath);
         const route = upgradeRoutes.find((r) => r.match(segments));
         if (route === undefined) throw new GatewayError('not_found', `no websocket endpoint at ${rawPath.slice(0, 200)}`);
@@ -177,7 +181,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       } catch (error) {
         const failure = error instanceof GatewayError ? error : new GatewayError('internal', 'internal error', { cause: error });
         if (failure.code === 'internal') logger.error({ err: error }, 'upgrade failed');
-        refuseUpgrade(socket, failure);
+        refuse(socket, failure);
       }
     })();
   });

@@ -13,8 +13,8 @@ export interface RawAnswer {
   body: Buffer;
 }
 
-/** GETs `path` (already encoded) from the cluster with its own credentials. */
-export async function clusterGet(cluster: Cluster, path: string, timeoutMs: number): Promise<RawAnswer> {
+/** GETs `path` (already encoded) from the cluster with its own credentials, asking for `accept` (plain JSON by default). */
+export async function clusterGet(cluster: Cluster, path: string, timeoutMs: number, accept = 'application/json'): Promise<RawAnswer> {
   const connection = await cluster.connection();
   const url = new URL(cluster.server.href.replace(/\/+$/, '') + path);
   return new Promise<RawAnswer>((resolve, reject) => {
@@ -24,7 +24,7 @@ export async function clusterGet(cluster: Cluster, path: string, timeoutMs: numb
       ...dial.tlsOptions,
       createConnection: dial.createConnection as never,
       method: 'GET',
-      headers: { ...connection.headers, Accept: 'application/json' },
+      headers: { ...connection.headers, Accept: accept },
     });
     // The whole request is bounded here: a socket's idle timeout starts only once
     // it is connected, which a silent server delays.

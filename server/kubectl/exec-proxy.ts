@@ -8,7 +8,6 @@ import WebSocket, { WebSocketServer } from 'ws';
 import type { AuditLog } from '../audit/audit-log.js';
 import { createOriginCheck } from '../auth/origin.js';
 import type { Principal } from '../auth/principal.js';
-import { tokenFromRequest } from '../auth/token-from-request.js';
 import { GatewayError, toGatewayError } from '../errors.js';
 import { Channel, payloadBytes } from '../exec/channels.js';
 import type { Heartbeat } from '../exec/heartbeat.js';
@@ -17,7 +16,8 @@ import type { UserQuota } from '../exec/user-quota.js';
 import { dialExec } from '../exec/upstream.js';
 import { checkName } from '../http/names.js';
 import type { GatewayServices } from '../http/services.js';
-import { failureStatus, refuseWithStatus, statusOfError } from './status.js';
+import { verifyCaller } from './caller.js';
+import { refuseUpgradeWithStatus } from './status.js';
 
 /** The channel subprotocols the API server speaks over websocket, in no preferred order: the client's order wins. */
 const CHANNEL_PROTOCOLS = new Set(['v5.channel.k8s.io', 'v4.channel.k8s.io', 'v4.base64.channel.k8s.io', 'channel.k8s.io', 'base64.channel.k8s.io']);
@@ -66,9 +66,7 @@ export function createKubectlExecProxy(services: GatewayServices, heartbeat: Hea
 
   async function authorise(req: IncomingMessage, target: KubectlTarget): Promise<{ principal: Principal; maxSessions: number }> {
     if (!originAllowed(req)) throw new GatewayError('origin_refused', 'origin not allowed');
-    const token = tokenFromRequest(req);
-    if (token === undefined) throw new GatewayError('unauthenticated', 'Unauthorized');
-    const principal = await services.verifier.verify(token);
+    const principal = await verifyCaller(services, req);
     checkName('cluster', target.cluster);
     checkName('namespace', target.namespace);
     checkName('pod', target.pod);
@@ -85,7 +83,7 @@ export function createKubectlExecProxy(services: GatewayServices, heartbeat: Hea
     try {
       const { principal, maxSessions } = await authorise(req, target);
       const cluster = services.clusters.get(target.cluster);
-      if (cluster === undefined) throw new GatewayError('not_found', `cluster "${target.cluster}" is not known`);
+      if (cluster === undefined) throw new GatewayError('not_found', `cluster "${target.cluster}" is not known to this gateway`);
       if (!/^websocket$/i.test(req.headers.upgrade ?? '')) {
         // kubectl falls back to SPDY after a failed websocket attempt; the pod
         // check makes that retry show the same error the websocket got.
@@ -108,7 +106,7 @@ export function createKubectlExecProxy(services: GatewayServices, heartbeat: Hea
       release?.();
       const failure = toGatewayError(error);
       audit.refusal({ what: 'kubectl-exec', code: failure.code, reason: failure.message, ...target });
-      refuseWithStatus(socket, failure.code === 'internal' ? failureStatus(500, 'internal error') : statusOfError(failure, details));
+      refuseUpgradeWithStatus(socket, failure, details);
     }
   }
 

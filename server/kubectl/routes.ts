@@ -2,12 +2,14 @@
 // discovery, get and list pods (passed through), and Status errors for the rest.
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Principal } from '../auth/principal.js';
-import { tokenFromRequest } from '../auth/token-from-request.js';
 import { GatewayError, toGatewayError } from '../errors.js';
 import { checkName, checkSelector } from '../http/names.js';
 import type { GatewayServices } from '../http/services.js';
 import { clusterGet } from '../clusters/cluster-get.js';
-import { sendStatus, statusOfError } from './status.js';
+import { checkClusterAccess, verifyCaller } from './caller.js';
+import { failureStatus, sendStatus, statusOfError } from './status.js';
+import { tableAccept } from './table-accept.js';
+import { unsupportedSubresource } from './unsupported.js';
 
 const resources = {
   kind: 'APIResourceList',
@@ -27,19 +29,10 @@ export function createKubectlRoutes(services: GatewayServices): Router {
   const router = Router({ mergeParams: true });
   const timeoutMs = services.config.terminal.upstreamTimeoutSeconds * 1000;
 
-  router.use(async (req: Request, res: Response, next: NextFunction) => {
-    const token = tokenFromRequest(req);
-    if (token === undefined) throw new GatewayError('unauthenticated', 'Unauthorized');
-    res.locals.principal = await services.verifier.verify(token);
-    const cluster = checkName('cluster', req.params.cluster as string | undefined);
-    if (services.policy.clustersFor(principalOf(res), [cluster]).length === 0) {
-      throw new GatewayError('forbidden', `User "${principalOf(res).sub}" may not use cluster "${cluster}" (gateway policy)`);
-    }
-    if (services.clusters.get(cluster) === undefined) throw new GatewayError('not_found', `cluster "${cluster}" is not known`);
-    res.locals.cluster = cluster;
-    next();
-  });
-
+  // Discovery is the gateway's own fixed list, the same for every cluster name,
+  // and answered without a token as an API server answers it to any client:
+  // kubectl reads no message from a failed discovery ("Error from server
+  // (Forbidden): unknown"), so refusals come on the request that follows, as Status.
   router.get('/api', (req, res) => {
     res.json({ kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: req.headers.host ?? '' }] });
   });
@@ -50,10 +43,16 @@ export function createKubectlRoutes(services: GatewayServices): Router {
     res.json(resources);
   });
 
-  async function passThrough(res: Response, path: string): Promise<void> {
+  router.use(async (req: Request, res: Response, next: NextFunction) => {
+    res.locals.principal = await verifyCaller(services, req);
+    res.locals.cluster = checkClusterAccess(services, principalOf(res), req.params.cluster as string | undefined);
+    next();
+  });
+
+  async function passThrough(req: Request, res: Response, path: string): Promise<void> {
     const cluster = services.clusters.get(res.locals.cluster as string);
     if (cluster === undefined) throw new GatewayError('not_found', 'cluster is not known');
-    const answer = await clusterGet(cluster, path, timeoutMs);
+    const answer = await clusterGet(cluster, path, timeoutMs, tableAccept(req.headers.accept));
     res.status(answer.status).type('application/json').send(answer.body);
   }
 
@@ -62,7 +61,7 @@ export function createKubectlRoutes(services: GatewayServices): Router {
     if (!decision.allowed) throw new GatewayError('forbidden', `${decision.reason} (gateway policy)`);
   }
 
-  router.get('/version', async (_req, res) => passThrough(res, '/version'));
+  router.get('/version', async (req, res) => passThrough(req, res, '/version'));
 
   router.get('/api/v1/namespaces/:namespace/pods', async (req, res) => {
     const namespace = checkName('namespace', req.params.namespace);
@@ -70,14 +69,20 @@ export function createKubectlRoutes(services: GatewayServices): Router {
     const query = new URLSearchParams();
     const selector = req.query.labelSelector;
     if (typeof selector === 'string' && selector !== '') query.set('labelSelector', checkSelector(selector));
-    await passThrough(res, `/api/v1/namespaces/${namespace}/pods${query.size > 0 ? `?${query}` : ''}`);
+    await passThrough(req, res, `/api/v1/namespaces/${namespace}/pods${query.size > 0 ? `?${query}` : ''}`);
   });
 
   router.get('/api/v1/namespaces/:namespace/pods/:pod', async (req, res) => {
     const namespace = checkName('namespace', req.params.namespace);
     const pod = checkName('pod', req.params.pod);
     mayExec(res, namespace);
-    await passThrough(res, `/api/v1/namespaces/${namespace}/pods/${pod}`);
+    await passThrough(req, res, `/api/v1/namespaces/${namespace}/pods/${pod}`);
+  });
+
+  router.all('/api/v1/namespaces/:namespace/pods/:pod/:subresource', (req) => {
+    const refusal = unsupportedSubresource(req.params.subresource as string);
+    if (refusal !== undefined) throw refusal;
+    throw new GatewayError('not_found', `the gateway serves only pods and pods/exec here, not ${req.path.slice(0, 200)}`);
   });
 
   router.use((req: Request) => {
@@ -93,9 +98,12 @@ export function createKubectlRoutes(services: GatewayServices): Router {
   return router;
 }
 
-/** Mounts the endpoint under /k8s/clusters/:cluster. */
+/** Mounts the endpoint under /k8s/clusters/:cluster; anything else under /k8s is a 404 Status. */
 export function mountKubectl(services: GatewayServices): Router {
   const top = express.Router();
   top.use('/k8s/clusters/:cluster', createKubectlRoutes(services));
+  top.use('/k8s', (_req, res) => {
+    sendStatus(res, failureStatus(404, 'the kubectl endpoint is /k8s/clusters/{cluster}: use it as the server, or the kubeconfig from /api/kubeconfig'));
+  });
   return top;
 }

@@ -61,3 +61,8 @@ export function refuseWithStatus(socket: Duplex, status: Record<string, unknown>
   );
   socket.once('finish', () => socket.destroy());
 }
+
+/** Refuses an upgrade with the Status of `error`; an internal error's message stays in the log. */
+export function refuseUpgradeWithStatus(socket: Duplex, error: GatewayError, details?: StatusDetails): void {
+  refuseWithStatus(socket, error.code === 'internal' ? failureStatus(500, 'internal error') : statusOfError(error, details));
+}

@@ -86,6 +86,16 @@ describe.each(versions)('%s through the gateway', (kubectl) => {
     expect(result.code).toBe(0);
   });
 
+  it('lists pods with the API server\'s columns: READY, STATUS, RESTARTS, AGE', async () => {
+    const result = await run(['get', 'pods']);
+    expect(result.stderr).toBe('');
+    const [header = '', ...rows] = result.stdout.toString().trim().split('\n');
+    expect(header.split(/\s+/)).toEqual(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE']);
+    expect(rows.find((row) => row.startsWith('shell-0 '))?.split(/\s+/).slice(0, 4)).toEqual(['shell-0', '1/1', 'Running', '0']);
+    const one = await run(['get', 'pod', 'shell-0', '-o', 'wide']);
+    expect(one.stdout.toString()).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE/);
+  });
+
   it('refuses a forbidden namespace with a readable error', async () => {
     const result = await run(['exec', '-n', 'ingress-nginx', 'ingress-nginx-controller-0', '--', 'true']);
     expect(result.code).not.toBe(0);
