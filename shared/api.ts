@@ -14,8 +14,17 @@ export interface PodList {
   items: PodSummary[];
 }
 
+/** A namespace the caller may see, with what they may do there, so the page offers only that. */
+export interface NamespaceSummary {
+  name: string;
+  /** Whether the caller may open shells and run commands here. */
+  exec: boolean;
+  /** The declared actions the caller may run here. */
+  actions: string[];
+}
+
 export interface NamespaceList {
-  items: Array<{ name: string }>;
+  items: NamespaceSummary[];
 }
 
 /** One action the caller may run on a cluster, as the Reload button lists it. */

@@ -48,7 +48,13 @@ export function createRestRoutes(services: GatewayServices): Router {
     const { name, api } = clusterFor(services, principal, req.params.cluster);
     const namespaces = await api.listNamespaces();
     const body: NamespaceList = {
-      items: namespaces.filter((namespace) => services.policy.mayView(principal, { cluster: name, namespace })).map((n) => ({ name: n })),
+      items: namespaces
+        .filter((namespace) => services.policy.mayView(principal, { cluster: name, namespace }))
+        .map((namespace) => ({
+          name: namespace,
+          exec: services.policy.decide(principal, { cluster: name, namespace }, 'exec').allowed,
+          actions: services.policy.actionsFor(principal, name, services.config.actions, namespace),
+        })),
     };
     res.json(body);
   });

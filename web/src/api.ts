@@ -16,7 +16,8 @@ export interface Api {
   clusters(): Promise<ClusterList>;
   namespaces(cluster: string): Promise<NamespaceList>;
   pods(cluster: string, namespace: string): Promise<PodList>;
-  actions(cluster: string): Promise<ActionList>;
+  /** The actions the caller may run on the cluster; in `namespace` when given. */
+  actions(cluster: string, namespace?: string): Promise<ActionList>;
   runAction(cluster: string, action: string, request: ActionRunRequest): Promise<ActionRunResult>;
 }
 
@@ -47,7 +48,7 @@ export function createApi(token: () => string | undefined): Api {
     clusters: () => call('clusters'),
     namespaces: (cluster) => call(`clusters/${segment(cluster)}/namespaces`),
     pods: (cluster, namespace) => call(`clusters/${segment(cluster)}/namespaces/${segment(namespace)}/pods`),
-    actions: (cluster) => call(`clusters/${segment(cluster)}/actions`),
+    actions: (cluster, namespace) => call(`clusters/${segment(cluster)}/actions${namespace ? `?namespace=${segment(namespace)}` : ''}`),
     runAction: (cluster, action, request) => call(`clusters/${segment(cluster)}/actions/${segment(action)}`, { method: 'POST', body: JSON.stringify(request) }),
   };
 }

@@ -7,8 +7,8 @@ export type ParentEvent =
   | { type: 'ready' }
   | { type: 'connected'; cluster: string; namespace: string; pod: string; container: string }
   | { type: 'exit'; code: number }
-  /** status 0: no HTTP status, the connection was lost and retries gave up. */
-  | { type: 'error'; status: number; message: string }
+  /** status 0: no HTTP status, the connection was lost and retries gave up; code: the gateway's error code, when it gave one. */
+  | { type: 'error'; status: number; message: string; code?: string }
   /** e.g. code "token_expiring": send a fresh token. */
   | { type: 'notice'; message: string; code?: string };
 

@@ -67,15 +67,20 @@ const bridge = createEmbedBridge({
   focus: () => view.focus(),
 });
 
+/** Shows a failure of the REST API and tells an embedding portal (it may refresh the token). */
 function showError(error: unknown): void {
-  const message = error instanceof ApiError ? describeError(error.status, error.message) : `Error: ${String(error)}`;
-  statusBar.show(message, 'error', true);
+  if (error instanceof ApiError) {
+    statusBar.show(describeError(error.status, error.message, error.code), 'error');
+    bridge.post({ type: 'error', status: error.status, code: error.code, message: error.message });
+    return;
+  }
+  statusBar.show(`Error: ${String(error)}`, 'error');
 }
 
 const pickers = createPickers(
   { cluster: element('cluster'), namespace: element('namespace'), pod: element('pod'), container: element('container') },
   api,
-  showError,
+  { targetChanged: onTargetChanged, error: showError },
 );
 
 const reload = createReloadPanel(
@@ -93,12 +98,22 @@ const reload = createReloadPanel(
   () => pickers.current(),
 );
 
+/** Counts the backoff wait down on the status line while a reconnect waits. */
+let countdown: ReturnType<typeof setInterval> | undefined;
+
+function showState(current: ConnectionState): void {
+  const { text, kind } = describe(current);
+  statusBar.show(text, kind, current.kind === 'reconnecting' ? 'reconnect-now' : isFinished(current) ? 'new-session' : 'none');
+}
+
 function onState(next: ConnectionState): void {
   const previous = state;
   state = next;
   if (isFinished(next)) sessionShowedUp();
-  const { text, kind } = describe(next);
-  statusBar.show(text, kind, isFinished(next));
+  clearInterval(countdown);
+  countdown = undefined;
+  showState(next);
+  const { text } = describe(next);
   switch (next.kind) {
     case 'connected': {
       const s = next.session;
@@ -111,7 +126,7 @@ function onState(next: ConnectionState): void {
       return;
     case 'error':
       view.writeNotice(`[${text}]`);
-      bridge.post({ type: 'error', status: next.status, message: next.message });
+      bridge.post({ type: 'error', status: next.status, message: next.message, ...(next.code === undefined ? {} : { code: next.code }) });
       return;
     case 'closed':
       view.writeNotice(`[${text}]`);
@@ -119,6 +134,9 @@ function onState(next: ConnectionState): void {
       return;
     case 'reconnecting':
       if (previous.kind !== 'reconnecting' && previous.kind !== 'connecting') view.writeNotice(`[${next.reason}; reconnecting…]`);
+      countdown = setInterval(() => {
+        if (state === next) showState(next);
+      }, 250);
       return;
     case 'idle':
     case 'connecting':
@@ -130,9 +148,59 @@ function onState(next: ConnectionState): void {
   }
 }
 
+/** The user named in the token, for messages only (the gateway verifies it; the page cannot). */
+function userName(): string {
+  try {
+    const payload = (tokens.get() ?? '').split('.')[1] ?? '';
+    const claims = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) as { sub?: unknown };
+    return typeof claims.sub === 'string' ? claims.sub : 'you';
+  } catch {
+    return 'you';
+  }
+}
+
+/** What the page says about the chosen target when no session runs: what the user may do there, or why nothing. */
+function guidance(): { text: string; kind: 'idle' | 'error'; refusal?: { status: number; code: string } } {
+  if (!pickers.hasAnyCluster()) {
+    return {
+      text: `No access: the gateway's policy grants user "${userName()}" nothing on any cluster. Ask the gateway's administrator for a rule.`,
+      kind: 'error',
+      refusal: { status: 403, code: 'no_access' },
+    };
+  }
+  const { cluster, namespace, pod } = pickers.current();
+  const grants = pickers.grants();
+  if (grants === undefined) {
+    return { text: `Forbidden: user "${userName()}" may not use namespace "${namespace}" of cluster "${cluster}". Choose another namespace.`, kind: 'error', refusal: { status: 403, code: 'forbidden' } };
+  }
+  const actions = grants.actions.length > 0 ? `Reload… runs ${grants.actions.join(', ')} here.` : '';
+  if (!grants.exec) return { text: `You may not open a shell in ${cluster} / ${namespace}. ${actions || 'No action is allowed here either.'}`.trim(), kind: 'idle' };
+  if (!pod) return { text: `No pods in ${cluster} / ${namespace}. ${actions}`.trim(), kind: 'idle' };
+  return { text: `Choose a pod, then Connect. ${actions}`.trim(), kind: 'idle' };
+}
+
+/** Shows the guidance while no session runs; a portal hears of a refusal. */
+function showGuidance(): void {
+  if (connection !== undefined && !isFinished(state) && state.kind !== 'idle') return;
+  const { text, kind, refusal } = guidance();
+  statusBar.show(text, kind);
+  if (refusal !== undefined) bridge.post({ type: 'error', status: refusal.status, code: refusal.code, message: text });
+}
+
+/** The user picked another cluster or namespace: stale errors go, and Reload offers what may run there. */
+function onTargetChanged(): void {
+  void reload.refresh();
+  showGuidance();
+}
+
 function connect(target: Selection = pickers.current()): void {
   if (!target.cluster || !target.namespace || !target.pod) {
-    statusBar.show('Choose a cluster, namespace and pod, then Connect.', 'idle');
+    showGuidance();
+    return;
+  }
+  if (pickers.grants()?.exec === false && target.namespace === pickers.current().namespace) {
+    // The policy is known to refuse it: say so without asking the cluster.
+    showGuidance();
     return;
   }
   connection?.close();
@@ -167,7 +235,7 @@ function connect(target: Selection = pickers.current()): void {
         await api.clusters();
         return undefined;
       } catch (error) {
-        return error instanceof ApiError && error.status !== 0 ? { status: error.status, message: error.message } : undefined;
+        return error instanceof ApiError && error.status !== 0 ? { status: error.status, message: error.message, code: error.code } : undefined;
       }
     },
   });
@@ -188,13 +256,16 @@ element<HTMLFormElement>('target').addEventListener('submit', (event) => {
   event.preventDefault();
   connect();
 });
-element('restart').addEventListener('click', () => connect());
-element('cluster').addEventListener('change', () => void reload.refresh());
+element('restart').addEventListener('click', (event) => {
+  if ((event.currentTarget as HTMLElement).dataset.action === 'reconnect-now') connection?.retryNow();
+  else connect();
+});
 
 let starting: Promise<void> | undefined;
 async function start(): Promise<void> {
   if (tokens.get() === undefined) {
-    if (embedded) statusBar.show('Waiting for a token from the embedding page…', 'connecting');
+    if (embedded && window.parent !== window) statusBar.show('Waiting for a token from the embedding page…', 'connecting');
+    else if (embedded) statusBar.show('Not signed in: this page is meant for a portal\'s frame, which hands it a token; alone, open it with #token=<jwt>.', 'error');
     else statusBar.show('Not signed in: open this page from your portal, or with #token=<jwt>.', 'error');
     return;
   }
@@ -208,8 +279,13 @@ async function start(): Promise<void> {
       await Promise.race([firstSessionSign, new Promise((resolve) => setTimeout(resolve, PICKERS_WAIT_MS))]);
     }
     await pickers.load();
-    if (linked === undefined) connect();
-    await reload.refresh();
+    const refreshed = reload.refresh();
+    if (linked === undefined) {
+      // Open a shell only where the user may; otherwise say what they may do.
+      if (pickers.grants()?.exec === true && pickers.current().pod) connect();
+      else showGuidance();
+    }
+    await refreshed;
   })()
     .catch((error: unknown) => {
       starting = undefined;

@@ -1,5 +1,7 @@
 // Cluster → namespace → pod → container, filled from the REST API (so only
-// what the policy allows) and kept in the address bar, so a link reopens the target.
+// what the policy allows) and kept in the address bar, so a link reopens the
+// target. Without a link, the page starts where the user may do something.
+import type { NamespaceSummary } from '../../shared/api.js';
 import type { Api } from './api.js';
 
 export interface Selection {
@@ -16,18 +18,37 @@ export interface PickerElements {
   container: HTMLSelectElement;
 }
 
-/** Fills a picker; a deep link's value stays chosen even when unlisted, so the gateway can say why. */
-function fill(select: HTMLSelectElement, values: string[], wanted: string | null): void {
-  const options = wanted !== null && wanted !== '' && !values.includes(wanted) ? [...values, wanted] : values;
-  select.replaceChildren(...options.map((value) => new Option(value, value)));
-  values = options;
-  if (wanted !== null && values.includes(wanted)) select.value = wanted;
-  select.disabled = values.length === 0;
+/** What the user may do in the chosen namespace; undefined for a namespace the gateway did not list. */
+export type Grants = Pick<NamespaceSummary, 'exec' | 'actions'> | undefined;
+
+export interface PickerEvents {
+  /** The user changed the cluster or namespace: what they may do there may differ. */
+  targetChanged(): void;
+  error(error: unknown): void;
 }
 
-export function createPickers(elements: PickerElements, api: Api, onError: (error: unknown) => void) {
+/**
+ * Fills a picker. A value a link names stays chosen even when unlisted, so
+ * the gateway can say why; `fallback` is chosen only when it is listed.
+ */
+function fill(select: HTMLSelectElement, values: string[], linked: string | null, fallback?: string): void {
+  const options = linked !== null && linked !== '' && !values.includes(linked) ? [...values, linked] : values;
+  select.replaceChildren(...options.map((value) => new Option(value, value)));
+  const chosen = linked !== null && linked !== '' ? linked : fallback;
+  if (chosen !== undefined && options.includes(chosen)) select.value = chosen;
+  select.disabled = options.length === 0;
+}
+
+/** The namespace to start in: the first where the user may open a shell, else the first with an action, else the first. */
+export function startingNamespace(namespaces: readonly NamespaceSummary[]): string | undefined {
+  return (namespaces.find((n) => n.exec) ?? namespaces.find((n) => n.actions.length > 0) ?? namespaces[0])?.name;
+}
+
+export function createPickers(elements: PickerElements, api: Api, events: PickerEvents) {
   const params = new URLSearchParams(window.location.search);
   let containersByPod = new Map<string, string[]>();
+  let namespaces: NamespaceSummary[] = [];
+  let clusterCount = 0;
 
   function current(): Selection {
     return { cluster: elements.cluster.value, namespace: elements.namespace.value, pod: elements.pod.value, container: elements.container.value };
@@ -43,41 +64,68 @@ export function createPickers(elements: PickerElements, api: Api, onError: (erro
     history.replaceState(history.state, '', `${window.location.pathname}?${query}${window.location.hash}`);
   }
 
-  async function loadContainers(wanted: string | null): Promise<void> {
-    fill(elements.container, containersByPod.get(elements.pod.value) ?? [], wanted);
+  function loadContainers(linked: string | null): void {
+    fill(elements.container, containersByPod.get(elements.pod.value) ?? [], linked);
   }
 
-  async function loadPods(wanted: string | null, wantedContainer: string | null): Promise<void> {
+  async function loadPods(linked: string | null, linkedContainer: string | null): Promise<void> {
     const { cluster, namespace } = current();
-    if (!cluster || !namespace) return fill(elements.pod, [], null);
+    containersByPod = new Map();
+    // A namespace the user may not see gets no pod list: the gateway would only refuse it.
+    if (!cluster || !namespace || grants() === undefined) {
+      fill(elements.pod, [], linked);
+      loadContainers(linkedContainer);
+      return;
+    }
     const pods = (await api.pods(cluster, namespace)).items;
     containersByPod = new Map(pods.map((p) => [p.name, p.containers]));
-    fill(elements.pod, pods.map((p) => p.name), wanted);
-    await loadContainers(wantedContainer);
+    fill(elements.pod, pods.map((p) => p.name), linked);
+    loadContainers(linkedContainer);
   }
 
-  async function loadNamespaces(wanted: string | null, wantedPod: string | null, wantedContainer: string | null): Promise<void> {
+  async function loadNamespaces(linked: string | null, linkedPod: string | null, linkedContainer: string | null): Promise<void> {
     const cluster = elements.cluster.value;
-    if (!cluster) return fill(elements.namespace, [], null);
-    fill(elements.namespace, (await api.namespaces(cluster)).items.map((n) => n.name), wanted ?? 'default');
-    await loadPods(wantedPod, wantedContainer);
+    namespaces = cluster ? (await api.namespaces(cluster)).items : [];
+    fill(elements.namespace, namespaces.map((n) => n.name), linked, startingNamespace(namespaces));
+    await loadPods(linkedPod, linkedContainer);
   }
 
   async function load(): Promise<void> {
-    fill(elements.cluster, (await api.clusters()).items.map((c) => c.name), params.get('cluster'));
+    const clusters = (await api.clusters()).items.map((c) => c.name);
+    clusterCount = clusters.length;
+    fill(elements.cluster, clusters, params.get('cluster'), clusters[0]);
     await loadNamespaces(params.get('namespace'), params.get('pod'), params.get('container'));
     remember();
   }
 
-  const guard = (work: () => Promise<void>) => () => void work().then(remember, onError);
-  elements.cluster.addEventListener('change', guard(() => loadNamespaces(null, null, null)));
-  elements.namespace.addEventListener('change', guard(() => loadPods(null, null)));
-  elements.pod.addEventListener('change', guard(() => loadContainers(null)));
-  elements.container.addEventListener('change', guard(async () => undefined));
+  /** What the user may do in the chosen namespace. */
+  function grants(): Grants {
+    const chosen = namespaces.find((n) => n.name === elements.namespace.value);
+    return chosen === undefined ? undefined : { exec: chosen.exec, actions: chosen.actions };
+  }
+
+  const guard = (work: () => Promise<void>, targetChanged: boolean) => () =>
+    void work().then(
+      () => {
+        remember();
+        if (targetChanged) events.targetChanged();
+      },
+      (error: unknown) => {
+        remember();
+        events.error(error);
+      },
+    );
+  elements.cluster.addEventListener('change', guard(() => loadNamespaces(null, null, null), true));
+  elements.namespace.addEventListener('change', guard(() => loadPods(null, null), true));
+  elements.pod.addEventListener('change', guard(async () => loadContainers(null), false));
+  elements.container.addEventListener('change', guard(async () => undefined, false));
 
   return {
     load,
     current,
+    grants,
+    /** Whether the gateway lets this user use any cluster at all (known after load). */
+    hasAnyCluster: () => clusterCount > 0,
     /** The target a link names in full (cluster, namespace, pod and container), if it does. */
     linked(): Selection | undefined {
       const [cluster, namespace, pod, container] = ['cluster', 'namespace', 'pod', 'container'].map((key) => params.get(key) ?? '');

@@ -66,18 +66,28 @@ export function renderResults(target: HTMLElement, action: string, result: Actio
 export function createReloadPanel(elements: ReloadElements, api: Api, target: () => { cluster: string; namespace: string }) {
   let actions: ActionSummary[] = [];
 
+  /** Lists what the user may run on the chosen cluster and namespace; the button says why when nothing. */
   async function refresh(): Promise<void> {
-    const { cluster } = target();
+    const { cluster, namespace } = target();
     actions = [];
     elements.button.disabled = true;
-    if (!cluster) return;
-    try {
-      actions = (await api.actions(cluster)).items;
-    } catch {
-      actions = [];
+    if (!cluster) {
+      elements.button.title = 'Choose a cluster first';
+      return;
     }
+    const where = namespace ? `namespace ${namespace} of ${cluster}` : cluster;
+    let listed: ActionSummary[];
+    try {
+      listed = (await api.actions(cluster, namespace || undefined)).items;
+    } catch (error) {
+      elements.button.title = error instanceof ApiError ? describeError(error.status, error.message) : `Cannot list the actions of ${where}`;
+      return;
+    }
+    // The answer of an older request must not undo a newer choice.
+    if (target().cluster !== cluster || target().namespace !== namespace) return;
+    actions = listed;
     elements.button.disabled = actions.length === 0;
-    elements.button.title = actions.length === 0 ? `No action you may run on ${cluster}` : `Run an action on ${cluster}`;
+    elements.button.title = actions.length === 0 ? `No action you may run in ${where}` : `Run an action in ${where}`;
   }
 
   function chosen(): ActionSummary | undefined {

@@ -19,9 +19,20 @@ const errorWords: Readonly<Record<number, string>> = {
   504: 'Cluster did not answer in time',
 };
 
-/** "Forbidden: <the gateway's message>", one distinct word per status. */
-export function describeError(status: number, message: string): string {
-  return `${errorWords[status] ?? `Error ${status}`}: ${message}`;
+/** Codes whose words say more than their status does. */
+const codeWords: Readonly<Record<string, string>> = {
+  exec_failed: 'The command could not start',
+  no_access: 'No access',
+};
+
+/** "Forbidden: <the gateway's message>", one distinct word per status (or per code, where it says more). */
+export function describeError(status: number, message: string, code?: string): string {
+  return `${(code === undefined ? undefined : codeWords[code]) ?? errorWords[status] ?? `Error ${status}`}: ${message}`;
+}
+
+/** Whole seconds left until `at`, never below zero. */
+export function secondsUntil(at: number, now = Date.now()): number {
+  return Math.max(0, Math.ceil((at - now) / 1000));
 }
 
 export type StatusKind = ConnectionState['kind'] | 'notice';
@@ -39,10 +50,10 @@ export function describe(state: ConnectionState): { text: string; kind: StatusKi
     case 'exited':
       return { text: `Exited with code ${state.code}. Press Enter or New session to start again.`, kind: 'exited' };
     case 'error':
-      return { text: describeError(state.status, state.message), kind: 'error' };
+      return { text: describeError(state.status, state.message, state.code), kind: 'error' };
     case 'reconnecting':
       return {
-        text: `${state.status === undefined ? `Connection lost (${state.reason})` : describeError(state.status, state.reason)}; reconnecting in ${state.inSeconds} s (attempt ${state.attempt + 1})…`,
+        text: `${state.status === undefined ? `Connection lost (${state.reason})` : describeError(state.status, state.reason)}; reconnecting in ${secondsUntil(state.retryAt)} s (attempt ${state.attempt + 1})…`,
         kind: 'reconnecting',
       };
     case 'closed':
@@ -59,12 +70,23 @@ export function isFinished(state: ConnectionState): boolean {
   return state.kind === 'exited' || state.kind === 'closed' || state.kind === 'error';
 }
 
-export function createStatusBar(text: HTMLElement, restart: HTMLButtonElement) {
+/** The status bar's button: New session after an end, Reconnect now during a backoff wait. */
+export type StatusButton = 'new-session' | 'reconnect-now' | 'none';
+
+const buttonLabels: Readonly<Record<Exclude<StatusButton, 'none'>, string>> = { 'new-session': 'New session', 'reconnect-now': 'Reconnect now' };
+
+export function createStatusBar(text: HTMLElement, button: HTMLButtonElement) {
   return {
-    show(message: string, kind: StatusKind, finished = false): void {
-      text.textContent = message;
+    show(message: string, kind: StatusKind, offer: StatusButton | boolean = 'none'): void {
+      const shown: StatusButton = offer === true ? 'new-session' : offer === false ? 'none' : offer;
+      // Rewriting the same text would make screen readers announce it again.
+      if (text.textContent !== message) text.textContent = message;
       text.dataset.state = kind;
-      restart.hidden = !finished;
+      button.hidden = shown === 'none';
+      if (shown !== 'none') {
+        button.textContent = buttonLabels[shown];
+        button.dataset.action = shown;
+      }
     },
   };
 }

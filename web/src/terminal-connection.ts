@@ -21,8 +21,8 @@ export type ConnectionState =
   | { kind: 'connected'; session: SessionInfo }
   | { kind: 'exited'; code: number }
   | { kind: 'error'; status: number; message: string; code?: string }
-  /** status: the gateway's HTTP-style status for the failure (502, 504, …), when it gave one. */
-  | { kind: 'reconnecting'; inSeconds: number; attempt: number; reason: string; status?: number }
+  /** status: the gateway's HTTP-style status for the failure (502, 504, …), when it gave one; retryAt: when the next attempt starts (ms since the epoch). */
+  | { kind: 'reconnecting'; inSeconds: number; retryAt: number; attempt: number; reason: string; status?: number }
   | { kind: 'closed'; reason: string };
 
 export interface ConnectionEvents {
@@ -35,7 +35,7 @@ export interface ConnectionEvents {
    * The upgrade was refused: the browser hides the HTTP answer, so ask the
    * REST API why (an expired token says so there). Undefined: retry.
    */
-  diagnose(): Promise<{ status: number; message: string } | undefined>;
+  diagnose(): Promise<{ status: number; message: string; code?: string } | undefined>;
 }
 
 /** Statuses worth retrying: the cluster or the gateway may come back. */
@@ -81,6 +81,8 @@ export class TerminalConnection {
   private attempt = 0;
   private stopped = false;
   private lastError: { status: number; message: string; code?: string } | undefined;
+  /** Starts the next attempt now, while a retry waits (Reconnect now). */
+  private retryPending: (() => void) | undefined;
   private exited = false;
   private encoder = new TextEncoder();
   /** The session this connection holds, and the output bytes received in it: a reconnect resumes it. */
@@ -96,6 +98,7 @@ export class TerminalConnection {
   ) {}
 
   open(): void {
+    this.retryPending = undefined;
     this.attemptStore.dispose();
     this.attemptStore = new DisposableStore();
     this.stopped = false;
@@ -201,15 +204,30 @@ export class TerminalConnection {
       return;
     }
     const inSeconds = backoffSeconds(this.attempt);
-    this.events.state({ kind: 'reconnecting', inSeconds, attempt: this.attempt, reason, ...(status === undefined ? {} : { status }) });
-    this.attemptStore.add(timeout(() => this.open(), inSeconds * 1000));
+    const retryAt = Date.now() + inSeconds * 1000;
+    this.events.state({ kind: 'reconnecting', inSeconds, retryAt, attempt: this.attempt, reason, ...(status === undefined ? {} : { status }) });
+    const retry = () => {
+      this.retryPending = undefined;
+      this.open();
+    };
+    this.retryPending = retry;
+    this.attemptStore.add(timeout(retry, inSeconds * 1000));
+  }
+
+  /** Skips the rest of the backoff wait; does nothing unless a retry waits. */
+  retryNow(): void {
+    const retry = this.retryPending;
+    if (retry === undefined) return;
+    this.attemptStore.dispose();
+    this.attemptStore = new DisposableStore();
+    retry();
   }
 
   private async onRefused(code: number): Promise<void> {
     const why = await this.events.diagnose().catch(() => undefined);
     if (this.stopped) return;
     if (why !== undefined && !RETRYABLE_STATUSES.has(why.status)) {
-      this.events.state({ kind: 'error', status: why.status, message: why.message });
+      this.events.state({ kind: 'error', status: why.status, message: why.message, ...(why.code === undefined ? {} : { code: why.code }) });
       return;
     }
     this.onClose(code);
@@ -232,6 +250,7 @@ export class TerminalConnection {
   /** Ends the session from this side; no event follows. */
   close(): void {
     this.stopped = true;
+    this.retryPending = undefined;
     this.socket = undefined;
     this.attemptStore.dispose();
   }

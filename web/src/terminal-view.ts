@@ -9,7 +9,13 @@ import { Terminal, type ITheme } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import { DisposableStore, listen, type Disposable } from './lifecycle.js';
 
-const light: ITheme = { background: '#fafafa', foreground: '#1d1f21', cursor: '#1d1f21', selectionBackground: '#b4d5fe' };
+// xterm's default ANSI colours are made for a dark background (its yellow is
+// unreadable on white); the light theme brings a palette with contrast on white.
+const light: ITheme = {
+  background: '#fafafa', foreground: '#1d1f21', cursor: '#1d1f21', selectionBackground: '#b4d5fe',
+  black: '#24292f', red: '#cf222e', green: '#116329', yellow: '#7d4e00', blue: '#0969da', magenta: '#8250df', cyan: '#1b7c83', white: '#6e7781',
+  brightBlack: '#57606a', brightRed: '#a40e26', brightGreen: '#1a7f37', brightYellow: '#633c01', brightBlue: '#218bff', brightMagenta: '#a475f9', brightCyan: '#3192aa', brightWhite: '#8c959f',
+};
 const dark: ITheme = { background: '#0f1115', foreground: '#e6e6e6', cursor: '#e6e6e6', selectionBackground: '#3a4a6b' };
 
 /** Output queued in xterm above which the gateway is asked to pause, and below which to resume. */
