@@ -8,6 +8,7 @@ import type { Principal } from '../auth/principal.js';
 import { GatewayError, toGatewayError } from '../errors.js';
 import { Channel, V5_PROTOCOL, closeStdinSignal, channelFrame, parseExecStatus, resizeFrame } from './channels.js';
 import type { Heartbeat } from './heartbeat.js';
+import { protocolViolationOf } from './protocol-violation.js';
 import { ReplayBuffer } from './replay-buffer.js';
 import { SessionLimits, type LimitSettings } from './session-limits.js';
 
@@ -45,7 +46,7 @@ export interface SessionSummary {
   bytesToBrowser: number;
   exitCode?: number;
   error?: { code: string; status: number; message: string };
-  reason: 'exit' | 'error' | 'browser-closed' | 'resume-expired' | 'ended';
+  reason: 'exit' | 'error' | 'protocol-violation' | 'browser-closed' | 'resume-expired' | 'ended';
   durationMs: number;
   /** Times a browser came back to this session. */
   resumes: number;
@@ -180,7 +181,16 @@ export class TerminalSession {
   }
 
   private readonly onBrowserError = (error: Error): void => {
-    this.logger.debug({ err: error }, 'browser socket error');
+    const violation = protocolViolationOf(error);
+    if (violation === undefined) {
+      this.logger.debug({ err: error }, 'browser socket error');
+      return;
+    }
+    // ws has closed the browser with violation.closeCode already. The session ends
+    // here: the close that follows would look like a drop (1006) and be kept for resume.
+    const { error: failure, closeCode } = violation;
+    this.logger.info({ code: failure.code, closeCode, err: error }, failure.message);
+    this.end('protocol-violation', closeCode, { error: { code: failure.code, status: failure.status, message: failure.message } });
   };
 
   /**
