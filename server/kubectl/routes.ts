@@ -30,9 +30,9 @@ export function createKubectlRoutes(services: GatewayServices): Router {
   const timeoutMs = services.config.terminal.upstreamTimeoutSeconds * 1000;
 
   // Discovery is the gateway's own fixed list, the same for every cluster name,
-  // and answered without a token as an API server answers it to any client:
-  // kubectl reads no message from a failed discovery ("Error from server
-  // (Forbidden): unknown"), so refusals come on the request that follows, as Status.
+  // so it is answered without a token: kubectl reads no message from a failed
+  // discovery ("Error from server (Forbidden): unknown"), and the request that
+  // follows it gets the refusal as a Status kubectl prints.
   router.get('/api', (req, res) => {
     res.json({ kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: req.headers.host ?? '' }] });
   });
