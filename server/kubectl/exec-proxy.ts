@@ -11,6 +11,7 @@ import type { Principal } from '../auth/principal.js';
 import { GatewayError, toGatewayError } from '../errors.js';
 import { Channel, payloadBytes } from '../exec/channels.js';
 import type { Heartbeat } from '../exec/heartbeat.js';
+import { protocolViolationOf } from '../exec/protocol-violation.js';
 import { newSessionId } from '../exec/session-id.js';
 import type { UserQuota } from '../exec/user-quota.js';
 import { dialExec } from '../exec/upstream.js';
@@ -140,7 +141,12 @@ export function createKubectlExecProxy(services: GatewayServices, heartbeat: Hea
     upstream.on('close', (code) => end(code === 1000 ? 'ended' : 'upstream-lost', code === 1000 ? 1000 : 1011));
     client.on('close', () => end('client-closed', 1000));
     upstream.on('error', (error) => logger.debug({ err: error }, 'kubectl upstream error'));
-    client.on('error', (error) => logger.debug({ err: error }, 'kubectl client error'));
+    client.on('error', (error) => {
+      // ws has closed kubectl for a frame that breaks the protocol; the audit says so, not "client-closed".
+      const violation = protocolViolationOf(error);
+      if (violation === undefined) logger.debug({ err: error }, 'kubectl client error');
+      else end('protocol-violation', violation.closeCode);
+    });
   }
 
   return {

@@ -1,6 +1,8 @@
 // A browser whose frame breaks the protocol is closed by the gateway and its
 // session ends at once (the process too); only a real drop is kept for resume.
+import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { startStack, type Stack } from '../../helpers/stack.js';
 import { openTerminal, poll, type TerminalClient } from '../../helpers/terminal-client.js';
 
@@ -77,5 +79,22 @@ describe('a session the gateway ends for a protocol violation', () => {
     await back.waitForOutput('still-here\n');
     back.ws.close(1000);
     await poll(() => stack.cluster.activeExecs() === execsBefore, 5000, 'the process to end');
+  });
+});
+
+describe('a kubectl exec the gateway closes for a protocol violation', () => {
+  it('ends with its upstream, audited as a protocol violation', async () => {
+    const execsBefore = stack.cluster.activeExecs();
+    const url = `${stack.wsUrl}/k8s/clusters/local/api/v1/namespaces/default/pods/shell-0/exec?command=cat&stdin=true&stdout=true`;
+    const kubectl = new WebSocket(url, ['v5.channel.k8s.io'], { headers: { Authorization: `Bearer ${stack.token({ sub: 'kubectl-violator' })}` } });
+    const closed = new Promise<number>((resolve) => kubectl.once('close', (code) => resolve(code)));
+    await once(kubectl, 'open');
+    await poll(() => stack.cluster.activeExecs() > execsBefore, 5000, 'the process to start');
+    kubectl.send(Buffer.from([0x00, 0xc3, 0x28]), { binary: false });
+    expect(await closed).toBe(1007);
+    await poll(() => stack.cluster.activeExecs() === execsBefore, 5000, 'the process to end');
+    await poll(() => stack.logs.some((l) => l.includes('"event":"session.end"') && l.includes('kubectl-violator')), 2000, 'the session.end audit line');
+    const line = stack.logs.find((l) => l.includes('"event":"session.end"') && l.includes('kubectl-violator')) ?? '{}';
+    expect(JSON.parse(line)).toMatchObject({ reason: 'protocol-violation' });
   });
 });
