@@ -21,6 +21,8 @@ export const ErrorCode = {
   SessionTakenOver: 'session_taken_over',
   /** A recording the policy requires cannot be written. */
   RecordingFailed: 'recording_failed',
+  /** The cluster refused to run the command (not found, container not running): final, not a lost connection. */
+  ExecFailed: 'exec_failed',
   UpstreamError: 'upstream_error',
   UpstreamUnreachable: 'upstream_unreachable',
   UpstreamTls: 'upstream_tls',
@@ -46,6 +48,7 @@ export const statusOfCode: Readonly<Record<ErrorCode, number>> = {
   client_stalled: 408,
   session_taken_over: 409,
   recording_failed: 500,
+  exec_failed: 500,
   upstream_error: 502,
   upstream_unreachable: 502,
   upstream_tls: 502,

@@ -58,6 +58,9 @@ export function payloadBytes(data: Buffer, isBinary: boolean, channels: Readonly
   return Math.floor((encoded * 3) / 4) - padding;
 }
 
+/** The reason of a failure made up for a status document that could not be read. */
+export const BAD_STATUS_REASON = 'BadStatus';
+
 /** The outcome a channel-3 status document stands for. */
 export type ExecStatus =
   | { kind: 'exit'; code: number }
@@ -85,7 +88,7 @@ export function parseExecStatus(payload: Buffer): ExecStatus {
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
     document = parsed as StatusDocument;
   } catch {
-    return { kind: 'failure', status: 502, reason: 'BadStatus', message: 'the cluster sent an unreadable exec status' };
+    return { kind: 'failure', status: 502, reason: BAD_STATUS_REASON, message: 'the cluster sent an unreadable exec status' };
   }
   if (document.status === 'Success') return { kind: 'exit', code: 0 };
   const message = typeof document.message === 'string' ? clip(document.message) : 'the command failed';

@@ -6,7 +6,7 @@ import { CloseCode, closeCodeForStatus } from '../../shared/errors.js';
 import { parseClientMessage, type ClientMessage, type ServerMessage } from '../../shared/protocol.js';
 import type { Principal } from '../auth/principal.js';
 import { GatewayError, toGatewayError } from '../errors.js';
-import { Channel, V5_PROTOCOL, closeStdinSignal, channelFrame, parseExecStatus, resizeFrame } from './channels.js';
+import { BAD_STATUS_REASON, Channel, V5_PROTOCOL, closeStdinSignal, channelFrame, parseExecStatus, resizeFrame, type ExecStatus } from './channels.js';
 import type { Heartbeat } from './heartbeat.js';
 import { protocolViolationOf } from './protocol-violation.js';
 import { ReplayBuffer } from './replay-buffer.js';
@@ -69,11 +69,18 @@ export interface ResumeResult {
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 
-/** A failed exec (command not found, container gone) as the page sees it. */
-function execFailure(status: number, message: string): GatewayError {
+/**
+ * A failed exec (command not found, container gone) as the page sees it. The
+ * cluster answered, so none of these is a lost connection: retrying would
+ * fail the same way, and the page must not reconnect for it.
+ */
+function execFailure(failure: Extract<ExecStatus, { kind: 'failure' }>): GatewayError {
+  const { status, message } = failure;
   if (status === 404) return new GatewayError('not_found', message);
   if (status >= 400 && status < 500) return new GatewayError('bad_request', message, { status });
-  return new GatewayError('upstream_error', message);
+  // An unreadable status says nothing about the command: the stream itself is broken.
+  if (failure.reason === BAD_STATUS_REASON) return new GatewayError('upstream_error', message);
+  return new GatewayError('exec_failed', message);
 }
 
 export class TerminalSession {
@@ -407,7 +414,7 @@ export class TerminalSession {
       // One writer sends all output before the status, so the session is complete now.
       const status = parseExecStatus(data.subarray(1));
       if (status.kind === 'exit') this.exit(status.code);
-      else this.fail(execFailure(status.status, status.message));
+      else this.fail(execFailure(status));
     }
   };
 
