@@ -361,16 +361,24 @@ function applyEnvironment(document: Record<string, unknown>, env: NodeJS.Process
   return out;
 }
 
+/** Where a portal page may embed the demo terminal from (docs/embedding.md serves its example there). */
+export const DEMO_EMBEDDING_ORIGINS = ['http://localhost:3000', 'http://127.0.0.1:3000'] as const;
+
 /**
- * Demo mode: loopback only, every user may do everything on the embedded local
- * cluster (registered by main.ts), and the reload action is declared.
+ * Demo mode: loopback only, on the embedded local cluster (registered by
+ * main.ts). Group `dev` (the printed link's user) may do everything; group
+ * `ops` has the operator's rule of docs/reload.md, nginx-reload in
+ * ingress-nginx and nothing else.
  */
 function demoDocument(env: NodeJS.ProcessEnv): Record<string, unknown> {
   return {
     listen: { host: '127.0.0.1', port: 8080 },
     // A fresh secret each start, so a demo token never outlives its gateway.
-    auth: { jwt: { secret: randomBytes(32).toString('base64url'), algorithms: ['HS256'] } },
-    policy: [{ users: ['*'], clusters: ['*'], namespaces: ['*'], allow: ['*'] }],
+    auth: { jwt: { secret: randomBytes(32).toString('base64url'), algorithms: ['HS256'] }, allowedOrigins: [...DEMO_EMBEDDING_ORIGINS] },
+    policy: [
+      { groups: ['dev'], clusters: ['*'], namespaces: ['*'], allow: ['*'] },
+      { groups: ['ops'], clusters: ['*'], namespaces: ['ingress-nginx'], allow: ['nginx-reload'] },
+    ],
     actions: {
       'nginx-reload': {
         description: 'Check the nginx configuration, then reload nginx',

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server as NetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Router } from 'express';
@@ -19,6 +19,7 @@ import { createActionRoutes } from './http/action-routes.js';
 import { contentSecurityPolicy, createApp } from './http/app.js';
 import { createRecorder, createRecordingApi, createRecordingPage, type RecordingStarter } from './recording/index.js';
 import { createAuthenticator } from './http/authenticate.js';
+import { createProtocolSniffer } from './http/listener.js';
 import { refuseUpgrade } from './http/respond.js';
 import type { GatewayServices } from './http/services.js';
 import { createTerminalEndpoint, type SessionStart, type TerminalEndpointHooks } from './http/terminal-upgrade.js';
@@ -43,10 +44,16 @@ export interface GatewayOptions {
   auditDestination?: DestinationStream;
   /** Writes the recordings policy rules ask for. */
   recorder?: RecordingStarter;
+  /**
+   * TLS made at start-up instead of `listen.tls`'s files (demo mode). With
+   * `plainHttpToo`, one port serves both http:// and https://.
+   */
+  tls?: { certPem: string; keyPem: string; caPem: string; plainHttpToo: boolean };
 }
 
 export interface Gateway {
-  readonly server: Server;
+  /** The HTTP servers: one, or plain and TLS when one port serves both. */
+  readonly servers: readonly Server[];
   readonly services: GatewayServices;
   readonly audit: AuditLog;
   /** Starts listening; resolves with the base URL (http://host:port). */
@@ -130,12 +137,12 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     const [sessions, kubectl] = [terminal.liveBytes(), kubectlExec.liveBytes()];
     return { in: sessions.in + kubectl.in, out: sessions.out + kubectl.out };
   });
-  const tls = config.listen.tls;
-  const tlsFiles = tls === undefined ? undefined : { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) };
+  const tlsFiles = config.listen.tls;
+  const tls = options.tls ?? (tlsFiles === undefined ? undefined : { certPem: readFileSync(tlsFiles.certFile, 'utf8'), keyPem: readFileSync(tlsFiles.keyFile, 'utf8'), caPem: undefined, plainHttpToo: false });
 
   let ready = false;
   const actionDeps = { services, audit, limit: createLimiter(config.actionConcurrency), maxOutputBytes: config.actionOutputLimitBytes };
-  const apiRouters: Router[] = [createActionRoutes(actionDeps), createKubeconfigRoute(services, tlsFiles?.cert.toString('utf8')), createRecordingApi(services, config.recording)];
+  const apiRouters: Router[] = [createActionRoutes(actionDeps), createKubeconfigRoute(services, tls === undefined ? undefined : (tls.caPem ?? tls.certPem)), createRecordingApi(services, config.recording)];
   const topRouters: Router[] = [mountKubectl(services)];
   if (config.metrics.enabled) topRouters.unshift(createMetricsRoute(metrics, config.metrics.bearerToken));
   const pageRouters = [createRecordingPage(options.webRoot, contentSecurityPolicy(config.auth.allowedOrigins))];
@@ -144,10 +151,15 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   // Half-sent requests are looked for every 5 s (Node's default is 30 s), so one that
   // never finishes its headers is cut within headersTimeout + 5 s.
   const serverOptions = { connectionsCheckingInterval: 5_000 };
-  const server: Server = tlsFiles === undefined ? createHttpServer(serverOptions, app) : createHttpsServer({ ...tlsFiles, ...serverOptions }, app);
-  // Slow clients may not hold a connection open by trickling headers.
-  server.headersTimeout = 15_000;
-  server.requestTimeout = 60_000;
+  const plainServer = tls === undefined || tls.plainHttpToo ? createHttpServer(serverOptions, app) : undefined;
+  const tlsServer = tls === undefined ? undefined : createHttpsServer({ cert: tls.certPem, key: tls.keyPem, ...serverOptions }, app);
+  const servers: Server[] = [plainServer, tlsServer].filter((s): s is Server => s !== undefined);
+  for (const server of servers) {
+    // Slow clients may not hold a connection open by trickling headers.
+    server.headersTimeout = 15_000;
+    server.requestTimeout = 60_000;
+  }
+  const listener: NetServer = plainServer !== undefined && tlsServer !== undefined ? createProtocolSniffer(plainServer, tlsServer) : servers[0]!;
 
   const upgradeRoutes: Array<{ match: (segments: string[]) => boolean; handle: UpgradeHandler }> = [
     {
@@ -163,7 +175,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     },
   ];
 
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', () => socket.destroy());
     // Segments from the path as sent: the URL parser would resolve %2E%2E
     // and let a name like ".." pass as another route instead of a bad name.
@@ -184,25 +196,26 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
         refuse(socket, failure);
       }
     })();
-  });
+  };
+  for (const server of servers) server.on('upgrade', onUpgrade);
 
   return {
-    server,
+    servers,
     services,
     audit,
     metrics,
     async listen() {
       await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(config.listen.port, config.listen.host, () => {
-          server.off('error', reject);
+        listener.once('error', reject);
+        listener.listen(config.listen.port, config.listen.host, () => {
+          listener.off('error', reject);
           resolve();
         });
       });
       ready = true;
-      const address = server.address() as AddressInfo;
+      const address = listener.address() as AddressInfo;
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-      return `${tlsFiles === undefined ? 'http' : 'https'}://${host}:${address.port}`;
+      return `${plainServer === undefined ? 'https' : 'http'}://${host}:${address.port}`;
     },
     drain,
     close,
@@ -228,10 +241,13 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     kubectlExec.endAll();
     terminal.close();
     kubectlExec.close();
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await Promise.all(
+      servers.map((server) => new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      })),
+    );
+    if (listener !== plainServer && listener !== tlsServer) await new Promise<void>((resolve) => listener.close(() => resolve()));
     flushAudit(auditSink);
   }
 }

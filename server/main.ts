@@ -24,12 +24,15 @@ async function main(): Promise<void> {
   const logger = createLogger(config.log.level);
   let demo: Demo | undefined;
   if (config.demo) demo = await startDemo(config, logger);
-  const gateway = await createGateway(config, { logger, webRoot, extraClusters: demo?.clusters });
+  const gateway = await createGateway(config, { logger, webRoot, extraClusters: demo?.clusters, tls: demo?.tls });
   const url = await gateway.listen();
   logger.info({ url, demo: config.demo, clusters: gateway.services.clusters.names() }, 'gateway listening');
   if (demo !== undefined) {
-    // The one line a newcomer needs: open it and get a shell.
-    console.log(`\nOpen ${url}/#token=${demo.devToken()}\n`);
+    const files = demo.writeFiles(url);
+    // The one line a newcomer needs first: open it and get a shell. Then the way in for kubectl.
+    console.log(`\nOpen ${url}/#token=${demo.token()}\n`);
+    console.log(`kubectl: kubectl --kubeconfig ${files.kubeconfigFile} get pods   (https on the same port; CA: ${files.caFile})`);
+    console.log(`Another user: npm run token -- --sub olga --groups ops   (demo groups: dev may do everything, ops may run nginx-reload in ingress-nginx)\n`);
   }
 
   let stopping = false;
@@ -44,7 +47,7 @@ async function main(): Promise<void> {
     // SIGINT (Ctrl+C at a terminal) means now; SIGTERM (an orchestrator) drains.
     if (signal === 'SIGTERM') await gateway.drain(config.shutdown.graceSeconds);
     else await gateway.close();
-    await demo?.cluster.stop();
+    await demo?.stop();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -74,9 +74,12 @@ describe('GET /api/clusters/{cluster}/namespaces/{ns}/pods', () => {
 });
 
 describe('namespaces, health and unknown paths', () => {
-  it('lists namespaces the caller may see', async () => {
+  it('lists namespaces the caller may see, with what they may do in each', async () => {
     const { body } = await get('/api/clusters/local/namespaces', stack.token({ sub: 'olga', groups: [] }));
-    expect(body).toEqual({ items: [{ name: 'ingress-nginx' }] });
+    // No action is declared in this configuration: a rule naming one grants nothing to run.
+    expect(body).toEqual({ items: [{ name: 'ingress-nginx', exec: false, actions: [] }] });
+    const dev = await get('/api/clusters/local/namespaces', stack.token());
+    expect(dev.body).toEqual({ items: [{ name: 'default', exec: true, actions: [] }, { name: 'ingress-nginx', exec: true, actions: [] }] });
   });
 
   it('answers /healthz and /readyz', async () => {
