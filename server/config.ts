@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { allowedOriginProblem } from './auth/origin.js';
 
 const nonEmpty = z.string().min(1, 'must not be empty');
 const glob = nonEmpty;
@@ -197,7 +198,12 @@ const configSchema = z
     auth: z
       .object({
         jwt: jwtSchema,
-        allowedOrigins: z.array(z.url()).default([]),
+        allowedOrigins: z
+          .array(z.string().superRefine((entry, ctx) => {
+            const problem = allowedOriginProblem(entry);
+            if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+          }))
+          .default([]),
       })
       .strict(),
     clusters: z.array(clusterSchema).default([]),
@@ -361,8 +367,8 @@ function applyEnvironment(document: Record<string, unknown>, env: NodeJS.Process
   return out;
 }
 
-/** Where a portal page may embed the demo terminal from (docs/embedding.md serves its example there). */
-export const DEMO_EMBEDDING_ORIGINS = ['http://localhost:3000', 'http://127.0.0.1:3000'] as const;
+/** Where a portal page may embed the demo terminal from: any local port (docs/embedding.md serves its example on one). */
+export const DEMO_EMBEDDING_ORIGINS = ['http://localhost:*'] as const;
 
 /**
  * Demo mode: loopback only, on the embedded local cluster (registered by

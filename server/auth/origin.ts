@@ -12,19 +12,43 @@ function originOf(value: string): string | undefined {
   }
 }
 
+/** An allow-list entry: `scheme://host[:port]`, or `scheme://host:*` for any port of that host. */
+const ALLOWED_ORIGIN = /^(https?):\/\/([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}|\*))?\/?$/;
+
+/** Why an allow-list entry is not one, or undefined when it is (for the configuration's check). */
+export function allowedOriginProblem(entry: string): string | undefined {
+  const match = ALLOWED_ORIGIN.exec(entry);
+  if (match === null) return 'must be an origin: scheme://host, scheme://host:port or scheme://host:* (no path)';
+  if (match[3] !== undefined && match[3] !== '*' && Number(match[3]) > 65535) return 'has a port above 65535';
+  return undefined;
+}
+
+/** The entry as a CSP source and a matcher; a `:*` port matches any port of the host, as in CSP. */
+export function parseAllowedOrigin(entry: string): { source: string; matches(origin: string): boolean } | undefined {
+  const match = ALLOWED_ORIGIN.exec(entry);
+  if (match === null) return undefined;
+  const [, scheme, host] = match;
+  if (match[3] === '*') {
+    const prefix = `${scheme}://${host!.toLowerCase()}`;
+    return { source: `${prefix}:*`, matches: (origin) => origin === prefix || (origin.startsWith(`${prefix}:`) && /^\d+$/.test(origin.slice(prefix.length + 1))) };
+  }
+  const exact = originOf(entry);
+  return exact === undefined ? undefined : { source: exact, matches: (origin) => origin === exact };
+}
+
 /**
  * Returns a check that passes requests without an Origin (non-browser
- * clients), same-origin requests, and origins on `allowed` (exact match of
- * scheme, host and port).
+ * clients), same-origin requests, and origins on `allowed` (scheme, host and
+ * port, or any port of a host listed as `scheme://host:*`).
  */
 export function createOriginCheck(allowed: readonly string[]): (req: IncomingMessage) => boolean {
-  const allowedOrigins = new Set(allowed.map(originOf).filter((o): o is string => o !== undefined));
+  const allowedOrigins = allowed.map(parseAllowedOrigin).filter((o) => o !== undefined);
   return (req) => {
     const header = req.headers.origin;
     if (header === undefined) return true;
     const origin = originOf(header);
     if (origin === undefined) return false;
-    if (allowedOrigins.has(origin)) return true;
+    if (allowedOrigins.some((allowedOrigin) => allowedOrigin.matches(origin))) return true;
     const host = req.headers.host;
     if (host === undefined) return false;
     const scheme = (req.socket as Partial<TLSSocket>).encrypted === true ? 'https' : 'http';

@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
+import { parseAllowedOrigin } from '../auth/origin.js';
 import { GatewayError, toGatewayError } from '../errors.js';
 import type { RequestAuthenticator } from './authenticate.js';
 import { sendError } from './respond.js';
@@ -27,7 +28,7 @@ export interface AppOptions {
 
 /** The Content-Security-Policy of the page: framing only by the allowed portals. */
 export function contentSecurityPolicy(allowedOrigins: readonly string[]): string {
-  const ancestors = ["'self'", ...allowedOrigins.map((origin) => new URL(origin).origin)].join(' ');
+  const ancestors = ["'self'", ...allowedOrigins.flatMap((entry) => parseAllowedOrigin(entry)?.source ?? [])].join(' ');
   return [
     "default-src 'self'",
     "script-src 'self'",

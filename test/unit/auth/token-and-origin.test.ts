@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { createOriginCheck } from '../../../server/auth/origin.js';
+import { allowedOriginProblem, createOriginCheck, parseAllowedOrigin } from '../../../server/auth/origin.js';
 import { offeredProtocols, tokenFromRequest } from '../../../server/auth/token-from-request.js';
 
 function request(headers: Array<[string, string]>, encrypted = false): IncomingMessage {
@@ -38,5 +38,32 @@ describe('createOriginCheck', () => {
     expect(check(request([['Host', 'gw:8080'], ['Origin', 'http://portal.example.com']]))).toBe(false);
     expect(check(request([['Host', 'gw:8080'], ['Origin', 'https://gw:8080']]))).toBe(false);
     expect(check(request([['Host', 'gw:8080'], ['Origin', 'null']]))).toBe(false);
+  });
+});
+
+describe('allowed origins with any port', () => {
+  const check = createOriginCheck(['http://localhost:*']);
+  it('passes every port of the host, and the host without a port', () => {
+    expect(check(request([['Host', 'gw:8080'], ['Origin', 'http://localhost:3000']]))).toBe(true);
+    expect(check(request([['Host', 'gw:8080'], ['Origin', 'http://localhost:41234']]))).toBe(true);
+    expect(check(request([['Host', 'gw:8080'], ['Origin', 'http://localhost']]))).toBe(true);
+  });
+  it('refuses another scheme, another host and look-alikes', () => {
+    expect(check(request([['Host', 'gw:8080'], ['Origin', 'https://localhost:3000']]))).toBe(false);
+    expect(check(request([['Host', 'gw:8080'], ['Origin', 'http://localhost.evil.net:3000']]))).toBe(false);
+    expect(check(request([['Host', 'gw:8080'], ['Origin', 'http://127.0.0.1:3000']]))).toBe(false);
+    expect(check(request([['Host', 'gw:8080'], ['Origin', 'http://evil-localhost:3000']]))).toBe(false);
+  });
+  it('is written into CSP as the same source expression', () => {
+    expect(parseAllowedOrigin('http://localhost:*')?.source).toBe('http://localhost:*');
+    expect(parseAllowedOrigin('https://Portal.example.com/')?.source).toBe('https://portal.example.com');
+  });
+  it('says what is wrong with an entry that is not an origin', () => {
+    expect(allowedOriginProblem('https://portal.example.com')).toBeUndefined();
+    expect(allowedOriginProblem('http://[::1]:*')).toBeUndefined();
+    expect(allowedOriginProblem('https://portal.example.com/app')).toMatch(/no path/);
+    expect(allowedOriginProblem('portal.example.com')).toMatch(/must be an origin/);
+    expect(allowedOriginProblem('https://*.example.com')).toMatch(/must be an origin/);
+    expect(allowedOriginProblem('http://localhost:70000')).toMatch(/above 65535/);
   });
 });
