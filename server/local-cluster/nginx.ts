@@ -1,13 +1,12 @@
 // A pod's own real nginx (Debian's package): its prefix, config, pid file and
 // loopback port, so `nginx -t` and `nginx -s reload` inside the pod act on it.
-import { execFile } from 'node:child_process';
+// The master runs in the foreground as a child of the cluster's process.
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { processAlive, sessionMembers } from './sessions.js';
 
-const run = promisify(execFile);
 export const NGINX_BINARY = '/usr/sbin/nginx';
 
 export interface PodNginx {
@@ -47,8 +46,11 @@ function pidPath(prefix: string): string {
 }
 
 function defaultConf(prefix: string, port: number, podName: string): string {
-  // No `user` directive: nginx runs as whoever runs the cluster.
+  // No `user` directive: nginx runs as whoever runs the cluster. `daemon off`:
+  // the master stays the cluster's child, so the cluster's watchdog and stop()
+  // find it, and an `nginx` started inside the pod stays in that exec.
   return `# nginx of pod ${podName} (embedded local cluster)
+daemon off;
 pid ${pidPath(prefix)};
 worker_processes 1;
 events { worker_connections 64; }
@@ -67,14 +69,41 @@ http {
 `;
 }
 
-/** Lays out the prefix with a default config and starts nginx as a daemon on a free port. */
+const START_TIMEOUT_MS = 10_000;
+
+/**
+ * Lays out the prefix with a default config and starts nginx on a free port,
+ * its master in the foreground in a session of its own (with its workers).
+ * Resolves once the master has bound its port and written its pid file.
+ */
 export async function startPodNginx(prefix: string, podName: string, binary = NGINX_BINARY): Promise<PodNginx> {
   for (const dir of ['conf', 'logs', 'temp']) mkdirSync(join(prefix, dir), { recursive: true });
   const port = await freePort();
   const confPath = join(prefix, 'conf', 'nginx.conf');
   writeFileSync(confPath, defaultConf(prefix, port, podName));
-  // Returns once the master has daemonised, bound its port and written its pid file.
-  await run(binary, nginxArgs(prefix), { timeout: 10_000 });
+  const master = spawn(binary, nginxArgs(prefix), { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  let stderr = '';
+  master.stderr!.on('data', (chunk: Buffer) => {
+    if (stderr.length < 4096) stderr += chunk.toString();
+  });
+  let exited: string | undefined;
+  master.once('error', (error) => (exited ??= error.message));
+  master.once('exit', (code, signal) => (exited ??= `nginx exited (${signal ?? code}): ${stderr.trim()}`));
+  // nginx writes its pid file once it listens.
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  let failure: string | undefined;
+  while (failure === undefined && masterPid({ port, prefix, confPath }) !== master.pid) {
+    if (exited !== undefined) failure = exited;
+    else if (Date.now() > deadline) failure = `nginx did not start within ${START_TIMEOUT_MS} ms: ${stderr.trim()}`;
+    else await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  if (failure !== undefined) {
+    master.kill('SIGKILL');
+    throw new Error(failure);
+  }
+  // A running nginx must not keep the cluster's process alive by itself.
+  master.unref();
+  (master.stderr as Socket).unref();
   return { port, prefix, confPath };
 }
 
@@ -101,7 +130,7 @@ export async function stopPodNginx(nginx: PodNginx, graceMs = 2000): Promise<voi
   }
   const deadline = Date.now() + graceMs;
   while (processAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  // The daemonised master leads its own session, workers included.
+  // The master leads its own session, workers included.
   if (!processAlive(pid)) return;
   for (const member of sessionMembers(pid)) {
     try {
