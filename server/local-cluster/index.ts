@@ -17,6 +17,7 @@ import { claimRoot, cleanUpOnExit, killNginxNow, nginxMastersUnder, removeStaleC
 import { NGINX_BINARY, NGINX_MISSING_SCRIPT, nginxInstalled, nginxWrapperScript, startPodNginx, stopPodNginx, type PodNginx } from './nginx.js';
 import { createNoBashBin, LocalPodRuntime, type PodHost } from './pods.js';
 import { DEFAULT_SPEC, expandSpec, namespacesOf, readSpecFile, type LocalClusterSpec } from './spec.js';
+import { watchRoot } from './watchdog.js';
 
 export { DEFAULT_SPEC, SpecError, type LocalClusterSpec } from './spec.js';
 export type { PodNginx } from './nginx.js';
@@ -90,6 +91,8 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
   if (stale.length > 0) options.logger?.info({ removed: stale }, 'removed the leftovers of local clusters whose process died');
   const root = mkdtempSync(join(tmpdir(), ROOT_PREFIX));
   claimRoot(root);
+  // From here on, whatever way this process ends, nothing under root outlives it by more than moments.
+  const watch = watchRoot(root);
   const nginxPrefix = (pod: LocalPodRuntime) => join(root, pod.namespace, pod.name, 'nginx');
 
   let noBashBin: string | undefined;
@@ -119,13 +122,14 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     }
   } catch (error) {
     await Promise.all(started.map((nginx) => stopPodNginx(nginx)));
-    rmSync(root, { recursive: true, force: true });
+    await watch.sweep();
     throw new Error(`the local cluster could not start nginx: ${(error as Error).message}`, { cause: error });
   }
 
   // Exec processes alive, by the pid leading each one's session.
   const active = new Set<number>();
-  // If the process exits without stop(): no nginx, exec or directory outlives it.
+  // If the process exits without stop(), this ends the nginx and exec sessions
+  // and removes the directory at once; the watchdog then ends what they left.
   const forgetExitHook = cleanUpOnExit(() => {
     nginxMastersUnder(root).forEach(killNginxNow);
     for (const pid of active) {
@@ -156,7 +160,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     });
   } catch (error) {
     await Promise.all(started.map((nginx) => stopPodNginx(nginx)));
-    rmSync(root, { recursive: true, force: true });
+    await watch.sweep();
     forgetExitHook();
     throw error;
   }
@@ -193,9 +197,11 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
           server.closeAllConnections();
         });
         await Promise.all(started.map((nginx) => stopPodNginx(nginx)));
-        // Killed sessions get their grace before SIGKILL; then the files can go.
+        // Killed sessions get their grace before SIGKILL; then the watchdog ends
+        // what ignored the hang-up or left its session, and the files go.
         const deadline = Date.now() + 3000;
         while (active.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        await watch.sweep();
         rmSync(root, { recursive: true, force: true });
         forgetExitHook();
         options.logger?.info({ url }, 'local cluster stopped');
