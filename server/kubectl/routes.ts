@@ -80,8 +80,10 @@ export function createKubectlRoutes(services: GatewayServices): Router {
   });
 
   router.all('/api/v1/namespaces/:namespace/pods/:pod/:subresource', (req) => {
-    const refusal = unsupportedSubresource(req.params.subresource as string);
+    const subresource = req.params.subresource as string;
+    const refusal = unsupportedSubresource(subresource);
     if (refusal !== undefined) throw refusal;
+    if (subresource === 'exec') throw new GatewayError('bad_request', 'exec is served over a websocket upgrade only (v5.channel.k8s.io or v4.channel.k8s.io)');
     throw new GatewayError('not_found', `the gateway serves only pods and pods/exec here, not ${req.path.slice(0, 200)}`);
   });
 

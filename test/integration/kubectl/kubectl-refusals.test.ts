@@ -122,6 +122,11 @@ describe('refusals seen over HTTP', () => {
     expect(answer.body).toMatchObject({ kind: 'Status', reason: 'MethodNotAllowed', code: 405, message: 'port-forward is not supported by this gateway; use exec' });
   });
 
+  it('says exec needs a websocket when it comes as a plain request', async () => {
+    const answer = await call('POST', '/k8s/clusters/local/api/v1/namespaces/default/pods/shell-0/exec?command=true', bearer());
+    expect(answer).toMatchObject({ status: 400, body: { kind: 'Status', reason: 'BadRequest', message: expect.stringContaining('websocket upgrade') } });
+  });
+
   it('answers anything else under /k8s with a 404 Status', async () => {
     const answer = await call('GET', '/k8s/elsewhere');
     expect(answer).toMatchObject({ status: 404, body: { kind: 'Status', reason: 'NotFound', message: expect.stringContaining('/k8s/clusters/{cluster}') } });
