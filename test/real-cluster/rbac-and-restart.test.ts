@@ -1,0 +1,88 @@
+// Real RBAC deciding, and a real API server going away: the gateway's own
+// credential without pods/exec, impersonated users whose RoleBindings differ,
+// and an API server killed in the middle of a session and started again.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTerminal } from '../helpers/terminal-client.js';
+import { skipReason, startControlPlane, type ControlPlane } from './helpers/control-plane.js';
+import { startRealGateway, type RealGateway } from './helpers/gateway.js';
+
+const skip = skipReason();
+
+describe.skipIf(skip !== undefined)('RBAC and restarts of a real API server', () => {
+  let plane: ControlPlane;
+  let gateway: RealGateway;
+  const ns = 'webterm-a';
+
+  beforeAll(async () => {
+    plane = await startControlPlane({
+      namespaces: [ns],
+      impersonatedExec: { [ns]: ['alice'] },
+      impersonatedReadOnly: { [ns]: ['bob'] },
+    });
+    await plane.createPod(ns, 'shell-0', { containers: [{ name: 'shell' }] });
+    gateway = await startRealGateway(plane);
+  }, 30 * 60_000);
+
+  afterAll(async () => {
+    await gateway?.stop();
+    await plane?.stop();
+  });
+
+  const open = (cluster: string, sub: string, command = ['id', '-un']) =>
+    openTerminal(gateway.wsUrl, { cluster, namespace: ns, pod: 'shell-0', command }, { token: gateway.token({ sub }) });
+
+  it('shows a clear 403 naming the verb when the gateway’s credential has pods/exec create but not get', async () => {
+    // A websocket exec is a GET: the API server authorizes it as `get` on pods/exec.
+    const term = open('real-create-only', 'alice');
+    const closed = await term.closed;
+    const error = term.messages.find((m) => m.type === 'error');
+    expect(error, JSON.stringify(term.messages)).toMatchObject({ type: 'error', status: 403 });
+    expect((error as { message: string }).message).toContain(`User "webterm-exec-create-only" cannot get resource "pods/exec" in API group "" in the namespace "${ns}"`);
+    expect(closed.code).toBe(4403);
+  });
+
+  it('needs only get on pods/exec from a 1.34 API server (1.35 adds a check of create)', async () => {
+    const term = open('real-get-only', 'alice');
+    await term.closed;
+    expect(term.messages, JSON.stringify(term.messages)).toContainEqual({ type: 'exit', code: 0 });
+  });
+
+  it('lets the impersonated user’s RBAC allow the session', async () => {
+    const term = open('real-impersonate', 'alice');
+    await term.closed;
+    expect(term.messages, JSON.stringify(term.messages)).toContainEqual({ type: 'exit', code: 0 });
+  });
+
+  it('passes on the API server’s 403 for an impersonated user without pods/exec', async () => {
+    const term = open('real-impersonate', 'bob');
+    const closed = await term.closed;
+    const error = term.messages.find((m) => m.type === 'error') as { status: number; message: string } | undefined;
+    expect(error, JSON.stringify(term.messages)).toMatchObject({ status: 403 });
+    expect(error!.message).toContain(`pods "shell-0" is forbidden: User "bob" cannot get resource "pods/exec" in API group "" in the namespace "${ns}"`);
+    expect(closed.code).toBe(4403);
+  });
+
+  it('lists pods with the gateway’s credential and refuses the impersonated user the API server refuses', async () => {
+    const listed = await gateway.request<{ items: Array<{ name: string }> }>('GET', `/api/clusters/real/namespaces/${ns}/pods`);
+    expect(listed.status).toBe(200);
+    expect(listed.body.items.map((p) => p.name)).toEqual(['shell-0']);
+    const other = await gateway.request<{ error: { message: string } }>('GET', `/api/clusters/real-impersonate/namespaces/${ns}/pods`, undefined, gateway.token({ sub: 'carol' }));
+    expect(other.status).toBe(403);
+  });
+
+  it('ends a session with 4502 when the API server dies, and opens a new one once it is back', async () => {
+    const term = open('real', 'alice', ['sh', '-c', 'echo ready; exec sleep 600']);
+    await term.waitForOutput('ready', 15_000);
+    await plane.stopApiServer();
+    const closed = await term.closed;
+    expect(closed.code).toBe(4502);
+    expect(term.messages.find((m) => m.type === 'error')).toMatchObject({ type: 'error', status: 502 });
+    expect(term.messages.some((m) => m.type === 'exit')).toBe(false);
+
+    await plane.startApiServer();
+    const again = open('real', 'alice', ['sh', '-c', 'echo back']);
+    await again.closed;
+    expect(again.outputText()).toBe('back\n');
+    expect(again.messages).toContainEqual({ type: 'exit', code: 0 });
+  }, 180_000);
+});
