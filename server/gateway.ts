@@ -62,9 +62,9 @@ export interface Gateway {
   /**
    * Drains: /readyz answers 503, new sessions are refused, open ones are told
    * and get up to `graceSeconds` to finish; then everything closes. Resolves
-   * when the server is closed.
+   * when the server is closed, with how many sessions the grace period cut.
    */
-  drain(graceSeconds: number): Promise<void>;
+  drain(graceSeconds: number): Promise<{ sessionsEnded: number }>;
   /** Stops serving at once: refuses new work, ends open sessions, closes the server. */
   close(): Promise<void>;
 }
@@ -221,7 +221,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     close,
   };
 
-  async function drain(graceSeconds: number): Promise<void> {
+  async function drain(graceSeconds: number): Promise<{ sessionsEnded: number }> {
     ready = false;
     terminal.drain(graceSeconds);
     const deadline = Date.now() + graceSeconds * 1000;
@@ -230,8 +230,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     while (open() > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, Math.min(250, Math.max(1, deadline - Date.now()))));
     }
-    if (open() > 0) logger.info({ sessions: open() }, 'grace period over; ending the sessions left');
+    const sessionsEnded = open();
+    if (sessionsEnded > 0) logger.info({ sessions: sessionsEnded }, 'grace period over; ending the sessions left');
     await close();
+    return { sessionsEnded };
   }
 
   async function close(): Promise<void> {

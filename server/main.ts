@@ -9,6 +9,18 @@ import { createLogger } from './logging.js';
 
 const webRoot = join(dirname(dirname(fileURLToPath(import.meta.url))), 'web');
 
+/** How a stop went, for an orchestrator that reads only the exit code (docs/operations.md). */
+const EXIT = {
+  /** Stopped: a drain whose sessions all ended within the grace period, or SIGINT. */
+  stopped: 0,
+  /** Start-up or stopping failed. */
+  failed: 1,
+  /** A drain whose grace period ran out: the sessions left were ended (4503). */
+  sessionsCut: 3,
+  /** A second signal cut a drain short (128 + SIGINT). */
+  interrupted: 130,
+} as const;
+
 async function main(): Promise<void> {
   tuneHeapForStreaming();
   let config;
@@ -17,7 +29,7 @@ async function main(): Promise<void> {
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
-      process.exit(1);
+      process.exit(EXIT.failed);
     }
     throw error;
   }
@@ -39,16 +51,25 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) {
       // A second signal while draining: stop now.
-      if (signal === 'SIGINT') await gateway.close().finally(() => process.exit(0));
+      if (signal === 'SIGINT') await gateway.close().finally(() => process.exit(EXIT.interrupted));
       return;
     }
     stopping = true;
     logger.info({ signal, graceSeconds: config.shutdown.graceSeconds }, 'stopping');
-    // SIGINT (Ctrl+C at a terminal) means now; SIGTERM (an orchestrator) drains.
-    if (signal === 'SIGTERM') await gateway.drain(config.shutdown.graceSeconds);
-    else await gateway.close();
-    await demo?.stop();
-    process.exit(0);
+    let code: number = EXIT.stopped;
+    try {
+      // SIGINT (Ctrl+C at a terminal) means now; SIGTERM (an orchestrator) drains.
+      if (signal === 'SIGTERM') {
+        const { sessionsEnded } = await gateway.drain(config.shutdown.graceSeconds);
+        if (sessionsEnded > 0) code = EXIT.sessionsCut;
+      } else await gateway.close();
+      await demo?.stop();
+    } catch (error) {
+      logger.error({ err: error }, 'stopping failed');
+      code = EXIT.failed;
+    }
+    logger.info({ signal, exitCode: code }, 'stopped');
+    process.exit(code);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
@@ -56,5 +77,5 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   console.error(`gateway failed to start: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
+  process.exit(EXIT.failed);
 });

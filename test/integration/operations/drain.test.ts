@@ -1,9 +1,11 @@
 // Drain: /readyz turns 503, new sessions are refused, open ones are told and
-// get the grace period, then the gateway closes (and the process exits 0).
+// get the grace period, then the gateway closes, and the process's exit code
+// says how it went; it leaves no process behind.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCluster, type LocalCluster } from '../../../server/local-cluster/index.js';
-import { startGatewayProcess } from '../../helpers/gateway-process.js';
+import { startGatewayProcess, type GatewayProcess } from '../../helpers/gateway-process.js';
+import { captureTree, describeProcesses, survivors } from '../../helpers/process-tree.js';
 import { signToken, startStack } from '../../helpers/stack.js';
 import { openTerminal } from '../../helpers/terminal-client.js';
 
@@ -16,6 +18,19 @@ beforeAll(async () => {
 afterAll(async () => {
   await cluster.stop();
 });
+
+const secret = 'drain-test-secret-0123456789abcdef';
+
+/** The gateway in production mode, in a process of its own, in front of the test's cluster. */
+function startProductionGateway(): Promise<GatewayProcess> {
+  return startGatewayProcess((dir) => ({
+    auth: { jwt: { secret, algorithms: ['HS256'] } },
+    clusters: [{ name: 'local', server: cluster.url, token: cluster.token, caData: cluster.caPem }],
+    policy: [{ users: ['*'], clusters: ['*'], namespaces: ['*'], allow: ['exec'] }],
+    shutdown: { graceSeconds: 2 },
+    audit: { file: join(dir, 'audit.log') },
+  }));
+}
 
 describe('drain', () => {
   it('refuses new sessions, tells open ones, lets them finish within the grace period, ends the rest', async () => {
@@ -54,15 +69,8 @@ describe('drain', () => {
     expect(await client.waitForMessage('exit')).toEqual({ type: 'exit', code: 0 });
   });
 
-  it('drains on SIGTERM and the process exits 0', async () => {
-    const secret = 'drain-test-secret-0123456789abcdef';
-    const gateway = await startGatewayProcess((dir) => ({
-      auth: { jwt: { secret, algorithms: ['HS256'] } },
-      clusters: [{ name: 'local', server: cluster.url, token: cluster.token, caData: cluster.caPem }],
-      policy: [{ users: ['*'], clusters: ['*'], namespaces: ['*'], allow: ['exec'] }],
-      shutdown: { graceSeconds: 2 },
-      audit: { file: join(dir, 'audit.log') },
-    }));
+  it('drains on SIGTERM and the process exits 3 when the grace period had to end sessions', async () => {
+    const gateway = await startProductionGateway();
     const { url, child, exited } = gateway;
     try {
       const client = openTerminal(url.replace(/^http/, 'ws'), { command: ['sleep', '100'], tty: false }, { token: signToken(secret) });
@@ -71,9 +79,41 @@ describe('drain', () => {
       child.kill('SIGTERM');
       await expect.poll(async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.status, { timeout: 2000 }).toBe(503);
       expect((await client.closed).code).toBe(4503);
-      expect(await exited).toBe(0);
+      expect(await exited).toBe(3);
       expect(Date.now() - started).toBeGreaterThan(1500);
       expect(client.messages).toContainEqual(expect.objectContaining({ type: 'notice', code: 'draining' }));
+    } finally {
+      await gateway.stop();
+    }
+  }, 60_000);
+
+  it('exits 0 when every session ended within the grace period, and leaves no process behind', async () => {
+    const gateway = await startProductionGateway();
+    try {
+      const client = openTerminal(gateway.url.replace(/^http/, 'ws'), { command: ['sh', '-c', 'read line; echo bye'], tty: false }, { token: signToken(secret) });
+      await client.waitForMessage('session');
+      const tree = captureTree(gateway.child.pid!);
+      gateway.child.kill('SIGTERM');
+      await client.waitForMessage('notice');
+      client.sendText('done\n');
+      expect(await client.waitForMessage('exit')).toEqual({ type: 'exit', code: 0 });
+      expect(await gateway.exited).toBe(0);
+      expect(describeProcesses(survivors(tree))).toEqual([]);
+    } finally {
+      await gateway.stop();
+    }
+  }, 60_000);
+
+  it('exits 130 when a second signal (SIGINT) cuts the drain short', async () => {
+    const gateway = await startProductionGateway();
+    try {
+      const client = openTerminal(gateway.url.replace(/^http/, 'ws'), { command: ['sleep', '100'], tty: false }, { token: signToken(secret) });
+      await client.waitForMessage('session');
+      gateway.child.kill('SIGTERM');
+      await client.waitForMessage('notice');
+      gateway.child.kill('SIGINT');
+      expect(await gateway.exited).toBe(130);
+      expect((await client.closed).code).toBe(4503);
     } finally {
       await gateway.stop();
     }
