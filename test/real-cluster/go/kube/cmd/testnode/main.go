@@ -18,8 +18,10 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -250,12 +252,12 @@ func (n *node) serveExec(w http.ResponseWriter, req *http.Request) {
 	}
 	options, err := streaming.NewOptions(req)
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	pod, _, err := n.container(namespace, podName, containerName)
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusNotFound)
+		writeError(w, http.StatusNotFound, err.Error())
 		return
 	}
 	command := req.URL.Query()["command"]
@@ -270,12 +272,12 @@ func (n *node) serveAttach(w http.ResponseWriter, req *http.Request) {
 	}
 	options, err := streaming.NewOptions(req)
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	pod, _, err := n.container(namespace, podName, containerName)
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusNotFound)
+		writeError(w, http.StatusNotFound, err.Error())
 		return
 	}
 	streaming.ServeAttach(w, req, executor{n}, namespace+"/"+podName, pod.UID, containerName, options, 4*time.Hour, 30*time.Second, []string{"v4.channel.k8s.io", "v3.channel.k8s.io", "v2.channel.k8s.io", "channel.k8s.io"})
@@ -288,7 +290,7 @@ func (n *node) serveLogs(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	if _, _, err := n.container(namespace, podName, containerName); err != nil {
-		http.Error(w, err.Error(), http.StatusNotFound)
+		writeError(w, http.StatusNotFound, err.Error())
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain")
@@ -343,6 +345,20 @@ func lookPath(file, path string) (string, error) {
 	return "", exec.ErrNotFound
 }
 
+// startError is what containerd answers when the process cannot start,
+// with the exec's id as containerd names it.
+func startError(err error) error {
+	id := make([]byte, 32)
+	_, _ = rand.Read(id)
+	return fmt.Errorf("failed to exec in container: failed to start exec %q: OCI runtime exec failed: exec failed: unable to start container process: %w: unknown", hex.EncodeToString(id), err)
+}
+
+// writeError answers as the kubelet's go-restful handlers do (WriteError: the message, no newline).
+func writeError(w http.ResponseWriter, status int, message string) {
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, message)
+}
+
 // exitError is what containerd's CRI answers for a non-zero exit.
 func exitError(cmd []string, err error) error {
 	var exitErr *exec.ExitError
@@ -379,7 +395,7 @@ func (e executor) ExecInContainer(ctx context.Context, name string, _ types.UID,
 		cmd.Stderr = errOut
 	}
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("failed to exec in container: failed to start exec: OCI runtime exec failed: exec failed: unable to start container process: %w: unknown", err)
+		return startError(err)
 	}
 	if stdin != nil {
 		// The client's end of stdin closes the process's stdin, as containerd does.
@@ -404,7 +420,7 @@ func runTTY(ctx context.Context, cmd *exec.Cmd, argv []string, in io.Reader, out
 	cmd.SysProcAttr = nil // pty.Start makes the session and the controlling terminal
 	ptmx, err := pty.Start(cmd)
 	if err != nil {
-		return fmt.Errorf("failed to exec in container: failed to start exec: OCI runtime exec failed: exec failed: unable to start container process: %w: unknown", err)
+		return startError(err)
 	}
 	defer ptmx.Close()
 	if resize != nil {
