@@ -1,6 +1,7 @@
 // What a local cluster leaves behind when its process ends without stop():
-// its daemonised nginx masters and its temporary directory. A synchronous
-// exit hook covers process.exit(); a janitor at the next start covers a kill.
+// its nginx masters and its temporary directory. A synchronous exit hook
+// covers process.exit(); the watchdog (watchdog.ts) covers a kill, and a
+// janitor at the next start covers a watchdog killed with its cluster.
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { processAlive, sessionMembers } from './sessions.js';
@@ -59,7 +60,7 @@ function cmdline(pid: number): string {
   }
 }
 
-/** Kills an nginx master and its workers at once (its own session, as a daemon). */
+/** Kills an nginx master and its workers at once (they share the master's session). */
 export function killNginxNow(master: number): void {
   for (const pid of [master, ...sessionMembers(master)]) {
     try {
