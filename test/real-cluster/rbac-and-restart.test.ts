@@ -1,6 +1,10 @@
-// Real RBAC deciding, and a real API server going away: the gateway's own
-// credential without pods/exec, impersonated users whose RoleBindings differ,
-// and an API server killed in the middle of a session and started again.
+// Real RBAC deciding, the ways a gateway holds a real cluster's credential,
+// and a real API server going away: the gateway's own credential without a
+// verb, impersonated users whose RoleBindings differ, a kubeconfig with an
+// exec credential plugin, a rotating token file, and an API server killed in
+// the middle of a session and started again.
+import { chmodSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTerminal } from '../helpers/terminal-client.js';
 import { skipReason, startControlPlane, type ControlPlane } from './helpers/control-plane.js';
@@ -20,8 +24,25 @@ describe.skipIf(skip !== undefined)('RBAC and restarts of a real API server', ()
       impersonatedReadOnly: { [ns]: ['bob'] },
     });
     await plane.createPod(ns, 'shell-0', { containers: [{ name: 'shell' }] });
-    gateway = await startRealGateway(plane);
+    // An exec credential plugin, as EKS, GKE and AKS kubeconfigs use: it prints the gateway's token.
+    const plugin = join(plane.dir, 'credential-plugin.sh');
+    writeFileSync(plugin, `#!/bin/sh\nprintf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s"}}' "$PLUGIN_TOKEN"\n`);
+    chmodSync(plugin, 0o755);
+    const kubeconfig = JSON.parse(plane.kubeconfig('gateway')) as { contexts: Array<{ name: string }>; users: Array<{ user: unknown }>; 'current-context': string };
+    kubeconfig.contexts[0]!.name = kubeconfig['current-context'] = 'real-exec-plugin';
+    kubeconfig.users[0]!.user = {
+      exec: { apiVersion: 'client.authentication.k8s.io/v1', command: plugin, env: [{ name: 'PLUGIN_TOKEN', value: plane.tokens.gateway }], interactiveMode: 'Never' },
+    };
+    writeFileSync(join(plane.dir, 'kubeconfig'), JSON.stringify(kubeconfig));
+    // A token file that starts with a credential lacking `get` on pods/exec; a test rotates it.
+    writeFileSync(tokenFile(), plane.tokens.createOnly);
+    gateway = await startRealGateway(plane, {}, [
+      { kubeconfig: join(plane.dir, 'kubeconfig') },
+      { name: 'real-token-file', server: plane.url, caData: plane.caPem, tokenFile: tokenFile() },
+    ]);
   }, 30 * 60_000);
+
+  const tokenFile = () => join(plane.dir, 'rotating-token');
 
   afterAll(async () => {
     await gateway?.stop();
@@ -68,6 +89,25 @@ describe.skipIf(skip !== undefined)('RBAC and restarts of a real API server', ()
     expect(listed.body.items.map((p) => p.name)).toEqual(['shell-0']);
     const other = await gateway.request<{ error: { message: string } }>('GET', `/api/clusters/real-impersonate/namespaces/${ns}/pods`, undefined, gateway.token({ sub: 'carol' }));
     expect(other.status).toBe(403);
+  });
+
+  it('gets its credential from a kubeconfig’s exec plugin', async () => {
+    const term = open('real-exec-plugin', 'alice');
+    await term.closed;
+    expect(term.messages, JSON.stringify(term.messages)).toContainEqual({ type: 'exit', code: 0 });
+  });
+
+  it('reads a rotated token file without a restart', async () => {
+    const before = open('real-token-file', 'alice');
+    await before.closed;
+    expect(before.messages.find((m) => m.type === 'error')).toMatchObject({ status: 403 });
+    writeFileSync(tokenFile(), plane.tokens.gateway);
+    // A rotation always moves the modification time; make sure it does within one millisecond too.
+    const later = new Date(Date.now() + 2000);
+    utimesSync(tokenFile(), later, later);
+    const after = open('real-token-file', 'alice');
+    await after.closed;
+    expect(after.messages, JSON.stringify(after.messages)).toContainEqual({ type: 'exit', code: 0 });
   });
 
   it('ends a session with 4502 when the API server dies, and opens a new one once it is back', async () => {

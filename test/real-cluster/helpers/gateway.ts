@@ -32,7 +32,8 @@ export interface RealGateway {
   stop(): Promise<void>;
 }
 
-export async function startRealGateway(plane: ControlPlane, extra: Record<string, unknown> = {}): Promise<RealGateway> {
+/** `extra` is merged over the top level of gateway.yaml; `moreClusters` are added to the four above. */
+export async function startRealGateway(plane: ControlPlane, extra: Record<string, unknown> = {}, moreClusters: Array<Record<string, unknown>> = []): Promise<RealGateway> {
   const secret = randomBytes(24).toString('base64url');
   const certificate = createServerCertificate('real-cluster-gateway-ca');
   writeFileSync(join(plane.dir, 'gateway-tls.crt'), certificate.certPem + certificate.caPem);
@@ -50,6 +51,7 @@ export async function startRealGateway(plane: ControlPlane, extra: Record<string
         { name: 'real-create-only', ...base, token: plane.tokens.createOnly },
         { name: 'real-get-only', ...base, token: plane.tokens.getOnly },
         { name: 'real-impersonate', ...base, token: plane.tokens.impersonator, impersonate: true },
+        ...moreClusters,
       ],
       ...extra,
     },
