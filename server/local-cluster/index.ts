@@ -58,7 +58,7 @@ export interface LocalCluster {
   pods(): LocalPod[];
   /** Exec processes alive now. */
   activeExecs(): number;
-  /** Closes the server, ends every exec session, stops the nginx instances and removes the temporary directory. */
+  /** Closes the server, ends every exec session and whatever its processes started, stops the nginx instances and removes the temporary directory. */
   stop(): Promise<void>;
 }
 
