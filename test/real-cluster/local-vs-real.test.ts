@@ -87,6 +87,8 @@ const V4_BASE64 = 'v4.base64.channel.k8s.io';
 const BASE64 = 'base64.channel.k8s.io';
 const V1 = 'channel.k8s.io';
 const resize = (width: number, height: number) => Buffer.concat([Buffer.from([4]), Buffer.from(JSON.stringify({ Width: width, Height: height }))]);
+/** Resize and stdin travel on separate streams: the command waits (up to 2 s) for the size before it prints it. */
+const waitForSize = (size: string) => `read x; i=0; while [ "$(stty size)" != "${size}" ] && [ $i -lt 200 ]; do sleep 0.01; i=$((i+1)); done; stty size; `;
 const stdin = (text: string) => Buffer.concat([Buffer.from([0]), Buffer.from(text)]);
 
 const cases: Record<string, Case> = {
@@ -139,11 +141,11 @@ const cases: Record<string, Case> = {
   'exec v5: stdout, stderr, exit 0': exec(['sh', '-c', 'echo out; echo err >&2'], [V5], 'stdout=true&stderr=true'),
   'exec v5: exit 3': exec(['sh', '-c', 'echo out; exit 3'], [V5], 'stdout=true&stderr=true'),
   'exec v5: stdin and its close signal': exec(['cat'], [V5], 'stdin=true&stdout=true&stderr=true', { send: [stdin('hello\n'), Buffer.from([255, 0])] }),
-  'exec v5: tty, resize then stty size': exec(['sh', '-c', 'read x; stty size; exit 4'], [V5], 'stdin=true&stdout=true&tty=true', { send: [resize(100, 30), stdin('go\r')] }),
+  'exec v5: tty, resize then stty size': exec(['sh', '-c', waitForSize('30 100') + 'exit 4'], [V5], 'stdin=true&stdout=true&tty=true', { send: [resize(100, 30), stdin('go\r')] }),
   'exec v4: stdout, stderr, exit 0': exec(['sh', '-c', 'echo out; echo err >&2'], [V4], 'stdout=true&stderr=true'),
   'exec v4: exit 42': exec(['sh', '-c', 'exit 42'], [V4], 'stdout=true&stderr=true'),
   'exec v4: stdin read to a length': exec(['head', '-c', '6'], [V4], 'stdin=true&stdout=true', { send: [stdin('hello\n')] }),
-  'exec v4: tty, resize then stty size': exec(['sh', '-c', 'read x; stty size'], [V4], 'stdin=true&stdout=true&tty=true', { send: [resize(90, 20), stdin('go\r')] }),
+  'exec v4: tty, resize then stty size': exec(['sh', '-c', waitForSize('20 90')], [V4], 'stdin=true&stdout=true&tty=true', { send: [resize(90, 20), stdin('go\r')] }),
   'exec v4.base64: stdout, exit 3': exec(['sh', '-c', 'echo out; exit 3'], [V4_BASE64], 'stdout=true&stderr=true'),
   'exec base64 (v1): stdout, exit 3': exec(['sh', '-c', 'echo out; echo err >&2; exit 3'], [BASE64], 'stdout=true&stderr=true'),
   'exec v1: stdout, exit 3': exec(['sh', '-c', 'echo out; echo err >&2; exit 3'], [V1], 'stdout=true&stderr=true'),
