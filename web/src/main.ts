@@ -181,6 +181,8 @@ function guidance(): { text: string; kind: 'idle' | 'error'; refusal?: { status:
 
 /** Shows the guidance while no session runs; a portal hears of a refusal. */
 function showGuidance(): void {
+  // Before the pickers have loaded there is nothing to say about the target yet.
+  if (!pickers.loaded()) return;
   if (connection !== undefined && !isFinished(state) && state.kind !== 'idle') return;
   const { text, kind, refusal } = guidance();
   statusBar.show(text, kind);
@@ -246,10 +248,15 @@ function connect(target: Selection = pickers.current()): void {
 }
 
 tokens.onChange((token) => {
-  // A fresh token keeps an open session alive; otherwise it may start one.
-  if (connection?.isOpen) connection.send({ type: 'token', token });
-  else if (starting === undefined) void start();
-  else if (state.kind === 'error' && state.status === 401) connect();
+  // A fresh token keeps an open session alive.
+  if (connection?.isOpen) {
+    connection.send({ type: 'token', token });
+    return;
+  }
+  // After a 401 the same target is tried again with it, and whatever the old token could not load is loaded.
+  const retrying = state.kind === 'error' && state.status === 401 && connection !== undefined;
+  if (retrying) connection!.open();
+  if (starting === undefined) void start({ connectLinked: !retrying && connection === undefined });
 });
 
 element<HTMLFormElement>('target').addEventListener('submit', (event) => {
@@ -259,10 +266,12 @@ element<HTMLFormElement>('target').addEventListener('submit', (event) => {
 element('restart').addEventListener('click', (event) => {
   if ((event.currentTarget as HTMLElement).dataset.action === 'reconnect-now') connection?.retryNow();
   else connect();
+  // The keys belong to the shell again (in a portal's frame, the portal decides).
+  if (!embedded) view.focus();
 });
 
 let starting: Promise<void> | undefined;
-async function start(): Promise<void> {
+async function start(options: { connectLinked: boolean } = { connectLinked: true }): Promise<void> {
   if (tokens.get() === undefined) {
     if (embedded && window.parent !== window) statusBar.show('Waiting for a token from the embedding page…', 'connecting');
     else if (embedded) statusBar.show('Not signed in: this page is meant for a portal\'s frame, which hands it a token; alone, open it with #token=<jwt>.', 'error');
@@ -273,7 +282,7 @@ async function start(): Promise<void> {
     // A link that names the whole target (as the page's own links do) connects
     // at once; the pickers fill in after its first output instead of before.
     const linked = pickers.linked();
-    if (linked !== undefined) {
+    if (linked !== undefined && options.connectLinked) {
       connect(linked);
       // The pickers' REST calls would compete with the session's start on the gateway and the cluster.
       await Promise.race([firstSessionSign, new Promise((resolve) => setTimeout(resolve, PICKERS_WAIT_MS))]);

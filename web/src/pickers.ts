@@ -49,6 +49,7 @@ export function createPickers(elements: PickerElements, api: Api, events: Picker
   let containersByPod = new Map<string, string[]>();
   let namespaces: NamespaceSummary[] = [];
   let clusterCount = 0;
+  let loaded = false;
 
   function current(): Selection {
     return { cluster: elements.cluster.value, namespace: elements.namespace.value, pod: elements.pod.value, container: elements.container.value };
@@ -95,6 +96,7 @@ export function createPickers(elements: PickerElements, api: Api, events: Picker
     clusterCount = clusters.length;
     fill(elements.cluster, clusters, params.get('cluster'), clusters[0]);
     await loadNamespaces(params.get('namespace'), params.get('pod'), params.get('container'));
+    loaded = true;
     remember();
   }
 
@@ -124,6 +126,8 @@ export function createPickers(elements: PickerElements, api: Api, events: Picker
     load,
     current,
     grants,
+    /** Whether the lists have loaded once. */
+    loaded: () => loaded,
     /** Whether the gateway lets this user use any cluster at all (known after load). */
     hasAnyCluster: () => clusterCount > 0,
     /** The target a link names in full (cluster, namespace, pod and container), if it does. */
