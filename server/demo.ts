@@ -80,6 +80,9 @@ export async function startDemo(config: GatewayConfig, logger: Logger): Promise<
       writeFileSync(files.kubeconfigFile, stringify(kubeconfig), { mode: 0o600 });
       writeFileSync(files.secretFile, secret, { mode: 0o600 });
       written = files;
+      // An exit that skips stop() (an uncaught error) still takes the secret with it; only SIGKILL leaves it,
+      // for a gateway that no longer runs, and the next start on the port replaces it.
+      process.once('exit', () => rmSync(directory, { recursive: true, force: true }));
       return files;
     },
     async stop() {
