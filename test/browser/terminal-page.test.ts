@@ -2,22 +2,10 @@
 // embedded local cluster.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bufferText, launchBrowser, recordControlMessages, sentControl, statusText, terminalSize, waitForBuffer, waitForState, type WebtermHook } from '../helpers/browser.js';
+import { bufferText, launchBrowser, saveScreenshot, settledSize, recordControlMessages, sentControl, statusText, terminalSize, waitForBuffer, waitForState, type WebtermHook } from '../helpers/browser.js';
 import { projectRoot, startStack, type Stack } from '../helpers/stack.js';
-
-/**
- * The README's screenshots: taken in every run (so the step is tested), written
- * to docs/ only with UPDATE_SCREENSHOTS=1, so a test run leaves the tree clean.
- */
-async function saveScreenshot(page: Page, name: string): Promise<void> {
-  const image = await page.screenshot();
-  expect(image.length).toBeGreaterThan(1000);
-  if (process.env.UPDATE_SCREENSHOTS === '1') writeFileSync(join(projectRoot, 'docs', 'screenshots', name), image);
-}
 
 let stack: Stack;
 let browser: Browser;
@@ -145,9 +133,8 @@ describe('the terminal page', () => {
     // The first size went out before any output: the shell already knows it.
     await waitForBuffer(page, `\n${before.rows} ${before.cols}\n`);
     await page.setViewportSize({ width: 600, height: 400 });
-    // The page refits (debounced) and sends the new size; wait for the refit, not for a fixed time.
-    await page.waitForFunction((old) => (window as unknown as { __webterm: WebtermHook }).__webterm.size().cols !== old, before.cols);
-    const after = await terminalSize(page);
+    // The page refits (debounced) and sends the new size; wait until the size has settled, not for a fixed time.
+    const after = await settledSize(page, before);
     expect(after.cols).toBeLessThan(before.cols);
     expect(after.rows).toBeLessThan(before.rows);
     await page.keyboard.type('stty size\n');

@@ -44,9 +44,12 @@ describe('a terminal session', () => {
     await waitForState(page, 'connected');
     await waitForPrompt(page);
     await page.locator('.xterm').click();
-    await page.keyboard.type('sleep 30; echo not-interrupted\n');
-    await waitForBuffer(page, 'sleep 30');
+    // The computed line appears only once the process that becomes sleep runs: Ctrl+C
+    // sent before that would reach the shell while it reads the line, not the command.
+    await page.keyboard.type("sh -c 'echo started-$((6*7)); exec sleep 30'; echo not-interrupted\n");
+    await waitForBuffer(page, /^started-42$/m);
     await page.keyboard.press('Control+c');
+    await waitForPrompt(page);
     await page.keyboard.type('echo after-$((40+2))\n');
     const text = await waitForBuffer(page, 'after-42');
     expect(text).not.toMatch(/^not-interrupted$/m);

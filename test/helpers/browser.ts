@@ -1,8 +1,11 @@
 // Debian's Chromium driven by playwright-core: headless, no network beyond
 // loopback, a fresh profile per launch. Helpers read the page through its
 // read-only test hook, window.__webterm (web/src/test-hook.ts).
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { projectRoot } from './stack.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -44,7 +47,7 @@ export async function openTerminal(browser: Browser, base: string, query: string
 }
 
 /** The terminal's buffer as text, through the page's test hook. */
-export function bufferText(page: Page): Promise<string> {
+export function bufferText(page: Page | Frame): Promise<string> {
   return page.evaluate(() => (window as unknown as HookWindow).__webterm.bufferText());
 }
 
@@ -62,7 +65,7 @@ export async function waitForState(page: Page, state: string, timeoutMs = 10_000
 }
 
 /** Waits until the terminal shows `text`. */
-export async function waitForBuffer(page: Page, text: string | RegExp, timeoutMs = 10_000): Promise<string> {
+export async function waitForBuffer(page: Page | Frame, text: string | RegExp, timeoutMs = 10_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
@@ -94,4 +97,34 @@ export async function recordControlMessages(page: Page): Promise<void> {
 /** The control messages recorded in this page or frame so far. */
 export function sentControl(target: Page | Frame): Promise<string[]> {
   return target.evaluate(() => (window as unknown as { sentControl: string[] }).sentControl);
+}
+
+/**
+ * The docs' screenshots: taken in every run (so the step is tested), written
+ * to docs/screenshots/ only with UPDATE_SCREENSHOTS=1, so a test run leaves the tree clean.
+ */
+export async function saveScreenshot(page: Page, name: string): Promise<void> {
+  const image = await page.screenshot();
+  expect(image.length).toBeGreaterThan(1000);
+  if (process.env.UPDATE_SCREENSHOTS === '1') writeFileSync(join(projectRoot, 'docs', 'screenshots', name), image);
+}
+
+/**
+ * The terminal's size once it has changed from `from` and then held still
+ * for a few polls: a window resize is fitted after a debounce, and a test
+ * must read the final size, not one on the way.
+ */
+export async function settledSize(page: Page, from: { cols: number; rows: number }, timeoutMs = 10_000): Promise<{ cols: number; rows: number }> {
+  const deadline = Date.now() + timeoutMs;
+  let last = await terminalSize(page);
+  let still = 0;
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const now = await terminalSize(page);
+    const changed = now.cols !== from.cols || now.rows !== from.rows;
+    still = changed && now.cols === last.cols && now.rows === last.rows ? still + 1 : 0;
+    last = now;
+    if (still >= 3) return now;
+  }
+  throw new Error(`the terminal size did not settle within ${timeoutMs} ms (last ${last.cols}x${last.rows}, from ${from.cols}x${from.rows})`);
 }
