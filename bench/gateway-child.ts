@@ -2,7 +2,7 @@
 // the benchmark's clients and the local cluster. Driven over IPC by run.ts.
 import { createGateway } from '../server/gateway.js';
 import { cpuSeconds } from './child-ipc.js';
-import { parseConfig } from '../server/config.js';
+import { parseConfig } from '../server/config/index.js';
 import { tuneHeapForStreaming } from '../server/heap-tuning.js';
 import { createLogger } from '../server/logging.js';
 

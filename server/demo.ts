@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
 import type { Logger } from 'pino';
 import { stringify } from 'yaml';
-import type { GatewayConfig } from './config.js';
+import type { GatewayConfig } from './config/index.js';
 import { startLocalCluster, type LocalCluster } from './local-cluster/index.js';
 import { createServerCertificate } from './local-cluster/certificates.js';
 

@@ -12,7 +12,7 @@ import { createLimiter } from './actions/limiter.js';
 import { auditDestination, createAuditLog, flushAudit, withMetrics, type AuditLog } from './audit/audit-log.js';
 import { createTokenVerifier } from './auth/verify-token.js';
 import { createClusterRegistry, createKubeApi, type ClusterRegistry, type KubeApi } from './clusters/index.js';
-import type { GatewayConfig } from './config.js';
+import type { GatewayConfig } from './config/index.js';
 import { GatewayError } from './errors.js';
 import { createHeartbeat } from './exec/heartbeat.js';
 import { createActionRoutes } from './http/action-routes.js';

@@ -1,7 +1,7 @@
 // Composition root: load the configuration, build the gateway, listen, drain on SIGTERM.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig } from './config/index.js';
 import { startDemo, type Demo } from './demo.js';
 import { createGateway } from './gateway.js';
 import { tuneHeapForStreaming } from './heap-tuning.js';

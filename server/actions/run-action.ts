@@ -5,7 +5,7 @@ import type { ActionPodResult, ActionRunRequest, ActionRunResult } from '../../s
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Principal } from '../auth/principal.js';
 import type { KubePod } from '../clusters/index.js';
-import type { ActionConfig } from '../config.js';
+import type { ActionConfig } from '../config/index.js';
 import { GatewayError } from '../errors.js';
 import type { GatewayServices } from '../http/services.js';
 import { checkName, checkSelector } from '../http/names.js';

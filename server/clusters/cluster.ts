@@ -2,7 +2,7 @@
 // it. Credentials stay inside `connection()`; nothing else sees them.
 import { readFile, stat } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import type { InlineClusterConfig } from '../config.js';
+import type { InlineClusterConfig } from '../config/index.js';
 import { GatewayError } from '../errors.js';
 
 /** What a TLS connection to the API server needs; read fresh for each connection. */

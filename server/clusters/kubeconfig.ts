@@ -3,7 +3,7 @@
 // client certificates, CA files, tokens and exec plugins work as in kubectl.
 import type { RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { KubeconfigClusterConfig } from '../config.js';
+import type { KubeconfigClusterConfig } from '../config/index.js';
 import { GatewayError } from '../errors.js';
 import { ClusterSetupError, type Cluster, type ClusterConnection } from './cluster.js';
 

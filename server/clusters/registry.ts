@@ -1,7 +1,7 @@
 // The clusters the gateway knows, by name, built once at start-up from the
 // configuration's kubeconfig files and inline entries.
 import type { Logger } from 'pino';
-import type { ClusterConfig } from '../config.js';
+import type { ClusterConfig } from '../config/index.js';
 import { checkName } from '../http/names.js';
 import { ClusterSetupError, inlineCluster, type Cluster } from './cluster.js';
 import { kubeconfigClusters } from './kubeconfig.js';

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { WEBTERM_PROTOCOL, type ServerMessage } from '../../shared/protocol.js';
 import type { Principal } from '../auth/principal.js';
-import type { GatewayConfig } from '../config.js';
+import type { GatewayConfig } from '../config/index.js';
 import { GatewayError, toGatewayError } from '../errors.js';
 import { dialExec, execPath, type ExecTarget } from '../exec/upstream.js';
 import type { Heartbeat } from '../exec/heartbeat.js';

@@ -1,7 +1,7 @@
 // The policy: default deny; a caller may do only what a rule grants to one of
 // their user name or groups, on clusters and namespaces the rule's globs match.
 import type { Principal } from '../auth/principal.js';
-import type { PolicyRuleConfig } from '../config.js';
+import type { PolicyRuleConfig } from '../config/index.js';
 import { compileGlobs, type Matcher } from './glob.js';
 
 export interface PolicyTarget {

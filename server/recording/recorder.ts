@@ -5,7 +5,7 @@
 import { mkdir, open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { RecordingConfig } from '../config.js';
+import type { RecordingConfig } from '../config/index.js';
 import { GatewayError } from '../errors.js';
 import { isSessionId } from '../exec/session-id.js';
 import type { RecordedSession, RecordingStarter, SessionRecording } from './recording.js';

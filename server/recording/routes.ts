@@ -6,7 +6,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import express, { type Router } from 'express';
 import type { Principal } from '../auth/principal.js';
-import type { RecordingConfig } from '../config.js';
+import type { RecordingConfig } from '../config/index.js';
 import { GatewayError } from '../errors.js';
 import { principalOf } from '../http/rest-routes.js';
 import type { GatewayServices } from '../http/services.js';

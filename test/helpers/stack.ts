@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import jwt from 'jsonwebtoken';
-import { parseConfig, type GatewayConfig } from '../../server/config.js';
+import { parseConfig, type GatewayConfig } from '../../server/config/index.js';
 import { createGateway, type Gateway, type GatewayOptions } from '../../server/gateway.js';
 import { startLocalCluster, type LocalCluster } from '../../server/local-cluster/index.js';
 import { createLogger } from '../../server/logging.js';

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { request } from 'node:https';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseConfig } from '../../../server/config.js';
+import { parseConfig } from '../../../server/config/index.js';
 import { createGateway, type Gateway } from '../../../server/gateway.js';
 import { createServerCertificate } from '../../../server/local-cluster/certificates.js';
 import { createLogger } from '../../../server/logging.js';

@@ -1,6 +1,6 @@
 // The configuration: validated at start-up, every problem named by its key path.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseConfig } from '../../../server/config.js';
+import { ConfigError, loadConfig, parseConfig } from '../../../server/config/index.js';
 
 const minimal = { auth: { jwt: { secret: 's', algorithms: ['HS256'] } } };
 

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { parseConfig } from '../../../server/config.js';
+import { parseConfig } from '../../../server/config/index.js';
 import { projectRoot } from '../../helpers/stack.js';
 
 type Manifest = Record<string, any>;

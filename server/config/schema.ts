@@ -1,12 +1,9 @@
-// The gateway's configuration: the only reader of process.env and of the YAML
-// file. Everything is validated at start-up and returned as one frozen object.
-import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+// The schema of the configuration document: every key, its default and what
+// it may hold. loadConfig reports problems with their key paths.
 import { z } from 'zod';
-import { allowedOriginProblem } from './auth/origin.js';
+import { allowedOriginProblem } from '../auth/origin.js';
+import { clusterSchema, nonEmpty } from './cluster-schema.js';
 
-const nonEmpty = z.string().min(1, 'must not be empty');
 const glob = nonEmpty;
 
 const jwtAlgorithm = z.enum([
@@ -47,52 +44,6 @@ const jwtSchema = z
   });
 
 const tlsFilesSchema = z.object({ certFile: nonEmpty, keyFile: nonEmpty }).strict();
-
-const kubeconfigClusterSchema = z
-  .object({
-    kubeconfig: nonEmpty,
-    /** Only these contexts; all by default. */
-    contexts: z.array(nonEmpty).optional(),
-    impersonate: z.boolean().default(false),
-  })
-  .strict();
-
-const inlineClusterSchema = z
-  .object({
-    name: nonEmpty,
-    server: z.url({ protocol: /^https?$/, error: 'must be an https:// URL' }),
-    token: nonEmpty.optional(),
-    tokenFile: nonEmpty.optional(),
-    clientCertFile: nonEmpty.optional(),
-    clientKeyFile: nonEmpty.optional(),
-    caFile: nonEmpty.optional(),
-    /** PEM, or base64 of PEM as in a kubeconfig's certificate-authority-data. */
-    caData: nonEmpty.optional(),
-    insecureSkipTLSVerify: z.boolean().default(false),
-    impersonate: z.boolean().default(false),
-  })
-  .strict()
-  .superRefine((c, ctx) => {
-    if (c.token !== undefined && c.tokenFile !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['tokenFile'], message: 'set token or tokenFile, not both' });
-    }
-    if ((c.clientCertFile === undefined) !== (c.clientKeyFile === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['clientKeyFile'], message: 'clientCertFile and clientKeyFile go together' });
-    }
-    if (c.token === undefined && c.tokenFile === undefined && c.clientCertFile === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'needs a credential: token, tokenFile, or clientCertFile with clientKeyFile' });
-    }
-    if (c.caFile !== undefined && c.caData !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['caData'], message: 'set caFile or caData, not both' });
-    }
-    if (c.server.startsWith('http:')) {
-      ctx.addIssue({ code: 'custom', path: ['server'], message: 'must be an https:// URL' });
-    }
-  });
-
-const clusterSchema = z.union([kubeconfigClusterSchema, inlineClusterSchema], {
-  error: 'needs either kubeconfig, or name with server and a credential',
-});
 
 const seconds = z.number().int().min(0).max(30 * 24 * 3600);
 
@@ -185,7 +136,7 @@ const recordingSchema = z
   })
   .strict();
 
-const configSchema = z
+export const configSchema = z
   .object({
     listen: z
       .object({
@@ -261,148 +212,7 @@ export type GatewayConfig = z.output<typeof configSchema> & {
   /** Demo mode: the embedded local cluster is started and registered as `local`. */
   readonly demo: boolean;
 };
-export type InlineClusterConfig = z.output<typeof inlineClusterSchema>;
-export type KubeconfigClusterConfig = z.output<typeof kubeconfigClusterSchema>;
-export type ClusterConfig = z.output<typeof clusterSchema>;
 export type PolicyRuleConfig = z.output<typeof policyRuleSchema>;
 export type ActionConfig = z.output<typeof actionSchema>;
 export type SessionLimitsConfig = z.output<typeof sessionLimitsSchema>;
 export type RecordingConfig = z.output<typeof recordingSchema>;
-
-/** A configuration that cannot be used; its message lists every problem with its key path. */
-export class ConfigError extends Error {
-  constructor(
-    readonly source: string,
-    readonly problems: string[],
-  ) {
-    super(`invalid configuration in ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
-
-function keyPath(path: ReadonlyArray<PropertyKey>): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else out += out === '' ? String(part) : `.${String(part)}`;
-  }
-  return out === '' ? '(top level)' : out;
-}
-
-/** Validates a parsed configuration document. Throws ConfigError naming each bad key. */
-export function parseConfig(document: unknown, source = 'configuration', demo = false): GatewayConfig {
-  const result = configSchema.safeParse(document ?? {}, {
-    error: (issue) => (issue.input === undefined && issue.code === 'invalid_type' ? 'is missing' : undefined),
-  });
-  if (!result.success) {
-    throw new ConfigError(
-      source,
-      result.error.issues.map((issue) => `${keyPath(issue.path)}: ${issue.message}`),
-    );
-  }
-  return deepFreeze({ ...result.data, demo });
-}
-
-export interface LoadConfigOptions {
-  /** Reads a file; injectable for tests. */
-  readFile?: (path: string) => string;
-}
-
-/**
- * Loads the configuration: the YAML file named by GATEWAY_CONFIG, or demo mode
- * when there is none, then the environment overrides PORT, HOST and
- * GATEWAY_JWT_SECRET.
- */
-export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = {}): GatewayConfig {
-  const readFile = options.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
-  const file = env.GATEWAY_CONFIG;
-  let document: Record<string, unknown>;
-  let source: string;
-  if (file !== undefined && file !== '') {
-    source = file;
-    let text: string;
-    try {
-      text = readFile(file);
-    } catch (error) {
-      throw new ConfigError(source, [`cannot read the file: ${(error as Error).message}`]);
-    }
-    try {
-      document = (parseYaml(text) as Record<string, unknown> | null) ?? {};
-    } catch (error) {
-      throw new ConfigError(source, [`not valid YAML: ${(error as Error).message}`]);
-    }
-    if (typeof document !== 'object' || Array.isArray(document)) {
-      throw new ConfigError(source, ['(top level): must be a mapping of keys']);
-    }
-  } else {
-    source = 'demo mode';
-    document = demoDocument(env);
-  }
-  document = applyEnvironment(document, env, source);
-  return parseConfig(document, source, file === undefined || file === '');
-}
-
-function applyEnvironment(document: Record<string, unknown>, env: NodeJS.ProcessEnv, source: string): Record<string, unknown> {
-  const listen = { ...((document.listen as Record<string, unknown> | undefined) ?? {}) };
-  if (env.PORT !== undefined && env.PORT !== '') {
-    const port = Number(env.PORT);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      throw new ConfigError(source, [`PORT: must be a port number from 0 to 65535, not ${JSON.stringify(env.PORT)}`]);
-    }
-    listen.port = port;
-  }
-  if (env.HOST !== undefined && env.HOST !== '') listen.host = env.HOST;
-  const out: Record<string, unknown> = { ...document, listen };
-  if (env.GATEWAY_JWT_SECRET !== undefined && env.GATEWAY_JWT_SECRET !== '') {
-    const auth = { ...((document.auth as Record<string, unknown> | undefined) ?? {}) };
-    const jwt = { ...((auth.jwt as Record<string, unknown> | undefined) ?? {}) };
-    jwt.secret = env.GATEWAY_JWT_SECRET;
-    delete jwt.publicKeyFile;
-    delete jwt.jwksUri;
-    const algorithms = Array.isArray(jwt.algorithms) ? (jwt.algorithms as string[]).filter((a) => a.startsWith('HS')) : [];
-    jwt.algorithms = algorithms.length > 0 ? algorithms : ['HS256'];
-    auth.jwt = jwt;
-    out.auth = auth;
-  }
-  return out;
-}
-
-/** Where a portal page may embed the demo terminal from: any local port (docs/embedding.md serves its example on one). */
-export const DEMO_EMBEDDING_ORIGINS = ['http://localhost:*'] as const;
-
-/**
- * Demo mode: loopback only, on the embedded local cluster (registered by
- * main.ts). Group `dev` (the printed link's user) may do everything; group
- * `ops` has the operator's rule of docs/reload.md, nginx-reload in
- * ingress-nginx and nothing else.
- */
-function demoDocument(env: NodeJS.ProcessEnv): Record<string, unknown> {
-  return {
-    listen: { host: '127.0.0.1', port: 8080 },
-    // A fresh secret each start, so a demo token never outlives its gateway.
-    auth: { jwt: { secret: randomBytes(32).toString('base64url'), algorithms: ['HS256'] }, allowedOrigins: [...DEMO_EMBEDDING_ORIGINS] },
-    policy: [
-      { groups: ['dev'], clusters: ['*'], namespaces: ['*'], allow: ['*'] },
-      { groups: ['ops'], clusters: ['*'], namespaces: ['ingress-nginx'], allow: ['nginx-reload'] },
-    ],
-    actions: {
-      'nginx-reload': {
-        description: 'Check the nginx configuration, then reload nginx',
-        check: ['nginx', '-t'],
-        command: ['nginx', '-s', 'reload'],
-        namespace: 'ingress-nginx',
-        selector: 'app.kubernetes.io/component=controller',
-        container: 'controller',
-        timeoutSeconds: 30,
-      },
-    },
-  };
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value as Record<string, unknown>)) deepFreeze(child);
-  }
-  return value;
-}
