@@ -3,24 +3,13 @@
 // Status errors of a kube-apiserver. The exec upgrade is exec-endpoint.ts.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Authentication } from './authentication.js';
-import { validateExec } from './exec-endpoint.js';
-import type { LocalPodRuntime } from './pods.js';
+import type { ClusterState } from './cluster-state.js';
+import { validateExec } from './exec-target.js';
 import { POD_FIELDS } from './pods.js';
 import { sendJson, sendStatus } from './responses.js';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError } from './selectors.js';
 import { failureStatus, notFound } from './status.js';
 import { requestedTableVersion, toTable } from './tables.js';
-
-export interface ClusterState {
-  authenticate(req: IncomingMessage, upgrade: boolean): Authentication;
-  /** Sorted by name, as etcd lists them. */
-  namespaces: readonly string[];
-  pods: ReadonlyMap<string, LocalPodRuntime>;
-  /** Every pod, sorted by namespace then name. */
-  podList: readonly LocalPodRuntime[];
-  createdAt: Date;
-}
 
 export const KUBERNETES_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0-webterm-local' };
 /** The cluster never changes, so every object and list is at this resourceVersion. */

@@ -3,27 +3,13 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import type { ClusterState } from './api-server.js';
+import type { ClusterState } from './cluster-state.js';
+import { validateExec } from './exec-target.js';
 import { negotiateProtocol, queryBool, type ChannelProtocol } from './exec-protocol.js';
 import { runExecSession, type ExecRequest, type ExecTracking } from './exec-session.js';
 import type { LocalPodRuntime } from './pods.js';
 import { refuseUpgrade, refuseUpgradeWithStatus } from './responses.js';
-import { failureStatus, notFound, type Status } from './status.js';
-
-/** The checks of pod and container the API server makes before it connects (strategy.go streamLocation). */
-export function validateExec(pods: ReadonlyMap<string, LocalPodRuntime>, namespace: string, podName: string, params: URLSearchParams): { pod: LocalPodRuntime; container: string } | Status {
-  const pod = pods.get(`${namespace}/${podName}`);
-  if (pod === undefined) return notFound('pods', podName);
-  let container = params.get('container') ?? '';
-  if (container === '') {
-    if (pod.spec.containers.length > 1) {
-      return failureStatus(400, `a container name must be specified for pod ${podName}, choose one of: [${pod.spec.containers.map((c) => c.name).join(' ')}]`);
-    }
-    container = pod.spec.containers[0]!.name;
-  }
-  if (pod.container(container) === undefined) return failureStatus(400, `container ${container} is not valid for pod ${podName}`);
-  return { pod, container };
-}
+import { failureStatus } from './status.js';
 
 /** The kubelet's reading of the streams (remotecommand NewOptions): with a TTY, stderr is dropped silently. */
 function execRequest(pod: LocalPodRuntime, container: string, params: URLSearchParams): ExecRequest {
