@@ -1,0 +1,23 @@
+// What every figure gets from the runner, and what it gives back.
+import type { Endpoints } from '../clients.js';
+import type { GatewayChild } from '../processes.js';
+import type { Row } from '../report.js';
+import type { BenchSettings } from '../settings.js';
+import type { CpuReader } from '../streaming.js';
+
+export interface BenchContext {
+  settings: BenchSettings;
+  /** The main local cluster, direct and through the gateway (as `local`). */
+  endpoints: Endpoints;
+  gateway: GatewayChild;
+  /** A bench user's token, allowed everything. */
+  token: string;
+  readCpu: CpuReader;
+  /** The gateway's names of the clusters with bench pods, for the fan-out. */
+  fanOutClusters: readonly string[];
+  /** Where idle sessions go: the main cluster, then one more per SESSIONS_PER_CLUSTER. */
+  idleTargets: readonly Endpoints[];
+}
+
+/** Measures one figure (or a figure and its bound) and returns its rows. */
+export type Figure = (context: BenchContext) => Promise<Row[]>;

@@ -1,0 +1,60 @@
+// What a bench run measures and how much: the BENCH_* environment variables,
+// read once by the runner and handed to the figures.
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository: dist/bench/settings.js is three folders below it. */
+export const root = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+
+/** Idle sessions each local cluster process serves: each costs it four descriptors (socket, three pipes), and a process may hold 20 000. */
+export const SESSIONS_PER_CLUSTER = 2500;
+
+export interface BenchSettings {
+  /** Measured rounds each way of every A/B comparison. */
+  rounds: number;
+  /** Figures to run, by number ("1" … "7"). */
+  only: readonly string[];
+  throughputMiB: number;
+  echoes: number;
+  /** Idle session counts held, one after the other. */
+  idle: readonly number[];
+  /** Idle sessions opened at once. */
+  idleBatch: number;
+  active: number;
+  activeMiB: number;
+  slowMiB: number;
+  slowBytesPerSecond: number;
+  /** Navigations each way (first visit, cached): one takes well under a second, and a browser's timings spread widely. */
+  pageRounds: number;
+  /** Records every session in this folder (what recording costs the shell). */
+  recordDirectory: string | undefined;
+  /** The backpressure high water mark under test (terminal.highWaterMarkBytes). */
+  highWaterMarkBytes: number | undefined;
+  /** Writes a CPU profile of the gateway (node --cpu-prof) to this folder. */
+  cpuProfileDirectory: string | undefined;
+  traceGc: boolean;
+  verbose: boolean;
+}
+
+export function readSettings(env: NodeJS.ProcessEnv): BenchSettings {
+  const number = (name: string, fallback: number) => Number(env[name] ?? fallback);
+  const text = (name: string) => (env[name] === '' ? undefined : env[name]);
+  return Object.freeze({
+    rounds: number('BENCH_ROUNDS', 5),
+    only: (env.BENCH_ONLY ?? '1,2,3,4,5,6,7').split(','),
+    throughputMiB: number('BENCH_MB', 128),
+    echoes: number('BENCH_ECHOES', 2000),
+    idle: (env.BENCH_IDLE ?? '1000,5000').split(',').map(Number),
+    idleBatch: number('BENCH_IDLE_BATCH', 100),
+    active: number('BENCH_ACTIVE', 200),
+    activeMiB: number('BENCH_ACTIVE_MB', 4),
+    slowMiB: number('BENCH_SLOW_MB', 64),
+    slowBytesPerSecond: number('BENCH_SLOW_RATE', 8e6),
+    pageRounds: number('BENCH_PAGE_ROUNDS', 11),
+    recordDirectory: env.BENCH_RECORD,
+    highWaterMarkBytes: text('BENCH_HWM') === undefined ? undefined : Number(env.BENCH_HWM),
+    cpuProfileDirectory: text('BENCH_CPU_PROF'),
+    traceGc: text('BENCH_TRACE_GC') !== undefined,
+    verbose: text('BENCH_VERBOSE') !== undefined,
+  });
+}
