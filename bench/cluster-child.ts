@@ -2,7 +2,7 @@
 // loop with the API server they measure, and thousands of sessions spread
 // their file descriptors over two processes. Driven over IPC by run.ts.
 import { tuneHeapForStreaming } from '../server/heap-tuning.js';
-import { startLocalCluster } from '../server/local-cluster/index.js';
+import { startLocalCluster } from '@webterm/local-cluster';
 import { cpuSeconds } from './child-ipc.js';
 
 // Tuned as `npm run local-cluster` and the demo are.

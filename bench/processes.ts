@@ -2,7 +2,7 @@
 // memory are read apart from the clients': the local clusters, the gateway
 // and the floor relay. Each is driven over IPC (child-ipc.ts).
 import { join } from 'node:path';
-import { startLocalCluster, type LocalCluster } from '../server/local-cluster/index.js';
+import { startLocalCluster, type LocalCluster } from '@webterm/local-cluster';
 import { ask, forkReady } from './child-ipc.js';
 import type { ClusterEndpoint } from './clients.js';
 import { root, type BenchSettings } from './settings.js';

@@ -1,2 +1,2 @@
 export const root: string;
-export function buildIfStale(options?: { server?: boolean; web?: boolean; quiet?: boolean }): Promise<void>;
+export function buildIfStale(options?: { server?: boolean; localCluster?: boolean; web?: boolean; quiet?: boolean }): Promise<void>;

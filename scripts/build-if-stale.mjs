@@ -1,5 +1,6 @@
-// Builds the server (tsc -b) and the page (vite build) when their output is
-// missing or older than their sources. Used by `npm start` and the tests.
+// Builds the server and the local cluster package (tsc -b) and the page (vite
+// build) when their output is missing or older than their sources. Used by
+// `npm start`, `npm run local-cluster` and the tests.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -30,18 +31,29 @@ function run(command, args, quiet) {
   }
 }
 
-/** Builds what is missing or stale. */
-export async function buildIfStale({ server = true, web = true, quiet = false } = {}) {
+/** Whether a tsc -b project's output is missing or older than its sources. */
+function stale(sourceDirs, output, buildInfo) {
+  const sources = Math.max(...sourceDirs.map((dir) => newestMtime(join(root, dir))));
+  // tsc -b rewrites only the outputs that changed, but its build info on every build.
+  const built = existsSync(join(root, output)) ? mtime(join(root, buildInfo)) : 0;
+  return sources > built;
+}
+
+/**
+ * Builds what is missing or stale: `server` the gateway (and the local cluster
+ * package its demo mode loads), `localCluster` that package alone, `web` the page.
+ */
+export async function buildIfStale({ server = true, localCluster = server, web = true, quiet = false } = {}) {
   const tsc = join(root, 'node_modules', '.bin', 'tsc');
   const vite = join(root, 'node_modules', '.bin', 'vite');
-  if (server) {
-    const sources = Math.max(newestMtime(join(root, 'server')), newestMtime(join(root, 'shared')));
-    // tsc -b rewrites only the outputs that changed, but its build info on every build.
-    const built = existsSync(join(root, 'dist', 'server', 'main.js')) ? mtime(join(root, 'dist', 'server', 'tsconfig.tsbuildinfo')) : 0;
-    if (sources > built) {
-      if (!quiet) console.error('building the server (tsc -b server)…');
-      run(tsc, ['-b', 'server'], quiet);
-    }
+  const clusterStale = (server || localCluster) && stale(['local-cluster/src'], 'local-cluster/dist/index.js', 'local-cluster/dist/tsconfig.tsbuildinfo');
+  // server/ references local-cluster/, so one tsc -b builds both.
+  if (server && (clusterStale || stale(['server', 'shared'], 'dist/server/main.js', 'dist/server/tsconfig.tsbuildinfo'))) {
+    if (!quiet) console.error('building the server (tsc -b server)…');
+    run(tsc, ['-b', 'server'], quiet);
+  } else if (clusterStale) {
+    if (!quiet) console.error('building the local cluster (tsc -b local-cluster)…');
+    run(tsc, ['-b', 'local-cluster'], quiet);
   }
   if (web) {
     const sources = Math.max(newestMtime(join(root, 'web')), newestMtime(join(root, 'shared')), mtime(join(root, 'vite.config.ts')));

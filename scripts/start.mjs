@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const mode = process.argv[2];
-await buildIfStale({ server: true, web: mode === undefined || mode === '--bench' });
+await buildIfStale({ server: mode !== '--local-cluster', localCluster: true, web: mode === undefined || mode === '--bench' });
 const entry = {
   undefined: 'dist/server/main.js',
-  '--local-cluster': 'dist/server/local-cluster/cli.js',
+  '--local-cluster': 'local-cluster/dist/cli.js',
   '--bench': 'dist/bench/run.js',
 }[String(mode)];
 if (entry === undefined) {

@@ -1,16 +1,17 @@
 // Demo mode: the embedded local cluster registered as `local`, a certificate
 // so kubectl can reach the gateway over https on the same port, and the files
 // a newcomer needs next to it (the CA, a kubeconfig, the secret that
-// `npm run token` signs with) in a folder of this user's.
+// `npm run token` signs with) in a folder of this user's. The local cluster is
+// a package of its own that a production install leaves out, so it is loaded
+// here, when demo mode starts, and nowhere else in the gateway.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import type { LocalCluster } from '@webterm/local-cluster';
 import jwt from 'jsonwebtoken';
 import type { Logger } from 'pino';
 import { stringify } from 'yaml';
 import type { GatewayConfig } from './config/index.js';
-import { startLocalCluster, type LocalCluster } from './local-cluster/index.js';
-import { createServerCertificate } from './local-cluster/certificates.js';
 
 /** The demo user of the printed link: group `dev`, which the demo policy lets do everything. */
 export const DEMO_USER = { sub: 'dev', groups: ['dev'] } as const;
@@ -43,7 +44,19 @@ export function demoDirectory(port: number, base = tmpdir()): string {
   return join(base, `webterm-demo-${userInfo().uid}`, String(port));
 }
 
+/** The local cluster package, or an error that says how to install it. */
+async function loadLocalCluster(): Promise<typeof import('@webterm/local-cluster')> {
+  try {
+    return await import('@webterm/local-cluster');
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND';
+    if (!missing) throw error;
+    throw new Error(`demo mode needs the local cluster package: run npm ci without --omit=dev (${(error as Error).message})`, { cause: error });
+  }
+}
+
 export async function startDemo(config: GatewayConfig, logger: Logger): Promise<Demo> {
+  const { startLocalCluster, createServerCertificate } = await loadLocalCluster();
   const cluster = await startLocalCluster({ logger: logger.child({ component: 'local-cluster' }) });
   const secret = config.auth.jwt.secret;
   if (secret === undefined) throw new Error('demo mode needs an HS secret');

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import jwt from 'jsonwebtoken';
 import { parseConfig, type GatewayConfig } from '../../server/config/index.js';
 import { createGateway, type Gateway, type GatewayOptions } from '../../server/gateway.js';
-import { startLocalCluster, type LocalCluster } from '../../server/local-cluster/index.js';
+import { startLocalCluster, type LocalCluster } from '@webterm/local-cluster';
 import { createLogger } from '../../server/logging.js';
 import { registerSecret, scanLogLine } from './secret-scan.js';
 

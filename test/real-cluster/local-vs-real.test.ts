@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalCluster, type LocalCluster } from '../../server/local-cluster/index.js';
+import { startLocalCluster, type LocalCluster } from '@webterm/local-cluster';
 import { run } from './helpers/clients.js';
 import { skipReason, startControlPlane, type ControlPlane } from './helpers/control-plane.js';
 import { channels, commandQuery, httpsRequest, rawExec, type Endpoint, type ExecOutcome } from './helpers/raw.js';

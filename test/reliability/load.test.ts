@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalCluster, type LocalCluster } from '../../server/local-cluster/index.js';
+import { startLocalCluster, type LocalCluster } from '@webterm/local-cluster';
 import { startGatewayProcess, type GatewayProcess } from '../helpers/gateway-process.js';
 import { projectRoot, signToken } from '../helpers/stack.js';
 import { openTerminal, type TerminalClient } from '../helpers/terminal-client.js';

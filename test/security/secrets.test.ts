@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServerCertificate } from '../../server/local-cluster/certificates.js';
+import { createServerCertificate } from '@webterm/local-cluster';
 import { forgetPlantedHits, registerSecret, scanLogLine, scanSoFar } from '../helpers/secret-scan.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { openTerminal } from '../helpers/terminal-client.js';

@@ -6,7 +6,7 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServerCertificate } from '../../server/local-cluster/certificates.js';
+import { createServerCertificate } from '@webterm/local-cluster';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { openTerminal, poll } from '../helpers/terminal-client.js';
 

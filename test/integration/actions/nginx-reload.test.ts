@@ -6,7 +6,7 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActionFanOutResult, ActionRunResult } from '../../../shared/api.js';
-import type { LocalPod } from '../../../server/local-cluster/index.js';
+import type { LocalPod } from '@webterm/local-cluster';
 import { startStack, type Stack } from '../../helpers/stack.js';
 
 const haveNginx = existsSync('/usr/sbin/nginx');

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createServerCertificate } from '../../../server/local-cluster/certificates.js';
+import { createServerCertificate } from '@webterm/local-cluster';
 import { openTerminal } from '../../helpers/terminal-client.js';
 import { startStack, type Stack } from '../../helpers/stack.js';
 

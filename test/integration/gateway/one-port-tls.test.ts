@@ -6,7 +6,7 @@ import { connect, type AddressInfo, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { createProtocolSniffer } from '../../../server/http/listener.js';
-import { createServerCertificate } from '../../../server/local-cluster/certificates.js';
+import { createServerCertificate } from '@webterm/local-cluster';
 
 const certificate = createServerCertificate('one-port test');
 let listener: Server;

@@ -8,7 +8,7 @@ import { request } from 'node:https';
 import { PassThrough } from 'node:stream';
 import { Exec, KubeConfig, type V1Status } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServerCertificate } from '../../../server/local-cluster/certificates.js';
+import { createServerCertificate } from '@webterm/local-cluster';
 import { kubectlBinaries, kubectlOfMinor, runKubectl, writeKubeconfig } from '../../helpers/kubectl.js';
 import { startStack, type Stack } from '../../helpers/stack.js';
 

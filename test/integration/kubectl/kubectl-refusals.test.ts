@@ -6,8 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createServerCertificate } from '../../../server/local-cluster/certificates.js';
-import { startLocalCluster, type LocalCluster } from '../../../server/local-cluster/index.js';
+import { createServerCertificate, startLocalCluster, type LocalCluster } from '@webterm/local-cluster';
 import { kubectlBinaries, kubectlOfMinor, runKubectl } from '../../helpers/kubectl.js';
 import { startStack, type Stack } from '../../helpers/stack.js';
 

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { connect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { startLocalCluster, type LocalCluster } from '../../../server/local-cluster/index.js';
+import { startLocalCluster, type LocalCluster } from '@webterm/local-cluster';
 import { httpsGet, rawExec } from './raw-client.js';
 
 let cluster: LocalCluster;

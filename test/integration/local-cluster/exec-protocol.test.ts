@@ -7,7 +7,7 @@ import { Exec, KubeConfig, type V1Status } from '@kubernetes/client-node';
 import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalCluster, type LocalCluster } from '../../../server/local-cluster/index.js';
+import { startLocalCluster, type LocalCluster } from '@webterm/local-cluster';
 import { commandQuery, httpsGet, rawExec } from './raw-client.js';
 
 let cluster: LocalCluster;

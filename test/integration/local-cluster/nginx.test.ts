@@ -6,10 +6,10 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalCluster, type LocalCluster } from '../../../server/local-cluster/index.js';
-import { ROOT_PREFIX } from '../../../server/local-cluster/leftovers.js';
-import { startPodNginx } from '../../../server/local-cluster/nginx.js';
-import { processAlive } from '../../../server/local-cluster/sessions.js';
+import { startLocalCluster, type LocalCluster } from '@webterm/local-cluster';
+import { ROOT_PREFIX } from '@webterm/local-cluster/leftovers';
+import { startPodNginx } from '@webterm/local-cluster/nginx';
+import { processAlive } from '@webterm/local-cluster/sessions';
 import { commandQuery, rawExec } from './raw-client.js';
 
 const NGINX = '/usr/sbin/nginx';

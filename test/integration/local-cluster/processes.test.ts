@@ -3,8 +3,8 @@
 // process left once the client has gone.
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalCluster, type LocalCluster } from '../../../server/local-cluster/index.js';
-import { processAlive, sessionMembers } from '../../../server/local-cluster/sessions.js';
+import { startLocalCluster, type LocalCluster } from '@webterm/local-cluster';
+import { processAlive, sessionMembers } from '@webterm/local-cluster/sessions';
 import { poll } from '../../helpers/terminal-client.js';
 import { commandQuery, rawExec } from './raw-client.js';
 

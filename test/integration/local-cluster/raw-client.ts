@@ -2,7 +2,7 @@
 // every frame as received, and plain HTTPS requests that keep status and body.
 import { request } from 'node:https';
 import WebSocket from 'ws';
-import type { LocalCluster } from '../../../server/local-cluster/index.js';
+import type { LocalCluster } from '@webterm/local-cluster';
 
 export interface Frame {
   data: Buffer;

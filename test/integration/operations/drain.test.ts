@@ -3,7 +3,7 @@
 // says how it went; it leaves no process behind.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalCluster, type LocalCluster } from '../../../server/local-cluster/index.js';
+import { startLocalCluster, type LocalCluster } from '@webterm/local-cluster';
 import { startGatewayProcess, type GatewayProcess } from '../../helpers/gateway-process.js';
 import { captureTree, describeProcesses, survivors } from '../../helpers/process-tree.js';
 import { signToken, startStack } from '../../helpers/stack.js';

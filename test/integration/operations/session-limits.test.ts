@@ -1,7 +1,7 @@
 // Session limits: the per-user cap (global and per rule), the idle timeout with
 // its warning, and the maximum duration.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalCluster, type LocalCluster } from '../../../server/local-cluster/index.js';
+import { startLocalCluster, type LocalCluster } from '@webterm/local-cluster';
 import { startStack, type Stack } from '../../helpers/stack.js';
 import { openTerminal, poll, type TerminalClient } from '../../helpers/terminal-client.js';
 

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalCluster, type LocalCluster } from '../../../server/local-cluster/index.js';
+import { startLocalCluster, type LocalCluster } from '@webterm/local-cluster';
 import { AsciicastWriter } from '../../../server/recording/asciicast.js';
 import { waitForRecordingClosed } from '../../helpers/recordings.js';
 import { startStack, type Stack } from '../../helpers/stack.js';

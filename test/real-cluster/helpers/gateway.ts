@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../../../server/config/index.js';
 import { createGateway, type Gateway } from '../../../server/gateway.js';
-import { createServerCertificate } from '../../../server/local-cluster/certificates.js';
+import { createServerCertificate } from '@webterm/local-cluster';
 import { createLogger } from '../../../server/logging.js';
 import { signToken, projectRoot, type TokenClaims } from '../../helpers/stack.js';
 import { registerSecret, scanLogLine } from '../../helpers/secret-scan.js';

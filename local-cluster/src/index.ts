@@ -1,6 +1,6 @@
 // The embedded local cluster: a stand-in for a kube-apiserver's pod endpoints
 // over verified TLS, whose pods run commands as local processes. Demo mode and
-// the tests start it in-process; `npm run local-cluster` runs it alone.
+// the tests start it in-process; `npm run local-cluster` runs it alone (cli.ts).
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:https';
@@ -21,6 +21,8 @@ import { DEFAULT_SPEC, expandSpec, namespacesOf, readSpecFile, type LocalCluster
 import { watchRoot } from './watchdog.js';
 
 export { DEFAULT_SPEC, SpecError, type LocalClusterSpec } from './spec.js';
+// The demo gateway serves its own TLS under a CA made the same way.
+export { createServerCertificate, type ServerCertificate } from './certificates.js';
 export type { PodNginx } from './nginx.js';
 
 export interface LocalClusterOptions {

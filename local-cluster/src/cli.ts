@@ -3,8 +3,8 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { tuneHeapForStreaming } from '../heap-tuning.js';
-import { createLogger } from '../logging.js';
+import { pino } from 'pino';
+import { tuneHeapForStreaming } from './heap-tuning.js';
 import { startLocalCluster } from './index.js';
 
 const USAGE = 'usage: npm run local-cluster -- [--spec FILE] [--kubeconfig FILE]   (PORT=6443 picks the port)';
@@ -41,7 +41,8 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2);
 }
 
-const logger = createLogger(process.env.LOG_LEVEL ?? 'info');
+// Its log lines name URLs, pods and signals, never the token, so plain pino is enough.
+const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', base: undefined });
 tuneHeapForStreaming();
 try {
   const cluster = await startLocalCluster({ logger, port, ...(parsed.spec === undefined ? {} : { specFile: parsed.spec }) });

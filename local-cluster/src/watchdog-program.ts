@@ -1,5 +1,5 @@
 // The program of the watchdog process (see watchdog.ts), as source for
-// `node -e`: it must run the same from server/ under the tests and from dist/.
+// `node -e`: it must run the same from src/ under the tests and from dist/.
 //
 // It reads lines from stdin: `watch ROOT`, and `sweep ROOT` (a cluster's
 // stop(): answered with `swept ROOT` on stdout once done). Its stdin is a pipe
