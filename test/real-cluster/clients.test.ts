@@ -82,6 +82,12 @@ describe.skipIf(skip !== undefined)('the seed’s clients through the gateway an
       expect(await eventually(nginx.port, expected)).toBe(expected);
     });
 
+    it.skipIf(kubectl === undefined)('lists the pods with kubectl get, the Table coming from the API server', async () => {
+      const result = await exec(['get', 'pods', '-l', 'app.kubernetes.io/component=controller']);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout.toString()).toMatch(new RegExp(`^NAME +READY +STATUS +RESTARTS +AGE\\n${pod} +1/1 +Running +0 +\\S+\\n$`));
+    });
+
     it.skipIf(kubectl === undefined)('reads output, stdin byte-exact and a failing exit status', async () => {
       const input = randomBytes(256 * 1024);
       const piped = await exec(['exec', '-i', pod, '--', 'sha256sum'], input);
