@@ -39,3 +39,25 @@ export function timeout(callback: () => void, ms: number): Disposable {
   const id = window.setTimeout(callback, ms);
   return { dispose: () => window.clearTimeout(id) };
 }
+
+/** A subscription to one kind of event, undone by dispose() (xterm.js's IEvent). */
+export type Listenable<T> = (listener: (value: T) => void) => Disposable;
+
+/** The source of one kind of event: `event` subscribes, `fire` calls every listener still subscribed. */
+export class Emitter<T> implements Disposable {
+  private listeners = new Set<(value: T) => void>();
+
+  readonly event: Listenable<T> = (listener) => {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  };
+
+  fire(value: T): void {
+    // A listener may unsubscribe another (a new session detaching the old one): it is not called after that.
+    for (const listener of [...this.listeners]) if (this.listeners.has(listener)) listener(value);
+  }
+
+  dispose(): void {
+    this.listeners.clear();
+  }
+}

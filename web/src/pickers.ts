@@ -139,3 +139,5 @@ export function createPickers(elements: PickerElements, api: Api, events: Picker
     command: params.getAll('command'),
   };
 }
+
+export type Pickers = ReturnType<typeof createPickers>;

@@ -153,3 +153,5 @@ export function createReloadPanel(elements: ReloadElements, api: Api, target: ()
 
   return { refresh };
 }
+
+export type ReloadPanel = ReturnType<typeof createReloadPanel>;

@@ -90,3 +90,5 @@ export function createStatusBar(text: HTMLElement, button: HTMLButtonElement) {
     },
   };
 }
+
+export type StatusBar = ReturnType<typeof createStatusBar>;

@@ -3,7 +3,7 @@
 // after an abnormal close (never after an exit or a refusal).
 import { statusOfCloseCode } from '../../shared/errors.js';
 import { BEARER_PROTOCOL_PREFIX, WEBTERM_PROTOCOL, parseServerMessage, type ClientMessage, type ServerMessage } from '../../shared/protocol.js';
-import { DisposableStore, listen, timeout } from './lifecycle.js';
+import { DisposableStore, Emitter, listen, timeout, type Listenable } from './lifecycle.js';
 
 export interface Target {
   cluster: string;
@@ -25,18 +25,17 @@ export type ConnectionState =
   | { kind: 'reconnecting'; inSeconds: number; retryAt: number; attempt: number; reason: string; status?: number }
   | { kind: 'closed'; reason: string };
 
-export interface ConnectionEvents {
-  output(bytes: Uint8Array): void;
-  state(state: ConnectionState): void;
-  notice(message: string, code: string | undefined): void;
-  /** The socket opened: send the size now, before any output is drawn. */
-  opened(): void;
-  /**
-   * The upgrade was refused: the browser hides the HTTP answer, so ask the
-   * REST API why (an expired token says so there). Undefined: retry.
-   */
-  diagnose(): Promise<{ status: number; message: string; code?: string } | undefined>;
+/** A notice from the gateway or the connection (token expiring, resumed, …) to show the user. */
+export interface ConnectionNotice {
+  message: string;
+  code: string | undefined;
 }
+
+/**
+ * Asked when an upgrade was refused: the browser hides the HTTP answer, so
+ * the REST API is asked why (an expired token says so there). Undefined: retry.
+ */
+export type Diagnose = () => Promise<{ status: number; message: string; code?: string } | undefined>;
 
 /** Statuses worth retrying: the cluster or the gateway may come back. */
 const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
@@ -90,11 +89,22 @@ export class TerminalConnection {
   private received = 0;
   /** Whether the attempt under way asks to resume. */
   private resuming = false;
+  private readonly outputEmitter = new Emitter<Uint8Array>();
+  private readonly openedEmitter = new Emitter<void>();
+  private readonly stateEmitter = new Emitter<ConnectionState>();
+  private readonly noticeEmitter = new Emitter<ConnectionNotice>();
+
+  /** Output bytes of the process, stdout and stderr in the order they came. */
+  readonly onOutput: Listenable<Uint8Array> = this.outputEmitter.event;
+  /** The socket opened: send the size now, before any output is drawn. */
+  readonly onOpened: Listenable<void> = this.openedEmitter.event;
+  readonly onState: Listenable<ConnectionState> = this.stateEmitter.event;
+  readonly onNotice: Listenable<ConnectionNotice> = this.noticeEmitter.event;
 
   constructor(
     private readonly target: Target,
     private readonly token: () => string | undefined,
-    private readonly events: ConnectionEvents,
+    private readonly diagnose: Diagnose,
   ) {}
 
   open(): void {
@@ -106,11 +116,11 @@ export class TerminalConnection {
     this.lastError = undefined;
     const token = this.token();
     if (token === undefined) {
-      this.events.state({ kind: 'error', status: 401, message: 'no token: open this page from your portal, or with #token=<jwt>' });
+      this.stateEmitter.fire({ kind: 'error', status: 401, message: 'no token: open this page from your portal, or with #token=<jwt>' });
       return;
     }
     this.attempt += 1;
-    this.events.state({ kind: 'connecting', attempt: this.attempt });
+    this.stateEmitter.fire({ kind: 'connecting', attempt: this.attempt });
     const resume = this.sessionId === undefined ? undefined : { id: this.sessionId, offset: this.received };
     this.resuming = resume !== undefined;
     // The token rides in a subprotocol, never in the URL (URLs end up in logs and history).
@@ -121,14 +131,14 @@ export class TerminalConnection {
     const store = this.attemptStore;
     store.add(listen(socket, 'open', () => {
       opened = true;
-      this.events.opened();
+      this.openedEmitter.fire();
     }));
     store.add(listen(socket, 'message', (event) => {
       const data = (event as MessageEvent<ArrayBuffer | string>).data;
       if (typeof data !== 'string') {
         // Raw bytes: xterm decodes UTF-8 itself and keeps a sequence split across frames.
         this.received += data.byteLength;
-        this.events.output(new Uint8Array(data));
+        this.outputEmitter.fire(new Uint8Array(data));
         return;
       }
       const parsed = parseServerMessage(data);
@@ -155,20 +165,20 @@ export class TerminalConnection {
           this.sessionId = message.id;
           this.received = 0;
         } else {
-          this.events.notice('reconnected to the same session', 'resumed');
+          this.noticeEmitter.fire({ message: 'reconnected to the same session', code: 'resumed' });
         }
-        this.events.state({ kind: 'connected', session: message });
+        this.stateEmitter.fire({ kind: 'connected', session: message });
         return;
       case 'exit':
         this.exited = true;
         this.sessionId = undefined;
-        this.events.state({ kind: 'exited', code: message.code });
+        this.stateEmitter.fire({ kind: 'exited', code: message.code });
         return;
       case 'error':
         this.lastError = { status: message.status, message: message.message, ...(message.code === undefined ? {} : { code: message.code }) };
         return;
       case 'notice':
-        this.events.notice(message.message, message.code);
+        this.noticeEmitter.fire({ message: message.message, code: message.code });
         return;
       default: {
         const unexpected: never = message;
@@ -185,27 +195,27 @@ export class TerminalConnection {
       this.sessionId = undefined;
       this.received = 0;
       this.lastError = undefined;
-      this.events.notice('the previous session ended while the connection was down; starting a new one', 'resume_failed');
+      this.noticeEmitter.fire({ message: 'the previous session ended while the connection was down; starting a new one', code: 'resume_failed' });
       this.open();
       return;
     }
     if (status !== undefined && !RETRYABLE_STATUSES.has(status)) {
       // A refusal (4401, 4403, 4404, …): retrying would be refused again.
-      this.events.state({ kind: 'error', status, message: this.lastError?.message ?? 'the gateway refused the session', ...(this.lastError?.code === undefined ? {} : { code: this.lastError.code }) });
+      this.stateEmitter.fire({ kind: 'error', status, message: this.lastError?.message ?? 'the gateway refused the session', ...(this.lastError?.code === undefined ? {} : { code: this.lastError.code }) });
       return;
     }
     if (status === undefined && !RETRYABLE_CLOSE_CODES.has(code)) {
-      this.events.state({ kind: 'closed', reason: `the gateway closed the session (${code})` });
+      this.stateEmitter.fire({ kind: 'closed', reason: `the gateway closed the session (${code})` });
       return;
     }
     const reason = this.lastError?.message ?? (code === 1006 ? 'the connection was lost' : `the connection closed (${code})`);
     if (this.attempt >= MAX_ATTEMPTS) {
-      this.events.state({ kind: 'closed', reason: `${reason}; gave up after ${this.attempt} attempts` });
+      this.stateEmitter.fire({ kind: 'closed', reason: `${reason}; gave up after ${this.attempt} attempts` });
       return;
     }
     const inSeconds = backoffSeconds(this.attempt);
     const retryAt = Date.now() + inSeconds * 1000;
-    this.events.state({ kind: 'reconnecting', inSeconds, retryAt, attempt: this.attempt, reason, ...(status === undefined ? {} : { status }) });
+    this.stateEmitter.fire({ kind: 'reconnecting', inSeconds, retryAt, attempt: this.attempt, reason, ...(status === undefined ? {} : { status }) });
     const retry = () => {
       this.retryPending = undefined;
       this.open();
@@ -224,10 +234,10 @@ export class TerminalConnection {
   }
 
   private async onRefused(code: number): Promise<void> {
-    const why = await this.events.diagnose().catch(() => undefined);
+    const why = await this.diagnose().catch(() => undefined);
     if (this.stopped) return;
     if (why !== undefined && !RETRYABLE_STATUSES.has(why.status)) {
-      this.events.state({ kind: 'error', status: why.status, message: why.message, ...(why.code === undefined ? {} : { code: why.code }) });
+      this.stateEmitter.fire({ kind: 'error', status: why.status, message: why.message, ...(why.code === undefined ? {} : { code: why.code }) });
       return;
     }
     this.onClose(code);
@@ -237,9 +247,9 @@ export class TerminalConnection {
     if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
   }
 
-  /** Keystrokes and pastes: always binary frames of UTF-8 (Ctrl+C is the byte 0x03). */
+  /** Keystrokes and pastes: always binary frames of UTF-8 (Ctrl+C is the byte 0x03). Dropped once the process has exited. */
   sendInput(data: string | Uint8Array): void {
-    if (this.socket?.readyState !== WebSocket.OPEN) return;
+    if (this.exited || this.socket?.readyState !== WebSocket.OPEN) return;
     this.socket.send(typeof data === 'string' ? this.encoder.encode(data) : data);
   }
 

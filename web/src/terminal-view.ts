@@ -7,7 +7,7 @@ import { Unicode11Addon } from '@xterm/addon-unicode11';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import { Terminal, type ITheme } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
-import { DisposableStore, listen, type Disposable } from './lifecycle.js';
+import { DisposableStore, Emitter, listen, type Disposable, type Listenable } from './lifecycle.js';
 
 // xterm's default ANSI colours are made for a dark background (its yellow is
 // unreadable on white); the light theme brings a palette with contrast on white.
@@ -30,10 +30,6 @@ const WEBGL_FALLBACK_MS = 1500;
 
 export interface TerminalViewOptions {
   screenReader: boolean;
-  onInput(data: string): void;
-  onResize(cols: number, rows: number): void;
-  /** Flow control: true to pause output, false to resume. */
-  onBackpressure(paused: boolean): void;
   /** Ctrl+Shift+F: open the find bar. */
   onFind(): void;
   /** Ctrl+Shift+M toggled whether Tab leaves the terminal (keyboard-only use). */
@@ -44,6 +40,11 @@ export interface TerminalView extends Disposable {
   readonly terminal: Terminal;
   readonly search: SearchAddon;
   renderer(): 'webgl' | 'dom';
+  /** Keystrokes and pastes, as xterm encodes them. */
+  readonly onData: Listenable<string>;
+  readonly onResize: Listenable<{ cols: number; rows: number }>;
+  /** Flow control: true when output should pause, false when it may resume. */
+  readonly onBackpressure: Listenable<boolean>;
   /** True while output is paused because xterm's write queue is long. */
   backpressured(): boolean;
   write(bytes: Uint8Array): void;
@@ -162,14 +163,13 @@ export function createTerminalView(container: HTMLElement, options: TerminalView
     const selection = terminal.getSelection();
     if (selection !== '' && document.hasFocus()) void navigator.clipboard?.writeText(selection).catch(() => undefined);
   }));
-  store.add(terminal.onData((data) => options.onInput(data)));
-  store.add(terminal.onResize(({ cols, rows }) => options.onResize(cols, rows)));
 
   // Flow control: count bytes handed to xterm and not yet parsed. A reset starts a new generation,
   // so callbacks of writes from before it do not skew the count.
   let queued = 0;
   let paused = false;
   let generation = 0;
+  const backpressure = store.add(new Emitter<boolean>());
   const write = (bytes: Uint8Array) => {
     const mine = generation;
     queued += bytes.length;
@@ -179,12 +179,12 @@ export function createTerminalView(container: HTMLElement, options: TerminalView
       queued -= bytes.length;
       if (paused && queued < LOW_WATER_BYTES) {
         paused = false;
-        options.onBackpressure(false);
+        backpressure.fire(false);
       }
     });
     if (!paused && queued > HIGH_WATER_BYTES) {
       paused = true;
-      options.onBackpressure(true);
+      backpressure.fire(true);
     }
   };
 
@@ -214,6 +214,9 @@ export function createTerminalView(container: HTMLElement, options: TerminalView
     terminal,
     search,
     renderer: () => renderer,
+    onData: (listener) => terminal.onData(listener),
+    onResize: (listener) => terminal.onResize(listener),
+    onBackpressure: backpressure.event,
     backpressured: () => paused,
     write,
     writeNotice: (text) => terminal.write(`\r\n\x1b[2m${text}\x1b[0m\r\n`),

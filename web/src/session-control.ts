@@ -1,0 +1,226 @@
+// The terminal session as the page controls it: connecting to the chosen
+// target, following the connection's state on the status line and in the
+// terminal, telling an embedding portal, and saying what the user may do
+// while no session runs.
+import { ApiError, type Api } from './api.js';
+import { attachTerminal } from './attach-terminal.js';
+import type { EmbedBridge } from './embed.js';
+import { DisposableStore, type Disposable } from './lifecycle.js';
+import type { Pickers, Selection } from './pickers.js';
+import { describe, describeError, isFinished, type StatusBar } from './status-bar.js';
+import { TerminalConnection, type ConnectionState } from './terminal-connection.js';
+import type { TerminalView } from './terminal-view.js';
+import type { TokenStore } from './token.js';
+
+export interface SessionParts {
+  view: TerminalView;
+  statusBar: StatusBar;
+  bridge: EmbedBridge;
+  pickers: Pickers;
+  api: Api;
+  tokens: TokenStore;
+  /** The page is in a portal's frame (`?embed=1`). */
+  embedded: boolean;
+}
+
+export interface SessionControl {
+  /** Opens a session on `target` (the pickers' choice by default) in place of any other, or says why it cannot. */
+  connect(target?: Selection): void;
+  /** Skips the rest of a reconnect's backoff wait. */
+  retryNow(): void;
+  /**
+   * A fresh token: an open session takes it (true: nothing else to do);
+   * a session refused with 401 is tried again with it.
+   */
+  useToken(token: string): boolean;
+  hasConnection(): boolean;
+  state(): ConnectionState;
+  /** Resolves at the first sign of the first session (output, or an end). */
+  readonly firstSign: Promise<void>;
+  /** Says what the user may do on the chosen target, while no session runs; a portal hears of a refusal. */
+  showGuidance(): void;
+  /** Shows a failure of the REST API and tells an embedding portal (it may refresh the token). */
+  showError(error: unknown): void;
+  /** Ctrl+Shift+M: says where Tab goes now. */
+  showTabMode(tabMovesFocus: boolean): void;
+}
+
+/** The user named in the token, for messages only (the gateway verifies it; the page cannot). */
+function userName(token: string | undefined): string {
+  try {
+    const payload = (token ?? '').split('.')[1] ?? '';
+    const claims = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) as { sub?: unknown };
+    return typeof claims.sub === 'string' ? claims.sub : 'you';
+  } catch {
+    return 'you';
+  }
+}
+
+export function createSessionControl({ view, statusBar, bridge, pickers, api, tokens, embedded }: SessionParts): SessionControl {
+  let connection: TerminalConnection | undefined;
+  /** The data path and the listeners of the current connection. */
+  let attachment: Disposable | undefined;
+  let state: ConnectionState = { kind: 'idle' };
+  let sessionShowedUp!: () => void;
+  const firstSign = new Promise<void>((resolve) => (sessionShowedUp = resolve));
+  /** Counts the backoff wait down on the status line while a reconnect waits. */
+  let countdown: ReturnType<typeof setInterval> | undefined;
+
+  function showState(current: ConnectionState): void {
+    const { text, kind } = describe(current);
+    statusBar.show(text, kind, current.kind === 'reconnecting' ? 'reconnect-now' : isFinished(current) ? 'new-session' : 'none');
+  }
+
+  function onState(next: ConnectionState): void {
+    const previous = state;
+    state = next;
+    if (isFinished(next)) sessionShowedUp();
+    clearInterval(countdown);
+    countdown = undefined;
+    showState(next);
+    const { text } = describe(next);
+    switch (next.kind) {
+      case 'connected': {
+        const s = next.session;
+        bridge.post({ type: 'connected', cluster: s.cluster, namespace: s.namespace, pod: s.pod, container: s.container });
+        return;
+      }
+      case 'exited':
+        view.writeNotice(`[exited with code ${next.code}; press Enter for a new session]`);
+        bridge.post({ type: 'exit', code: next.code });
+        return;
+      case 'error':
+        view.writeNotice(`[${text}]`);
+        bridge.post({ type: 'error', status: next.status, message: next.message, ...(next.code === undefined ? {} : { code: next.code }) });
+        return;
+      case 'closed':
+        view.writeNotice(`[${text}]`);
+        bridge.post({ type: 'error', status: 0, message: next.reason });
+        return;
+      case 'reconnecting':
+        if (previous.kind !== 'reconnecting' && previous.kind !== 'connecting') view.writeNotice(`[${next.reason}; reconnecting…]`);
+        countdown = setInterval(() => {
+          if (state === next) showState(next);
+        }, 250);
+        return;
+      case 'idle':
+      case 'connecting':
+        return;
+      default: {
+        const unexpected: never = next;
+        void unexpected;
+      }
+    }
+  }
+
+  function onNotice(message: string, code: string | undefined): void {
+    statusBar.show(message, 'notice');
+    // Resuming is seamless: the terminal's own text must not be interrupted for it.
+    if (code !== 'resumed') view.writeNotice(`[${message}]`);
+    bridge.post({ type: 'notice', message, ...(code === undefined ? {} : { code }) });
+  }
+
+  /** What the page says about the chosen target when no session runs: what the user may do there, or why nothing. */
+  function guidance(): { text: string; kind: 'idle' | 'error'; refusal?: { status: number; code: string } } {
+    const user = userName(tokens.get());
+    if (!pickers.hasAnyCluster()) {
+      return {
+        text: `No access: the gateway's policy grants user "${user}" nothing on any cluster. Ask the gateway's administrator for a rule.`,
+        kind: 'error',
+        refusal: { status: 403, code: 'no_access' },
+      };
+    }
+    const { cluster, namespace, pod } = pickers.current();
+    const grants = pickers.grants();
+    if (grants === undefined) {
+      return { text: `Forbidden: user "${user}" may not use namespace "${namespace}" of cluster "${cluster}". Choose another namespace.`, kind: 'error', refusal: { status: 403, code: 'forbidden' } };
+    }
+    const actions = grants.actions.length > 0 ? `Reload… runs ${grants.actions.join(', ')} here.` : '';
+    if (!grants.exec) return { text: `You may not open a shell in ${cluster} / ${namespace}. ${actions || 'No action is allowed here either.'}`.trim(), kind: 'idle' };
+    if (!pod) return { text: `No pods in ${cluster} / ${namespace}. ${actions}`.trim(), kind: 'idle' };
+    return { text: `Choose a pod, then Connect. ${actions}`.trim(), kind: 'idle' };
+  }
+
+  function showGuidance(): void {
+    // Before the pickers have loaded there is nothing to say about the target yet.
+    if (!pickers.loaded()) return;
+    if (connection !== undefined && !isFinished(state) && state.kind !== 'idle') return;
+    const { text, kind, refusal } = guidance();
+    statusBar.show(text, kind);
+    if (refusal !== undefined) bridge.post({ type: 'error', status: refusal.status, code: refusal.code, message: text });
+  }
+
+  async function diagnose() {
+    try {
+      await api.clusters();
+      return undefined;
+    } catch (error) {
+      return error instanceof ApiError && error.status !== 0 ? { status: error.status, message: error.message, code: error.code } : undefined;
+    }
+  }
+
+  function connect(target: Selection = pickers.current()): void {
+    if (!target.cluster || !target.namespace || !target.pod) {
+      showGuidance();
+      return;
+    }
+    if (pickers.grants()?.exec === false && target.namespace === pickers.current().namespace) {
+      // The policy is known to refuse it: say so without asking the cluster.
+      showGuidance();
+      return;
+    }
+    // Events of a replaced connection are dropped: only the current one speaks.
+    attachment?.dispose();
+    connection?.close();
+    view.reset();
+    view.fit();
+    const command = pickers.command.length > 0 ? pickers.command : undefined;
+    const current = new TerminalConnection({ ...target, command }, () => tokens.get(), diagnose);
+    const store = new DisposableStore();
+    store.add(attachTerminal(view, current));
+    store.add(current.onOutput(() => sessionShowedUp()));
+    store.add(current.onState(onState));
+    store.add(current.onNotice(({ message, code }) => onNotice(message, code)));
+    attachment = store;
+    connection = current;
+    current.open();
+    // In a portal's frame, the portal decides when the terminal takes the keyboard (the `focus` message).
+    if (!embedded) view.focus();
+  }
+
+  // After an exit or a failure (or before any session), Enter starts a new session.
+  view.onData((data) => {
+    if ((isFinished(state) || state.kind === 'idle') && data === '\r') connect();
+  });
+
+  return {
+    connect,
+    retryNow: () => connection?.retryNow(),
+    useToken(token) {
+      // A fresh token keeps an open session alive.
+      if (connection?.isOpen) {
+        connection.send({ type: 'token', token });
+        return true;
+      }
+      // After a 401 the same target is tried again with it.
+      if (state.kind === 'error' && state.status === 401 && connection !== undefined) connection.open();
+      return false;
+    },
+    hasConnection: () => connection !== undefined,
+    state: () => state,
+    firstSign,
+    showGuidance,
+    showError(error) {
+      if (error instanceof ApiError) {
+        statusBar.show(describeError(error.status, error.message, error.code), 'error');
+        bridge.post({ type: 'error', status: error.status, code: error.code, message: error.message });
+        return;
+      }
+      statusBar.show(`Error: ${String(error)}`, 'error');
+    },
+    showTabMode(tabMovesFocus) {
+      const { text, kind } = describe(state);
+      statusBar.show(`${text} ${tabMovesFocus ? 'Tab now moves the focus (Ctrl+Shift+M gives it back to the shell).' : 'Tab goes to the shell again.'}`, kind, isFinished(state));
+    },
+  };
+}
