@@ -1,6 +1,6 @@
-// The IPC between run.ts and the processes it forks (the gateway, the local
-// clusters, the floor relay): ready, then one question, one answer, and the
-// CPU each process reports.
+// The IPC between processes.ts and the processes it forks (the gateway, the
+// local clusters, the floor relay): ready, then one question, one answer, and
+// the CPU each process reports.
 import { fork, type ChildProcess, type ForkOptions } from 'node:child_process';
 
 /** Forks `modulePath` and resolves once it says it is ready (its first message), with that message; rejects if it exits first. */

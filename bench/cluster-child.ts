@@ -1,6 +1,6 @@
 // A local cluster in its own process: the bench's clients then share no event
 // loop with the API server they measure, and thousands of sessions spread
-// their file descriptors over two processes. Driven over IPC by run.ts.
+// their file descriptors over two processes. Driven over IPC by processes.ts.
 import { tuneHeapForStreaming } from '../server/heap-tuning.js';
 import { startLocalCluster } from '@webterm/local-cluster';
 import { cpuSeconds } from './child-ipc.js';

@@ -3,7 +3,7 @@
 // have switched protocols it pipes the cluster's decrypted bytes to the client
 // verbatim, and back. No websocket work at all: the client speaks
 // v5.channel.k8s.io through it, and no gateway could be this cheap. In a
-// process of its own, tuned as the gateway is; driven over IPC by run.ts.
+// process of its own, tuned as the gateway is; driven over IPC by processes.ts.
 import { createServer, type IncomingMessage } from 'node:http';
 import { request } from 'node:https';
 import type { Socket } from 'node:net';

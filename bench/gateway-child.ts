@@ -1,5 +1,5 @@
 // The gateway alone in its own process, so its memory can be read apart from
-// the benchmark's clients and the local cluster. Driven over IPC by run.ts.
+// the benchmark's clients and the local cluster. Driven over IPC by processes.ts.
 import { createGateway } from '../server/gateway.js';
 import { cpuSeconds } from './child-ipc.js';
 import { parseConfig } from '../server/config/index.js';
