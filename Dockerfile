@@ -1,26 +1,31 @@
 # syntax=docker/dockerfile:1
-# The gateway image: built with a compiler, run from a slim image without one, as a non-root user.
+# The gateway image: its production dependencies and its build in two stages,
+# run from a slim image that holds only those, as a non-root user.
 #   docker build -t webterm-gateway .
 #   docker run -p 8080:8080 -v $PWD/gateway.yaml:/etc/gateway/gateway.yaml:ro webterm-gateway
 
-# A compiler for node-pty (the embedded local cluster's terminals), which has
-# no prebuilt binary for Linux; used by the two stages below, not shipped.
-FROM node:20-bookworm-slim AS toolchain
-RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 make g++ \
- && rm -rf /var/lib/apt/lists/*
+# Production dependencies only: the root package's. The local cluster package
+# (demo mode and tests; node-pty, node-forge) is an npm workspace, and npm
+# installs a workspace's dependencies even with --omit=dev, so
+# --workspaces=false leaves it out; its folder is not copied here either.
+# No production dependency has an install script, so no compiler is needed.
+FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --workspaces=false && npm cache clean --force
 
-# Production dependencies only.
-FROM toolchain AS deps
-RUN npm ci --omit=dev && npm cache clean --force
-
-# The compiled server and the built page.
-FROM toolchain AS build
-RUN npm ci
+# The compiled server and the built page. tsc type-checks server/demo.ts
+# against the local cluster package, so the workspace is installed, but
+# without install scripts: node-pty's native build is for running
+# terminals, which nothing in this stage does.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY local-cluster/package.json ./local-cluster/
+RUN npm ci --ignore-scripts
 COPY tsconfig.base.json tsconfig.json vite.config.ts ./
 COPY shared ./shared
+COPY local-cluster ./local-cluster
 COPY server ./server
 COPY web ./web
 RUN npm run build
