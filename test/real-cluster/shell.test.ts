@@ -3,7 +3,7 @@
 // carry the session; RBAC on the gateway's credential decides.
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTerminal } from '../helpers/terminal-client.js';
+import { openTerminal, poll } from '../helpers/terminal-client.js';
 import { skipReason, startControlPlane, type ControlPlane } from './helpers/control-plane.js';
 import { startRealGateway, type RealGateway } from './helpers/gateway.js';
 
@@ -35,6 +35,8 @@ describe.skipIf(skip !== undefined)('a shell through the gateway and a real API 
     term.sendText('echo "shell=$0 $((6*7))"; stty size\n');
     await term.waitForOutput('31 101', 15_000);
     expect(term.outputText()).toMatch(/shell=-?(\/usr\/bin\/|\/bin\/)?bash 42/);
+    // The next prompt: bash reads the next line again.
+    await poll(() => /31 101\r\n[^]*[#$] $/.test(term.outputText()), 10_000, 'the prompt after stty size');
     term.control({ type: 'resize', cols: 120, rows: 40 });
     term.sendText('stty size\n');
     await term.waitForOutput('40 120');
