@@ -39,6 +39,7 @@ describe.skipIf(skip !== undefined)('RBAC and restarts of a real API server', ()
     gateway = await startRealGateway(plane, {}, [
       { kubeconfig: join(plane.dir, 'kubeconfig') },
       { name: 'real-token-file', server: plane.url, caData: plane.caPem, tokenFile: tokenFile() },
+      { name: 'real-admin', server: plane.url, caData: plane.caPem, token: plane.tokens.admin },
     ]);
   }, 30 * 60_000);
 
@@ -89,6 +90,21 @@ describe.skipIf(skip !== undefined)('RBAC and restarts of a real API server', ()
     expect(listed.body.items.map((p) => p.name)).toEqual(['shell-0']);
     const other = await gateway.request<{ error: { message: string } }>('GET', `/api/clusters/real-impersonate/namespaces/${ns}/pods`, undefined, gateway.token({ sub: 'carol' }));
     expect(other.status).toBe(403);
+  });
+
+  it('lists namespaces for the page with the cluster-wide list an admin credential has', async () => {
+    const listed = await gateway.request<{ items: Array<{ name: string }> }>('GET', '/api/clusters/real-admin/namespaces');
+    expect(listed.status).toBe(200);
+    expect(listed.body.items.map((n) => n.name)).toEqual(['default', 'kube-node-lease', 'kube-public', 'kube-system', ns]);
+  });
+
+  // The namespace picker lists /api/v1/namespaces, a cluster-wide list that a
+  // credential bound by namespaced Roles does not have: the API server refuses
+  // it. Expected to fail until the gateway falls back to the namespaces its
+  // policy names when that list is forbidden.
+  it.fails('lists namespaces for the page with the least-privilege Role', async () => {
+    const listed = await gateway.request<unknown>('GET', '/api/clusters/real/namespaces');
+    expect(listed.status, JSON.stringify(listed.body)).toBe(200);
   });
 
   it('gets its credential from a kubeconfig’s exec plugin', async () => {
