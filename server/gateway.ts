@@ -21,7 +21,7 @@ import { createRecorder, createRecordingApi, createRecordingPage, type Recording
 import { createAuthenticator } from './http/authenticate.js';
 import { createProtocolSniffer } from './http/listener.js';
 import { refuseUpgrade } from './http/respond.js';
-import type { GatewayServices } from './http/services.js';
+import type { GatewayServices } from './services.js';
 import { createTerminalEndpoint, type SessionStart, type TerminalEndpointHooks } from './http/terminal-upgrade.js';
 import { createUserQuota } from './exec/user-quota.js';
 import { createMetrics, type GatewayMetrics } from './metrics/metrics.js';

@@ -67,10 +67,29 @@ export const CloseCode = {
   Normal: 1000,
   GoingAway: 1001,
   ProtocolError: 1002,
+  /** Received when the peer closed without a code; never sent. */
+  NoStatus: 1005,
+  /** Received when the connection ended without a close frame; never sent. */
+  Abnormal: 1006,
   PolicyViolation: 1008,
   MessageTooBig: 1009,
   InternalError: 1011,
 } as const;
+
+/**
+ * Close codes of a connection that went without either end meaning to end
+ * the session: a tab went away, the network dropped, a ping went unanswered,
+ * a server restarted. The gateway keeps a session whose browser closed so for
+ * resume; 1000 and a close without a code are a deliberate end.
+ */
+export const DROP_CLOSE_CODES: ReadonlySet<number> = new Set([1001, 1006, 1011, 1012, 1013, 1014]);
+
+/**
+ * Close codes after which the page reconnects: the drops, and 1005. The
+ * gateway always closes with a code, so a close without one comes from
+ * something in between (a proxy) cutting the connection.
+ */
+export const RETRYABLE_CLOSE_CODES: ReadonlySet<number> = new Set([...DROP_CLOSE_CODES, CloseCode.NoStatus]);
 
 /** After the upgrade, a failure with HTTP status H closes the socket with 4000 + H. */
 export function closeCodeForStatus(status: number): number {

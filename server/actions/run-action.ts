@@ -3,12 +3,12 @@
 import { randomUUID } from 'node:crypto';
 import type { ActionPodResult, ActionRunRequest, ActionRunResult } from '../../shared/api.js';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../core/principal.js';
 import type { KubePod } from '../clusters/index.js';
 import type { ActionConfig } from '../config/index.js';
 import { GatewayError } from '../errors.js';
-import type { GatewayServices } from '../http/services.js';
-import { checkName, checkSelector } from '../http/names.js';
+import type { GatewayServices } from '../services.js';
+import { checkName, checkSelector } from '../core/names.js';
 import type { Limiter } from './limiter.js';
 import { runCommand } from './run-command.js';
 

@@ -1,10 +1,10 @@
 // Runs one fixed argv in one pod through the exec websocket (no TTY, stdout
 // and stderr kept apart) and collects its result, capped and timed.
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../core/principal.js';
+import { dialExec, execPath } from '../clusters/dial-exec.js';
 import type { Cluster } from '../clusters/index.js';
 import { toGatewayError } from '../errors.js';
 import { Channel, parseExecStatus } from '../exec/channels.js';
-import { dialExec, execPath } from '../exec/upstream.js';
 
 export interface CommandResult {
   exitCode: number | null;
@@ -65,7 +65,7 @@ export async function runCommand(
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), options.timeoutMs);
   try {
-    const socket = await dialExec(cluster, execPath({ ...target, command, stdin: false, stdout: true, stderr: true, tty: false }), {
+    const socket = await dialExec(cluster, execPath({ ...target, command, tty: false }, { stdin: false, stdout: true, stderr: true }), {
       principal: options.principal,
       timeoutMs: Math.min(options.dialTimeoutMs, options.timeoutMs),
       signal: abort.signal,

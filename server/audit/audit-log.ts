@@ -1,17 +1,12 @@
 // The audit log: one JSON line per event (sessions, action runs, refusals),
 // through pino to stdout or a file. Never a credential, never a stdin byte.
 import { pino, type DestinationStream, type Logger } from 'pino';
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../core/principal.js';
+import type { ExecTarget } from '../core/target.js';
 import type { GatewayMetrics } from '../metrics/metrics.js';
 
-export interface SessionTarget {
-  cluster: string;
-  namespace: string;
-  pod: string;
-  container?: string;
-  command: readonly string[];
-  tty: boolean;
-}
+/** A session's target as the audit line names it. */
+export type SessionTarget = ExecTarget;
 
 export interface AuditLog {
   sessionStart(event: { sessionId: string; principal: Principal; target: SessionTarget; recording?: string }): void;

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import jwt, { type Algorithm, type JwtHeader, type JwtPayload } from 'jsonwebtoken';
 import type { GatewayConfig } from '../config/index.js';
 import { GatewayError } from '../errors.js';
-import type { Principal } from './principal.js';
+import type { Principal } from '../core/principal.js';
 
 export interface TokenVerifier {
   /** The principal of a valid token; throws a 401 GatewayError otherwise. */

@@ -4,7 +4,7 @@ import { request } from 'node:https';
 import type { Cluster } from './cluster.js';
 import { clusterDial } from './cluster-socket.js';
 import { GatewayError } from '../errors.js';
-import { classifyDialError } from '../exec/upstream-errors.js';
+import { classifyDialError } from './dial-errors.js';
 
 const MAX_BODY = 16 * 1024 * 1024;
 

@@ -1,7 +1,7 @@
 // The few reads of the Kubernetes API the gateway makes with a cluster's own
 // credentials: namespaces, pods and one pod. Answers become small summaries.
 import { GatewayError } from '../errors.js';
-import { classifyUpgradeRefusal } from '../exec/upstream-errors.js';
+import { classifyUpgradeRefusal } from './dial-errors.js';
 import { clusterGet } from './cluster-get.js';
 import type { Cluster } from './cluster.js';
 

@@ -2,7 +2,7 @@
 // configuration's kubeconfig files and inline entries.
 import type { Logger } from 'pino';
 import type { ClusterConfig } from '../config/index.js';
-import { checkName } from '../http/names.js';
+import { checkName } from '../core/names.js';
 import { ClusterSetupError, inlineCluster, type Cluster } from './cluster.js';
 import { kubeconfigClusters } from './kubeconfig.js';
 

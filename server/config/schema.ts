@@ -1,7 +1,7 @@
 // The schema of the configuration document: every key, its default and what
 // it may hold. loadConfig reports problems with their key paths.
 import { z } from 'zod';
-import { allowedOriginProblem } from '../auth/origin.js';
+import { allowedOriginProblem } from '../core/allowed-origin.js';
 import { clusterSchema, nonEmpty } from './cluster-schema.js';
 
 const glob = nonEmpty;

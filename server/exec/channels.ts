@@ -14,11 +14,6 @@ export const Channel = {
 } as const;
 export type Channel = (typeof Channel)[keyof typeof Channel];
 
-export const V5_PROTOCOL = 'v5.channel.k8s.io';
-export const V4_PROTOCOL = 'v4.channel.k8s.io';
-/** Offered in this order: the server walks the client's list and takes the first it supports. */
-export const UPSTREAM_PROTOCOLS = [V5_PROTOCOL, V4_PROTOCOL] as const;
-
 const closeStdinFrame = Buffer.from([Channel.Close, Channel.Stdin]);
 
 /** A message for one channel: the channel byte, then the payload. */

@@ -2,11 +2,12 @@
 // pod exec websocket, frames translated both ways, backpressure, the end.
 import type { Logger } from 'pino';
 import type WebSocket from 'ws';
+import { ChannelProtocol } from '../../shared/channel-protocols.js';
 import { CloseCode, closeCodeForStatus } from '../../shared/errors.js';
 import { parseClientMessage, type ClientMessage, type ServerMessage } from '../../shared/protocol.js';
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../core/principal.js';
 import { GatewayError, toGatewayError } from '../errors.js';
-import { BAD_STATUS_REASON, Channel, V5_PROTOCOL, closeStdinSignal, channelFrame, parseExecStatus, resizeFrame, type ExecStatus } from './channels.js';
+import { BAD_STATUS_REASON, Channel, closeStdinSignal, channelFrame, parseExecStatus, resizeFrame, type ExecStatus } from './channels.js';
 import type { Heartbeat } from './heartbeat.js';
 import { protocolViolationOf } from './protocol-violation.js';
 import { ReplayBuffer } from './replay-buffer.js';
@@ -367,7 +368,7 @@ export class TerminalSession {
         return;
       case 'eof':
         if (this.stdinClosed) return;
-        if (upstream.protocol === V5_PROTOCOL) {
+        if (upstream.protocol === ChannelProtocol.V5) {
           this.stdinClosed = true;
           upstream.send(closeStdinSignal());
         } else {

@@ -5,8 +5,9 @@ import { z } from 'zod';
 import type { ActionFanOutResult, ActionList, ActionRunRequest } from '../../shared/api.js';
 import { declaredAction, runAction, type ActionDeps } from '../actions/run-action.js';
 import { GatewayError, toGatewayError } from '../errors.js';
-import { checkName } from './names.js';
-import { clusterFor, principalOf } from './rest-routes.js';
+import { checkName } from '../core/names.js';
+import { principalOf } from '../core/principal.js';
+import { clusterFor } from './rest-routes.js';
 
 const runRequestSchema = z
   .object({

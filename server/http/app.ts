@@ -2,12 +2,12 @@
 import { existsSync } from 'node:fs';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
-import { parseAllowedOrigin } from '../auth/origin.js';
+import { parseAllowedOrigin } from '../core/allowed-origin.js';
 import { GatewayError, toGatewayError } from '../errors.js';
 import type { RequestAuthenticator } from './authenticate.js';
 import { sendError } from './respond.js';
 import { authMiddleware, createRestRoutes } from './rest-routes.js';
-import type { GatewayServices } from './services.js';
+import type { GatewayServices } from '../services.js';
 import { createAssetRoutes } from './static-assets.js';
 import type { Router } from 'express';
 

@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WEBTERM_PROTOCOL } from '../../shared/protocol.js';
 import { createOriginCheck } from '../auth/origin.js';
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../core/principal.js';
 import { offeredProtocols, tokenFromRequest } from '../auth/token-from-request.js';
 import type { TokenVerifier } from '../auth/verify-token.js';
 import { GatewayError, toGatewayError } from '../errors.js';

@@ -2,16 +2,11 @@
 // see, filtered by the policy. Actions have their own router.
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { ClusterList, NamespaceList, PodList } from '../../shared/api.js';
-import type { Principal } from '../auth/principal.js';
+import { principalOf, type Principal } from '../core/principal.js';
 import { GatewayError } from '../errors.js';
 import type { RequestAuthenticator } from './authenticate.js';
-import { checkName } from './names.js';
-import type { GatewayServices } from './services.js';
-
-/** The authenticated caller, set by the auth middleware. */
-export function principalOf(res: Response): Principal {
-  return res.locals.principal as Principal;
-}
+import { checkName } from '../core/names.js';
+import type { GatewayServices } from '../services.js';
 
 /** Express 5 forwards rejected promises to the error handler; this keeps handlers typed. */
 export type AsyncHandler = (req: Request, res: Response) => Promise<void>;

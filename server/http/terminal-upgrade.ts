@@ -5,25 +5,23 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { WEBTERM_PROTOCOL, type ServerMessage } from '../../shared/protocol.js';
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../core/principal.js';
 import type { GatewayConfig } from '../config/index.js';
 import { GatewayError, toGatewayError } from '../errors.js';
-import { dialExec, execPath, type ExecTarget } from '../exec/upstream.js';
+import { dialExec, execPath } from '../clusters/dial-exec.js';
+import type { ExecTarget, PodTarget } from '../core/target.js';
 import type { Heartbeat } from '../exec/heartbeat.js';
 import { INTERACTIVE_SHELL_COMMAND } from '../exec/shell.js';
 import { newSessionId, isSessionId } from '../exec/session-id.js';
 import { TerminalSession, type SessionSummary } from '../exec/terminal-session.js';
 import type { RecordingStarter, SessionRecording } from '../recording/recording.js';
 import type { UserQuota } from '../exec/user-quota.js';
-import { checkName } from './names.js';
+import { checkName } from '../core/names.js';
 import type { RequestAuthenticator } from './authenticate.js';
-import type { GatewayServices } from './services.js';
+import type { GatewayServices } from '../services.js';
 
-export interface TerminalRoute {
-  cluster: string;
-  namespace: string;
-  pod: string;
-}
+/** The pod a terminal URL names. */
+export type TerminalRoute = PodTarget;
 
 export interface SessionStart {
   id: string;
@@ -225,14 +223,11 @@ export function createTerminalEndpoint(
       if (cluster === undefined) throw new GatewayError('not_found', `cluster "${route.cluster}" is not known`);
       release = deps.quota.acquire(principal.sub, limits.maxSessionsPerUser);
       const target: ExecTarget = {
+        cluster: route.cluster,
         namespace: route.namespace,
         pod: route.pod,
         container: query.container,
         command: query.command ?? INTERACTIVE_SHELL_COMMAND,
-        stdin: true,
-        stdout: true,
-        // With a TTY the runtime merges stderr into the terminal.
-        stderr: !query.tty,
         tty: query.tty,
       };
       const pending: SessionStart = { id, principal, route, target };
@@ -245,7 +240,8 @@ export function createTerminalEndpoint(
       const abort = new AbortController();
       browser.once('close', () => abort.abort());
       const dialStarted = performance.now();
-      const upstream = await dialExec(cluster, execPath(target), {
+      // With a TTY the runtime merges stderr into the terminal.
+      const upstream = await dialExec(cluster, execPath(target, { stdin: true, stdout: true, stderr: !target.tty }), {
         principal,
         timeoutMs: terminal.upstreamTimeoutSeconds * 1000,
         signal: abort.signal,

@@ -2,11 +2,11 @@
 // cluster name, a policy rule that names the cluster, and a cluster the gateway
 // knows, checked in that order so an unknown name tells nothing to a stranger.
 import type { IncomingMessage } from 'node:http';
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../core/principal.js';
 import { tokenFromRequest } from '../auth/token-from-request.js';
 import { GatewayError } from '../errors.js';
-import { checkName } from '../http/names.js';
-import type { GatewayServices } from '../http/services.js';
+import { checkName } from '../core/names.js';
+import type { GatewayServices } from '../services.js';
 
 /** What kubectl is told when it sent no token: how to send one. */
 export const NO_TOKEN_MESSAGE = 'no bearer token was sent: pass your portal token with --token, or use the kubeconfig from /api/kubeconfig';

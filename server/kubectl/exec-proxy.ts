@@ -5,36 +5,33 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import WebSocket, { WebSocketServer } from 'ws';
+import { isChannelProtocol } from '../../shared/channel-protocols.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { createOriginCheck } from '../auth/origin.js';
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../core/principal.js';
+import type { PodTarget } from '../core/target.js';
 import { GatewayError, toGatewayError } from '../errors.js';
 import { Channel, payloadBytes } from '../exec/channels.js';
 import type { Heartbeat } from '../exec/heartbeat.js';
 import { protocolViolationOf } from '../exec/protocol-violation.js';
 import { newSessionId } from '../exec/session-id.js';
 import type { UserQuota } from '../exec/user-quota.js';
-import { dialExec } from '../exec/upstream.js';
-import { checkName } from '../http/names.js';
-import type { GatewayServices } from '../http/services.js';
+import { dialExec } from '../clusters/dial-exec.js';
+import { checkName } from '../core/names.js';
+import type { GatewayServices } from '../services.js';
 import { verifyCaller } from './caller.js';
 import { refuseUpgradeWithStatus } from './status.js';
 
-/** The channel subprotocols the API server speaks over websocket, in no preferred order: the client's order wins. */
-const CHANNEL_PROTOCOLS = new Set(['v5.channel.k8s.io', 'v4.channel.k8s.io', 'v4.base64.channel.k8s.io', 'channel.k8s.io', 'base64.channel.k8s.io']);
 const HIGH_WATER_MARK = 1024 * 1024;
 
-export interface KubectlTarget {
-  cluster: string;
-  namespace: string;
-  pod: string;
-}
+/** The pod a kubectl exec names. */
+export type KubectlTarget = PodTarget;
 
 /** The protocols the client offered, as the API server reads them: the first header line, comma-split. */
 function offeredChannelProtocols(req: IncomingMessage): string[] {
   const header = req.headers['sec-websocket-protocol'];
   const first: string | undefined = Array.isArray(header) ? header[0] : header;
-  return (first ?? '').split(',').map((p) => p.trim()).filter((p) => CHANNEL_PROTOCOLS.has(p));
+  return (first ?? '').split(',').map((p) => p.trim()).filter(isChannelProtocol);
 }
 
 const STDIN = new Set<number>([Channel.Stdin]);

@@ -4,9 +4,9 @@ import { Router, type Request } from 'express';
 import { stringify } from 'yaml';
 import { tokenFromRequest } from '../auth/token-from-request.js';
 import { GatewayError } from '../errors.js';
-import { checkName } from '../http/names.js';
-import { principalOf } from '../http/rest-routes.js';
-import type { GatewayServices } from '../http/services.js';
+import { checkName } from '../core/names.js';
+import { principalOf } from '../core/principal.js';
+import type { GatewayServices } from '../services.js';
 
 /** The gateway's base URL as the caller reached it. */
 function externalBase(req: Request, tls: boolean): string {

@@ -1,13 +1,14 @@
 // The HTTP side of the kubectl-compatible endpoint /k8s/clusters/{cluster}/…:
 // discovery, get and list pods (passed through), and Status errors for the rest.
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import type { Principal } from '../auth/principal.js';
+import { principalOf } from '../core/principal.js';
 import { GatewayError, toGatewayError } from '../errors.js';
-import { checkName, checkSelector } from '../http/names.js';
-import type { GatewayServices } from '../http/services.js';
+import { checkName, checkSelector } from '../core/names.js';
+import type { GatewayServices } from '../services.js';
 import { clusterGet } from '../clusters/cluster-get.js';
 import { checkClusterAccess, verifyCaller } from './caller.js';
-import { failureStatus, sendStatus, statusOfError } from './status.js';
+import { failureStatus } from '../../shared/kube-status.js';
+import { sendStatus, statusOfError } from './status.js';
 import { tableAccept } from './table-accept.js';
 import { unsupportedSubresource } from './unsupported.js';
 
@@ -20,10 +21,6 @@ const resources = {
     { name: 'pods/exec', singularName: '', namespaced: true, kind: 'PodExecOptions', verbs: ['create', 'get'] },
   ],
 };
-
-function principalOf(res: Response): Principal {
-  return res.locals.principal as Principal;
-}
 
 export function createKubectlRoutes(services: GatewayServices): Router {
   const router = Router({ mergeParams: true });

@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AuditLog } from '../audit/audit-log.js';
 import { GatewayError, toGatewayError } from '../errors.js';
-import type { GatewayServices } from '../http/services.js';
+import type { GatewayServices } from '../services.js';
 import { checkClusterAccess, verifyCaller } from './caller.js';
 import type { KubectlTarget } from './exec-proxy.js';
 import { refuseUpgradeWithStatus } from './status.js';

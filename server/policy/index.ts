@@ -1,13 +1,12 @@
 // The policy: default deny; a caller may do only what a rule grants to one of
 // their user name or groups, on clusters and namespaces the rule's globs match.
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../core/principal.js';
+import type { NamespaceTarget } from '../core/target.js';
 import type { PolicyRuleConfig } from '../config/index.js';
 import { compileGlobs, type Matcher } from './glob.js';
 
-export interface PolicyTarget {
-  cluster: string;
-  namespace: string;
-}
+/** What a rule is matched against: a namespace of a cluster. */
+export type PolicyTarget = NamespaceTarget;
 
 /** `exec` for interactive shells, or the name of an action. */
 export type Verb = string;

@@ -1,17 +1,13 @@
 // What a session recording is to the terminal endpoint: the endpoint starts one
 // through a RecordingStarter and feeds it what the browser is shown.
+import type { ExecTarget } from '../core/target.js';
 import type { SessionObserver } from '../exec/terminal-session.js';
 
 /** Whose session it is and where: kept beside the recording, and what authorises watching it. */
-export interface RecordedSession {
+export interface RecordedSession extends Omit<ExecTarget, 'tty'> {
   sessionId: string;
   user: string;
   groups: string[];
-  cluster: string;
-  namespace: string;
-  pod: string;
-  container?: string;
-  command: readonly string[];
 }
 
 export interface RecordingStart extends RecordedSession {

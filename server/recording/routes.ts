@@ -5,11 +5,11 @@ import { createReadStream } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import express, { type Router } from 'express';
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../core/principal.js';
 import type { RecordingConfig } from '../config/index.js';
 import { GatewayError } from '../errors.js';
-import { principalOf } from '../http/rest-routes.js';
-import type { GatewayServices } from '../http/services.js';
+import { principalOf } from '../core/principal.js';
+import type { GatewayServices } from '../services.js';
 import { isSessionId } from '../exec/session-id.js';
 import { castPath, metadataPath, type RecordingMetadata } from './recorder.js';
 

@@ -1,7 +1,7 @@
 // One terminal session over webterm.v1: open with the token in the bearer
 // subprotocol, translate messages, report state, and reconnect with backoff
 // after an abnormal close (never after an exit or a refusal).
-import { statusOfCloseCode } from '../../shared/errors.js';
+import { RETRYABLE_CLOSE_CODES, statusOfCloseCode } from '../../shared/errors.js';
 import { BEARER_PROTOCOL_PREFIX, WEBTERM_PROTOCOL, parseServerMessage, type ClientMessage, type ServerMessage } from '../../shared/protocol.js';
 import { DisposableStore, Emitter, listen, timeout, type Listenable } from './lifecycle.js';
 
@@ -39,8 +39,6 @@ export type Diagnose = () => Promise<{ status: number; message: string; code?: s
 
 /** Statuses worth retrying: the cluster or the gateway may come back. */
 const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
-/** Close codes of a lost connection (not a refusal): going away, abnormal, server error, restart, try later. */
-const RETRYABLE_CLOSE_CODES = new Set([1001, 1005, 1006, 1011, 1012, 1013, 1014]);
 const MAX_BACKOFF_SECONDS = 30;
 /** Attempts in a row without a session before giving up (about two minutes of backoff). */
 const MAX_ATTEMPTS = 8;

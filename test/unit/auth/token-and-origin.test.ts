@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { allowedOriginProblem, createOriginCheck, parseAllowedOrigin } from '../../../server/auth/origin.js';
+import { createOriginCheck } from '../../../server/auth/origin.js';
+import { allowedOriginProblem, parseAllowedOrigin } from '../../../server/core/allowed-origin.js';
 import { offeredProtocols, tokenFromRequest } from '../../../server/auth/token-from-request.js';
 
 function request(headers: Array<[string, string]>, encrypted = false): IncomingMessage {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Principal } from '../../../server/auth/principal.js';
+import type { Principal } from '../../../server/core/principal.js';
 import { createPolicy } from '../../../server/policy/index.js';
 import { compileGlob } from '../../../server/policy/glob.js';
 

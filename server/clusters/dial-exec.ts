@@ -1,23 +1,13 @@
 // Opens the pod exec websocket on a cluster's API server with the cluster's
 // own credentials: one fresh connection per session, never pooled or reused.
 import WebSocket from 'ws';
-import type { Principal } from '../auth/principal.js';
-import type { Cluster } from '../clusters/index.js';
-import { clusterDial } from '../clusters/cluster-socket.js';
+import type { Principal } from '../core/principal.js';
+import { UPSTREAM_PROTOCOLS } from '../../shared/channel-protocols.js';
+import type { ExecStreams, ExecTarget } from '../core/target.js';
 import { GatewayError } from '../errors.js';
-import { UPSTREAM_PROTOCOLS } from './channels.js';
-import { classifyDialError, classifyUpgradeRefusal, readRefusalBody } from './upstream-errors.js';
-
-export interface ExecTarget {
-  namespace: string;
-  pod: string;
-  container?: string;
-  command: readonly string[];
-  stdin: boolean;
-  stdout: boolean;
-  stderr: boolean;
-  tty: boolean;
-}
+import type { Cluster } from './cluster.js';
+import { clusterDial } from './cluster-socket.js';
+import { classifyDialError, classifyUpgradeRefusal, readRefusalBody } from './dial-errors.js';
 
 export interface DialOptions {
   /** Sent as Impersonate-User/Group when the cluster asks for impersonation. */
@@ -30,16 +20,21 @@ export interface DialOptions {
   signal?: AbortSignal;
 }
 
+/** The path of a pod's exec subresource, each segment encoded; the query is the caller's. */
+export function execBasePath(target: Pick<ExecTarget, 'namespace' | 'pod'>): string {
+  return `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/pods/${encodeURIComponent(target.pod)}/exec`;
+}
+
 /** The path and query of a pod exec request, each segment encoded. */
-export function execPath(target: ExecTarget): string {
+export function execPath(target: Omit<ExecTarget, 'cluster'>, streams: ExecStreams): string {
   const query = new URLSearchParams();
   for (const arg of target.command) query.append('command', arg);
   if (target.container !== undefined) query.set('container', target.container);
-  if (target.stdin) query.set('stdin', 'true');
-  if (target.stdout) query.set('stdout', 'true');
-  if (target.stderr) query.set('stderr', 'true');
+  if (streams.stdin) query.set('stdin', 'true');
+  if (streams.stdout) query.set('stdout', 'true');
+  if (streams.stderr) query.set('stderr', 'true');
   if (target.tty) query.set('tty', 'true');
-  return `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/pods/${encodeURIComponent(target.pod)}/exec?${query}`;
+  return `${execBasePath(target)}?${query}`;
 }
 
 function execUrl(cluster: Cluster, path: string): string {

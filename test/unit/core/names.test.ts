@@ -1,7 +1,7 @@
 // Names are checked against the Kubernetes rules before any cluster is called.
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../server/errors.js';
-import { checkName, checkSelector } from '../../../server/http/names.js';
+import { checkName, checkSelector } from '../../../server/core/names.js';
 
 describe('checkName', () => {
   it.each([
