@@ -29,6 +29,10 @@ const execPath = (p = pod, namespace = ns) => `/api/v1/namespaces/${namespace}/p
  * written to test-results/local-vs-real.json by each run.
  */
 export const KNOWN_DIFFERENCES: Record<string, string> = {
+  'namespaces: list':
+    'A real cluster always has default, kube-node-lease, kube-public and kube-system besides the namespaces made for it; the local cluster has only the namespaces of its spec. Harmless: a real cluster\'s list is its own.',
+  'version':
+    'kube-apiserver 1.34 adds emulationMajor, emulationMinor, minCompatibilityMajor and minCompatibilityMinor (compatibility versions) to /version; the local cluster answers the nine older fields only. kubectl reads gitVersion, which both give.',
   'pods: list without a token':
     'The real API server (anonymous auth on, its default) takes a request without a token as system:anonymous and answers 403 Forbidden, "pods is forbidden: User \"system:anonymous\" cannot list resource \"pods\" …", details {kind: pods}; the local cluster answers 401 Unauthorized. With --anonymous-auth=false a real one answers 401 too. Harmless for the gateway, which always sends a credential.',
   'exec: every protocol offered picks v5':
@@ -92,6 +96,15 @@ const waitForSize = (size: string) => `read x; i=0; while [ "$(stty size)" != "$
 const stdin = (text: string) => Buffer.concat([Buffer.from([0]), Buffer.from(text)]);
 
 const cases: Record<string, Case> = {
+  'namespaces: list': async (e) => {
+    const a = await httpsRequest(e, '/api/v1/namespaces');
+    const body = json(a.body) as { kind?: string; items?: Array<{ metadata: { name: string }; status?: { phase?: string } }> };
+    return { status: a.status, kind: body.kind, names: body.items?.map((n) => n.metadata.name).sort(), phases: [...new Set(body.items?.map((n) => n.status?.phase))] };
+  },
+  'version': async (e) => {
+    const a = await httpsRequest(e, '/version');
+    return { status: a.status, keys: Object.keys(json(a.body) as object).sort() };
+  },
   'pods: list': async (e) => {
     const a = await httpsRequest(e, `/api/v1/namespaces/${ns}/pods`);
     const body = json(a.body) as { kind?: string; apiVersion?: string; items?: Array<{ metadata: { name: string } }> };
@@ -142,6 +155,11 @@ const cases: Record<string, Case> = {
   'exec v5: exit 3': exec(['sh', '-c', 'echo out; exit 3'], [V5], 'stdout=true&stderr=true'),
   'exec v5: stdin and its close signal': exec(['cat'], [V5], 'stdin=true&stdout=true&stderr=true', { send: [stdin('hello\n'), Buffer.from([255, 0])] }),
   'exec v5: tty, resize then stty size': exec(['sh', '-c', waitForSize('30 100') + 'exit 4'], [V5], 'stdin=true&stdout=true&tty=true', { send: [resize(100, 30), stdin('go\r')] }),
+  'exec v4: 1 MiB of output': async (e) => {
+    const outcome = await rawExec(e, execPath(), `${commandQuery(['head', '-c', '1048576', '/dev/zero'])}&stdout=true`, [V4]);
+    return { protocol: outcome.protocol, bytes: channels(outcome)['1']?.length, status: json(channels(outcome)['3'] ?? '') };
+  },
+  'exec v5: stdin closed at once': exec(['wc', '-c'], [V5], 'stdin=true&stdout=true', { send: [Buffer.from([255, 0])] }),
   'exec v4: stdout, stderr, exit 0': exec(['sh', '-c', 'echo out; echo err >&2'], [V4], 'stdout=true&stderr=true'),
   'exec v4: exit 42': exec(['sh', '-c', 'exit 42'], [V4], 'stdout=true&stderr=true'),
   'exec v4: stdin read to a length': exec(['head', '-c', '6'], [V4], 'stdin=true&stdout=true', { send: [stdin('hello\n')] }),

@@ -40,11 +40,11 @@ export function cacheDir(): string {
   return join(base, 'webterm-gateway', `k8s-${KUBERNETES_VERSION}`);
 }
 
-function goBuild(go: string, pkg: string, output: string): Promise<void> {
+function goBuild(go: string, pkg: string, output: string, ldflags = ''): Promise<void> {
   const partial = `${output}.partial-${process.pid}`;
   return new Promise((resolve, reject) => {
     // nice: the machine's two cores are shared; the build is a background chore.
-    const child = spawn('nice', ['-n', '10', go, 'build', '-trimpath', '-o', partial, pkg], {
+    const child = spawn('nice', ['-n', '10', go, 'build', '-trimpath', ...(ldflags === '' ? [] : ['-ldflags', ldflags]), '-o', partial, pkg], {
       cwd: kubeModule,
       env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -59,6 +59,15 @@ function goBuild(go: string, pkg: string, output: string): Promise<void> {
       resolve();
     });
   });
+}
+
+/** The version stamp a release build carries (hack/lib/version.sh), so /version and kubectl see v1.N.x. */
+function versionLdflags(): string {
+  const [, major, minor] = /^v(\d+)\.(\d+)\./.exec(KUBERNETES_VERSION)!;
+  const vars = { gitVersion: KUBERNETES_VERSION, gitMajor: major!, gitMinor: minor!, gitTreeState: 'clean', buildDate: '1970-01-01T00:00:00Z' };
+  return Object.entries(vars)
+    .flatMap(([key, value]) => [`-X k8s.io/client-go/pkg/version.${key}=${value}`, `-X k8s.io/component-base/version.${key}=${value}`])
+    .join(' ');
 }
 
 /** Waits for another test file's build: a lock directory, taken atomically by mkdir. */
@@ -83,21 +92,22 @@ async function withLock<T>(dir: string, work: () => Promise<T>): Promise<T> {
 }
 
 /**
- * The binaries, built when missing. The test node lives in this repository:
- * its binary's name carries a hash of its source and go.sum, so a change
- * builds it anew.
+ * The binaries, built when missing. Each binary's name carries a hash of
+ * what it is built from (go.sum and the version stamp; the test node's
+ * source too), so a change builds it anew. Older binaries stay: a checkout
+ * of an older commit, on the same machine, still finds its own.
  */
 export async function ensureBinaries(go: string): Promise<Binaries> {
   const dir = cacheDir();
   mkdirSync(dir, { recursive: true });
-  const apiserver = join(dir, 'kube-apiserver');
+  const apiserver = join(dir, `kube-apiserver-${createHash('sha256').update(versionLdflags()).update(readFileSync(join(kubeModule, 'go.sum'))).digest('hex').slice(0, 12)}`);
   const hash = createHash('sha256');
   for (const file of [join(kubeModule, 'cmd', 'testnode', 'main.go'), join(kubeModule, 'go.mod'), join(kubeModule, 'go.sum')]) hash.update(readFileSync(file));
   const node = join(dir, `testnode-${hash.digest('hex').slice(0, 12)}`);
   const nodeStale = () => !existsSync(node);
   if (!existsSync(apiserver) || nodeStale()) {
     await withLock(dir, async () => {
-      if (!existsSync(apiserver)) await goBuild(go, 'k8s.io/kubernetes/cmd/kube-apiserver', apiserver);
+      if (!existsSync(apiserver)) await goBuild(go, 'k8s.io/kubernetes/cmd/kube-apiserver', apiserver, versionLdflags());
       if (nodeStale()) await goBuild(go, './cmd/testnode', node);
     });
   }
