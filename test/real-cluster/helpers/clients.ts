@@ -3,7 +3,8 @@
 // and the Python client (test/clients/python, in a venv in the cache
 // directory). Each is built or installed once, outside the repository.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../helpers/stack.js';
 import { cacheDir } from './binaries.js';
@@ -35,10 +36,16 @@ export function run(binary: string, args: string[], options: { env?: Record<stri
 const clientsRoot = join(projectRoot, 'test', 'clients');
 const base = () => join(cacheDir(), '..');
 
-function newerThan(output: string, sources: string[]): boolean {
-  if (!existsSync(output)) return false;
-  const built = statSync(output).mtimeMs;
-  return sources.every((source) => statSync(source).mtimeMs <= built);
+/** A hash of the files a build is made from: a fresh clone's new mtimes do not rebuild it. */
+function recipe(sources: string[]): string {
+  const hash = createHash('sha256');
+  for (const source of sources) hash.update(readFileSync(source));
+  return hash.digest('hex');
+}
+
+/** True when `stamp` holds the recipe of these sources (the build that wrote it is current). */
+function current(stamp: string, sources: string[]): boolean {
+  return existsSync(stamp) && readFileSync(stamp, 'utf8') === recipe(sources);
 }
 
 /** Builds the Java client project with Maven (once); resolves with the java command line before the program's arguments. */
@@ -47,10 +54,13 @@ export async function javaClient(): Promise<string[]> {
   const project = join(clientsRoot, 'java');
   const classpath = join(out, 'classpath.txt');
   const jar = join(out, 'java-exec-client-1.0.0.jar');
-  if (!newerThan(jar, [join(project, 'pom.xml'), join(project, 'src/main/java/webterm/ExecReload.java')]) || !existsSync(classpath)) {
+  const sources = [join(project, 'pom.xml'), join(project, 'src/main/java/webterm/ExecReload.java')];
+  const stamp = join(out, 'built-from.sha256');
+  if (!current(stamp, sources) || !existsSync(jar) || !existsSync(classpath)) {
     mkdirSync(out, { recursive: true });
     const built = await run('nice', ['-n', '10', 'mvn', '-B', '-q', `-DbuildDir=${out}`, 'package', 'dependency:build-classpath', `-Dmdep.outputFile=${classpath}`], { cwd: project, timeoutMs: 15 * 60_000 });
     if (built.code !== 0) throw new Error(`mvn package failed (${built.code}):\n${built.stdout.toString().slice(-4000)}${built.stderr.slice(-2000)}`);
+    writeFileSync(stamp, recipe(sources));
   }
   return ['java', '-cp', `${jar}:${readFileSync(classpath, 'utf8').trim()}`, 'webterm.ExecReload'];
 }
@@ -59,8 +69,8 @@ export async function javaClient(): Promise<string[]> {
 export async function pythonClient(): Promise<string[]> {
   const venv = join(base(), 'python-client', 'venv');
   const requirements = join(clientsRoot, 'python', 'requirements.txt');
-  const stamp = join(venv, 'requirements.txt.installed');
-  if (!newerThan(stamp, [requirements])) {
+  const stamp = join(venv, 'installed-from.sha256');
+  if (!current(stamp, [requirements])) {
     mkdirSync(join(base(), 'python-client'), { recursive: true });
     if (!existsSync(join(venv, 'bin', 'python'))) {
       const made = await run('python3', ['-m', 'venv', venv], { timeoutMs: 120_000 });
@@ -68,7 +78,7 @@ export async function pythonClient(): Promise<string[]> {
     }
     const installed = await run(join(venv, 'bin', 'pip'), ['install', '-q', '-r', requirements], { timeoutMs: 10 * 60_000 });
     if (installed.code !== 0) throw new Error(`pip install failed: ${installed.stderr}`);
-    await run('cp', [requirements, stamp]);
+    writeFileSync(stamp, recipe([requirements]));
   }
   return [join(venv, 'bin', 'python'), join(clientsRoot, 'python', 'exec_reload.py')];
 }
