@@ -2,37 +2,20 @@
 // with RBAC and static bearer tokens, and the test node (kubelet API whose
 // containers are local processes). Every port is free at start; stop() kills
 // every process and removes the directory.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBinaries, findGo, type Binaries } from './binaries.js';
 import { createPki, type Pki } from './pki.js';
+import { freePort, kill, startProcess, waitFor, type ProcessHandle } from './processes.js';
+import { applyRbac, Users } from './rbac.js';
 
-/** The users of the static token file, and what RBAC grants them. */
-export const Users = {
-  /** system:masters: sets the cluster up. */
-  admin: 'admin',
-  /** The gateway's credential: exactly the verbs the gateway needs, in the test namespaces. */
-  gateway: 'webterm-gateway',
-  /** A gateway credential with pods/exec `create` but not `get`: what a websocket exec (a GET) also needs. */
-  createOnly: 'webterm-exec-create-only',
-  /** A gateway credential with pods/exec `get` but not `create`, which the API server also checks for websockets. */
-  getOnly: 'webterm-exec-get-only',
-  /** A gateway credential that may only impersonate (its users' RBAC decides the rest). */
-  impersonator: 'webterm-impersonator',
-} as const;
+export { freePort } from './processes.js';
+export { gatewayRoleRules, Users } from './rbac.js';
 
 export const NODE_NAME = 'testnode';
-
-export interface ProcessHandle {
-  child: ChildProcess;
-  log(): string;
-  exited: Promise<number | null>;
-}
 
 export interface ControlPlane {
   url: string;
@@ -65,63 +48,6 @@ export interface PodOptions {
 export function skipReason(): string | undefined {
   return findGo() === undefined ? 'Go is not installed (no go on PATH, /usr/local/go/bin/go or /usr/bin/go): the real control plane is built from Go modules' : undefined;
 }
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-function startProcess(name: string, binary: string, args: string[], env: NodeJS.ProcessEnv = process.env): ProcessHandle {
-  const child = spawn(binary, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  // Read to the end (a full pipe would block the program); keep the tail for failure messages.
-  const keep = (d: Buffer) => {
-    log += d.toString();
-    if (log.length > 200_000) log = log.slice(-100_000);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.once('error', (error) => (log += `\n${name}: ${error.message}`));
-  return { child, log: () => log, exited };
-}
-
-async function kill(handle: ProcessHandle | undefined): Promise<void> {
-  if (handle === undefined || handle.child.exitCode !== null || handle.child.signalCode !== null) return;
-  handle.child.kill('SIGKILL');
-  await handle.exited;
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, handle: ProcessHandle, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (handle.child.exitCode !== null) throw new Error(`${what} exited with ${handle.child.exitCode}:\n${handle.log().slice(-4000)}`);
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}:\n${handle.log().slice(-4000)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-/**
- * The Role the gateway's credential gets in each test namespace: nothing more
- * than the gateway uses. The gateway opens exec and attach as websockets,
- * which are GET requests: the API server checks `get` on pods/exec for them,
- * and `create` as well (the AuthorizePodWebsocketUpgradeCreatePermission
- * check, on by default since 1.31), so both verbs are needed.
- */
-export const gatewayRoleRules = [
-  { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
-  { apiGroups: [''], resources: ['pods/exec'], verbs: ['get', 'create'] },
-  { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
-  { apiGroups: [''], resources: ['pods/attach'], verbs: ['get', 'create'] },
-  { apiGroups: [''], resources: ['pods/ephemeralcontainers'], verbs: ['patch'] },
-];
 
 export interface ControlPlaneOptions {
   /** Namespaces created with the gateway's Role bound in them. */
@@ -235,45 +161,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       const answer = await api(method, path, body);
       if (answer.status >= 300 && answer.status !== 409) throw new Error(`${method} ${path}: ${answer.status} ${answer.text}`);
     };
-    // The gateway's Role in each test namespace, and a read-only one for the credential without pods/exec.
-    for (const namespace of namespaces) {
-      await must('POST', '/api/v1/namespaces', { metadata: { name: namespace } });
-      // No controller manager: the default ServiceAccount that admission wants is made here.
-      await must('POST', `/api/v1/namespaces/${namespace}/serviceaccounts`, { metadata: { name: 'default' } });
-      await must('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/roles`, { metadata: { name: 'webterm-gateway' }, rules: gatewayRoleRules });
-      await must('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/roles`, { metadata: { name: 'pod-reader' }, rules: [gatewayRoleRules[0]] });
-      for (const [role, verb, user] of [['exec-create-only', 'create', Users.createOnly], ['exec-get-only', 'get', Users.getOnly]] as const) {
-        await must('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/roles`, { metadata: { name: role }, rules: [gatewayRoleRules[0], { apiGroups: [''], resources: ['pods/exec'], verbs: [verb] }] });
-        await must('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/rolebindings`, {
-          metadata: { name: role },
-          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role },
-          subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
-        });
-      }
-      await must('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/rolebindings`, {
-        metadata: { name: 'webterm-gateway' },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'webterm-gateway' },
-        subjects: [
-          { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: Users.gateway },
-          { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'webterm-gateway-cert' },
-          ...(options.impersonatedExec?.[namespace] ?? []).map((name) => ({ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name })),
-        ],
-      });
-      await must('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/rolebindings`, {
-        metadata: { name: 'pod-reader' },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-reader' },
-        subjects: [
-          ...(options.impersonatedReadOnly?.[namespace] ?? []).map((name) => ({ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name })),
-        ],
-      });
-    }
-    // The impersonating gateway may impersonate users and groups, and nothing else.
-    await must('POST', '/apis/rbac.authorization.k8s.io/v1/clusterroles', { metadata: { name: 'webterm-impersonator' }, rules: [{ apiGroups: [''], resources: ['users', 'groups'], verbs: ['impersonate'] }] });
-    await must('POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
-      metadata: { name: 'webterm-impersonator' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'webterm-impersonator' },
-      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: Users.impersonator }],
-    });
+    await applyRbac(must, namespaces, options);
 
     node = startProcess('testnode', binaries.node, [`--server=${url}`, `--token=${tokens.admin}`, `--ca=${pki.caCert}`, `--tls-cert=${pki.servingCert}`, `--tls-key=${pki.servingKey}`, `--node-name=${NODE_NAME}`]);
     await waitFor('the test node', async () => (await api('GET', `/api/v1/nodes/${NODE_NAME}`)).body?.status?.daemonEndpoints?.kubeletEndpoint?.Port > 0, node, 30_000);
