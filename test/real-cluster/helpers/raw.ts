@@ -44,8 +44,6 @@ export interface ExecOutcome {
 export interface ExecRun {
   /** Frames to send once open, in order (binary unless `text`). */
   send?: Array<Buffer | { text: string }>;
-  /** Close our side after sending, instead of waiting for the server. */
-  closeAfterSend?: boolean;
   headers?: Record<string, string>;
   timeoutMs?: number;
 }
@@ -68,7 +66,6 @@ export function rawExec(endpoint: Endpoint, path: string, query: string, protoco
         if (Buffer.isBuffer(frame)) ws.send(frame, { binary: true });
         else ws.send(frame.text, { binary: false });
       }
-      if (run.closeAfterSend) ws.close(1000);
     });
     ws.on('unexpected-response', (_req, res) => {
       let body = '';
