@@ -10,6 +10,7 @@ import type { Router } from 'express';
 import type { DestinationStream } from 'pino';
 import { createLimiter } from './actions/limiter.js';
 import { auditDestination, createAuditLog, flushAudit, withMetrics, type AuditLog } from './audit/audit-log.js';
+import { createAuthenticator } from './auth/authenticate.js';
 import { createTokenVerifier } from './auth/verify-token.js';
 import { createClusterRegistry, createKubeApi, type ClusterRegistry, type KubeApi } from './clusters/index.js';
 import type { GatewayConfig } from './config/index.js';
@@ -18,12 +19,10 @@ import { createHeartbeat } from './exec/heartbeat.js';
 import { createActionRoutes } from './http/action-routes.js';
 import { contentSecurityPolicy, createApp } from './http/app.js';
 import { createRecorder, createRecordingApi, createRecordingPage, type RecordingStarter } from './recording/index.js';
-import { createAuthenticator } from './http/authenticate.js';
 import { createProtocolSniffer } from './http/listener.js';
 import { refuseUpgrade } from './http/respond.js';
 import type { GatewayServices } from './services.js';
-import { createTerminalEndpoint, type SessionStart, type TerminalEndpointHooks } from './http/terminal-upgrade.js';
-import { createUserQuota } from './exec/user-quota.js';
+import { createTerminalEndpoint, type TerminalEndpointHooks } from './http/terminal-upgrade.js';
 import { createMetrics, type GatewayMetrics } from './metrics/metrics.js';
 import { createMetricsRoute } from './metrics/metrics-route.js';
 import { createKubectlExecProxy } from './kubectl/exec-proxy.js';
@@ -32,6 +31,9 @@ import { mountKubectl } from './kubectl/routes.js';
 import { refuseUpgradeWithStatus } from './kubectl/status.js';
 import { createKubectlUpgrade } from './kubectl/upgrade.js';
 import { createPolicy } from './policy/index.js';
+import type { SessionDeps } from './sessions/open-session.js';
+import { createSessionRegistry } from './sessions/registry.js';
+import { createUserQuota } from './sessions/user-quota.js';
 
 export interface GatewayOptions {
   logger: Logger;
@@ -92,28 +94,26 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     const cluster = clusters.get(name);
     if (cluster !== undefined) kubeApis.set(name, createKubeApi(cluster, { timeoutMs: config.terminal.upstreamTimeoutSeconds * 1000 }));
   }
-  const services: GatewayServices = { config, verifier, policy, clusters, kubeApi: (name) => kubeApis.get(name) };
+  const services: GatewayServices = { config, verifier, authenticate: createAuthenticator(verifier), policy, clusters, kubeApi: (name) => kubeApis.get(name) };
   const metrics = createMetrics();
   const auditSink = options.auditDestination ?? auditDestination(config.audit.file);
   const audit = withMetrics(createAuditLog(auditSink), metrics);
-  const authenticate = createAuthenticator(verifier, config.auth.allowedOrigins, logger, {
-    onRefused: (req, error) =>
-      audit.refusal({ what: req.headers.upgrade === undefined ? 'rest' : 'upgrade', code: error.code, reason: error.message, remoteAddress: req.socket.remoteAddress }),
-  });
+  const onAuthRefused = (req: IncomingMessage, error: GatewayError) =>
+    audit.refusal({ what: req.headers.upgrade === undefined ? 'rest' : 'upgrade', code: error.code, reason: error.message, remoteAddress: req.socket.remoteAddress });
   const heartbeat = createHeartbeat(config.terminal.pingIntervalSeconds * 1000);
-  const quota = createUserQuota();
-  const sessionTarget = (start: SessionStart) => ({ ...start.route, container: start.target.container, command: start.target.command, tty: start.target.tty });
   const recorder = options.recorder ?? (config.recording === undefined ? undefined : createRecorder(config.recording, logger));
-  const terminal = createTerminalEndpoint(config, services, authenticate, heartbeat, logger, { quota, recorder }, {
+  const registry = createSessionRegistry();
+  const sessions: SessionDeps = { services, registry, quota: createUserQuota(), recorder };
+  const terminal = createTerminalEndpoint(sessions, heartbeat, logger, {
     onSessionStart: (start) => {
-      audit.sessionStart({ sessionId: start.id, principal: start.principal, target: sessionTarget(start), recording: start.recording });
+      audit.sessionStart({ sessionId: start.id, principal: start.principal, target: start.target, recording: start.recording });
       options.terminalHooks?.onSessionStart?.(start);
     },
     onSessionEnd: (start, summary) => {
       audit.sessionEnd({
         sessionId: start.id,
         principal: start.principal,
-        target: sessionTarget(start),
+        target: start.target,
         bytesIn: summary.bytesFromBrowser,
         bytesOut: summary.bytesToBrowser,
         exitCode: summary.exitCode,
@@ -125,28 +125,27 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       });
       options.terminalHooks?.onSessionEnd?.(start, summary);
     },
-    onSessionResumed: (start, lostBytes) => audit.sessionResume({ sessionId: start.id, principal: start.principal, target: sessionTarget(start), lostBytes }),
-    onRecordingFailed: (start, error) => audit.recordingFailed({ sessionId: start.id, principal: start.principal, target: sessionTarget(start), error: error.message }),
+    onSessionResumed: (start, lostBytes) => audit.sessionResume({ sessionId: start.id, principal: start.principal, target: start.target, lostBytes }),
+    onRecordingFailed: (start, error) => audit.recordingFailed({ sessionId: start.id, principal: start.principal, target: start.target, error: error.message }),
     onUpstreamConnected: (cluster, seconds) => metrics.upstreamConnected(cluster, seconds),
     onRefused: (principal, route, error) => audit.refusal({ principal, what: 'exec', code: error.code, reason: error.message, ...route }),
+    onUpgradeRefused: onAuthRefused,
   });
 
-  const kubectlExec = createKubectlExecProxy(services, heartbeat, audit, quota, logger);
+  const kubectlExec = createKubectlExecProxy(sessions, heartbeat, audit, logger);
   const kubectlUpgrade = createKubectlUpgrade(services, kubectlExec.handleUpgrade, audit);
-  metrics.setLiveBytes(() => {
-    const [sessions, kubectl] = [terminal.liveBytes(), kubectlExec.liveBytes()];
-    return { in: sessions.in + kubectl.in, out: sessions.out + kubectl.out };
-  });
+  metrics.setLiveBytes(() => registry.liveBytes());
   const tlsFiles = config.listen.tls;
   const tls = options.tls ?? (tlsFiles === undefined ? undefined : { certPem: readFileSync(tlsFiles.certFile, 'utf8'), keyPem: readFileSync(tlsFiles.keyFile, 'utf8'), caPem: undefined, plainHttpToo: false });
 
-  let ready = false;
+  /** Listening, and not draining: what /readyz answers. */
+  let listening = false;
   const actionDeps = { services, audit, limit: createLimiter(config.actionConcurrency), maxOutputBytes: config.actionOutputLimitBytes };
   const apiRouters: Router[] = [createActionRoutes(actionDeps), createKubeconfigRoute(services, tls === undefined ? undefined : (tls.caPem ?? tls.certPem)), createRecordingApi(services, config.recording)];
   const topRouters: Router[] = [mountKubectl(services)];
   if (config.metrics.enabled) topRouters.unshift(createMetricsRoute(metrics, config.metrics.bearerToken));
   const pageRouters = [createRecordingPage(options.webRoot, contentSecurityPolicy(config.auth.allowedOrigins))];
-  const app = createApp(services, authenticate, logger, { webRoot: options.webRoot, isReady: () => ready, apiRouters, topRouters, pageRouters });
+  const app = createApp(services, logger, { webRoot: options.webRoot, isReady: () => listening && !registry.draining, onAuthRefused, apiRouters, topRouters, pageRouters });
 
   // Half-sent requests are looked for every 5 s (Node's default is 30 s), so one that
   // never finishes its headers is cut within headersTimeout + 5 s.
@@ -184,7 +183,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     const refuse = rawPath.startsWith('/k8s/') ? refuseUpgradeWithStatus : refuseUpgrade;
     void (async () => {
       try {
-        if (!ready) throw new GatewayError('draining', 'the gateway is shutting down; retry in a moment');
+        if (!listening || registry.draining) throw new GatewayError('draining', 'the gateway is shutting down; retry in a moment');
         const url = new URL(req.url ?? '/', 'http://gateway.invalid');
         const segments = pathSegments(rawPath);
         const route = upgradeRoutes.find((r) => r.match(segments));
@@ -212,7 +211,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
           resolve();
         });
       });
-      ready = true;
+      listening = true;
       const address = listener.address() as AddressInfo;
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       return `${plainServer === undefined ? 'https' : 'http'}://${host}:${address.port}`;
@@ -222,10 +221,9 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   };
 
   async function drain(graceSeconds: number): Promise<{ sessionsEnded: number }> {
-    ready = false;
-    terminal.drain(graceSeconds);
+    registry.drain(graceSeconds);
     const deadline = Date.now() + graceSeconds * 1000;
-    const open = () => terminal.sessionCount + kubectlExec.sessionCount;
+    const open = () => registry.count;
     logger.info({ graceSeconds, sessions: open() }, 'draining');
     while (open() > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, Math.min(250, Math.max(1, deadline - Date.now()))));
@@ -237,10 +235,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   }
 
   async function close(): Promise<void> {
-    ready = false;
     heartbeat.stop();
-    terminal.endAll(new GatewayError('draining', 'the gateway is shutting down'));
-    kubectlExec.endAll();
+    registry.endAll(new GatewayError('draining', 'the gateway is shutting down'));
     terminal.close();
     kubectlExec.close();
     await Promise.all(

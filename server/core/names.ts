@@ -36,3 +36,10 @@ export function checkSelector(selector: string): string {
   }
   return selector;
 }
+
+/** Checks the cluster, namespace and pod names of a target, in that order. */
+export function checkPodTarget(target: { cluster: string; namespace: string; pod: string }): void {
+  checkName('cluster', target.cluster);
+  checkName('namespace', target.namespace);
+  checkName('pod', target.pod);
+}

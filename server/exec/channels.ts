@@ -1,6 +1,7 @@
-// The Kubernetes channel protocol as the gateway speaks it upstream (and
-// relays for kubectl): channel numbers, the subprotocols offered, and the
-// frames it builds and reads.
+// The Kubernetes channel protocol's frames (the subprotocols are in
+// shared/channel-protocols.ts): channel numbers, the frames the gateway
+// builds, and the exec status it reads.
+import { GatewayError } from '../errors.js';
 
 /** Channel numbers: the first byte of every message (k8s-exec-protocol.md §2). */
 export const Channel = {
@@ -101,4 +102,18 @@ export function parseExecStatus(payload: Buffer): ExecStatus {
 /** A cluster's words, cut to a length a status line can show. */
 function clip(text: string, max = 1000): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/**
+ * A failed exec (command not found, container gone) as the page sees it. The
+ * cluster answered, so none of these is a lost connection: retrying would
+ * fail the same way, and the page must not reconnect for it.
+ */
+export function execFailure(failure: Extract<ExecStatus, { kind: 'failure' }>): GatewayError {
+  const { status, message } = failure;
+  if (status === 404) return new GatewayError('not_found', message);
+  if (status >= 400 && status < 500) return new GatewayError('bad_request', message, { status });
+  // An unreadable status says nothing about the command: the stream itself is broken.
+  if (failure.reason === BAD_STATUS_REASON) return new GatewayError('upstream_error', message);
+  return new GatewayError('exec_failed', message);
 }

@@ -1,17 +1,15 @@
 // Pings every tracked websocket on one shared interval and ends those that did
 // not answer the previous ping: dead peers and idle-cutting proxies are found
 // without a timer per socket.
-import type WebSocket from 'ws';
+import { SOCKET_OPEN, type RelaySocket, type SocketWatch } from './socket.js';
 
-export interface Heartbeat {
-  track(socket: WebSocket): void;
-  untrack(socket: WebSocket): void;
+export interface Heartbeat extends SocketWatch {
   stop(): void;
 }
 
 export function createHeartbeat(intervalMs: number): Heartbeat {
-  const alive = new Map<WebSocket, boolean>();
-  const markAlive = function (this: WebSocket) {
+  const alive = new Map<RelaySocket, boolean>();
+  const markAlive = function (this: RelaySocket) {
     if (alive.has(this)) alive.set(this, true);
   };
   const timer = setInterval(() => {
@@ -22,7 +20,7 @@ export function createHeartbeat(intervalMs: number): Heartbeat {
         continue;
       }
       alive.set(socket, false);
-      if (socket.readyState === socket.OPEN) socket.ping();
+      if (socket.readyState === SOCKET_OPEN) socket.ping();
     }
   }, intervalMs);
   timer.unref();

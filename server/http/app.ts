@@ -1,10 +1,10 @@
 // The HTTP application: health, the REST API, the page, and JSON errors.
 import { existsSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { parseAllowedOrigin } from '../core/allowed-origin.js';
 import { GatewayError, toGatewayError } from '../errors.js';
-import type { RequestAuthenticator } from './authenticate.js';
 import { sendError } from './respond.js';
 import { authMiddleware, createRestRoutes } from './rest-routes.js';
 import type { GatewayServices } from '../services.js';
@@ -22,6 +22,8 @@ export interface AppOptions {
   topRouters?: Router[];
   /** More pages, served with the page's security headers (the recording player). */
   pageRouters?: Router[];
+  /** A REST request refused for its token (for the audit log). */
+  onAuthRefused?(req: IncomingMessage, error: GatewayError): void;
   /** Largest JSON request body. */
   bodyLimitBytes?: number;
 }
@@ -42,7 +44,7 @@ export function contentSecurityPolicy(allowedOrigins: readonly string[]): string
   ].join('; ');
 }
 
-export function createApp(services: GatewayServices, authenticate: RequestAuthenticator, logger: Logger, options: AppOptions) {
+export function createApp(services: GatewayServices, logger: Logger, options: AppOptions) {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -60,7 +62,7 @@ export function createApp(services: GatewayServices, authenticate: RequestAuthen
 
   const api = express.Router();
   api.use(express.json({ limit: options.bodyLimitBytes ?? 64 * 1024, strict: true }));
-  api.use(authMiddleware(authenticate));
+  api.use(authMiddleware(services.authenticate, options.onAuthRefused));
   api.use(createRestRoutes(services));
   for (const router of options.apiRouters ?? []) api.use(router);
   api.use((req, _res, next) => next(new GatewayError('not_found', `no API endpoint ${req.method} ${req.path}`)));

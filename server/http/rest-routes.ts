@@ -3,17 +3,23 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { ClusterList, NamespaceList, PodList } from '../../shared/api.js';
 import { principalOf, type Principal } from '../core/principal.js';
-import { GatewayError } from '../errors.js';
-import type { RequestAuthenticator } from './authenticate.js';
+import { GatewayError, toGatewayError } from '../errors.js';
+import type { Authenticate } from '../auth/authenticate.js';
 import { checkName } from '../core/names.js';
 import type { GatewayServices } from '../services.js';
 
 /** Express 5 forwards rejected promises to the error handler; this keeps handlers typed. */
 export type AsyncHandler = (req: Request, res: Response) => Promise<void>;
 
-export function authMiddleware(authenticate: RequestAuthenticator) {
+/** Authenticates every request under /api; a refusal is the JSON error, and `onRefused` hears of it. */
+export function authMiddleware(authenticate: Authenticate, onRefused?: (req: Request, error: GatewayError) => void) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    res.locals.principal = await authenticate.request(req);
+    try {
+      res.locals.principal = await authenticate(req);
+    } catch (error) {
+      onRefused?.(req, toGatewayError(error));
+      throw error;
+    }
     next();
   };
 }

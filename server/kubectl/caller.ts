@@ -3,7 +3,6 @@
 // knows, checked in that order so an unknown name tells nothing to a stranger.
 import type { IncomingMessage } from 'node:http';
 import type { Principal } from '../core/principal.js';
-import { tokenFromRequest } from '../auth/token-from-request.js';
 import { GatewayError } from '../errors.js';
 import { checkName } from '../core/names.js';
 import type { GatewayServices } from '../services.js';
@@ -12,10 +11,8 @@ import type { GatewayServices } from '../services.js';
 export const NO_TOKEN_MESSAGE = 'no bearer token was sent: pass your portal token with --token, or use the kubeconfig from /api/kubeconfig';
 
 /** The principal behind the request's bearer token; 401 when there is none or it does not verify. */
-export async function verifyCaller(services: GatewayServices, req: IncomingMessage): Promise<Principal> {
-  const token = tokenFromRequest(req);
-  if (token === undefined) throw new GatewayError('unauthenticated', NO_TOKEN_MESSAGE);
-  return services.verifier.verify(token);
+export function verifyCaller(services: GatewayServices, req: IncomingMessage): Promise<Principal> {
+  return services.authenticate(req, NO_TOKEN_MESSAGE);
 }
 
 /** Checks that `principal` may use `cluster` at all, and that the cluster exists; returns its name. */

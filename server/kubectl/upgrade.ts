@@ -7,14 +7,14 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { GatewayError, toGatewayError } from '../errors.js';
 import type { GatewayServices } from '../services.js';
 import { checkClusterAccess, verifyCaller } from './caller.js';
-import type { KubectlTarget } from './exec-proxy.js';
+import type { PodTarget } from '../core/target.js';
 import { refuseUpgradeWithStatus } from './status.js';
 import { unsupportedSubresource } from './unsupported.js';
 
-export type KubectlExecHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, target: KubectlTarget, url: URL) => Promise<void>;
+export type KubectlExecHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, target: PodTarget, url: URL) => Promise<void>;
 
 /** The pod subresource a /k8s/clusters/{c}/api/v1/namespaces/{ns}/pods/{pod}/{sub} path names, if it is one. */
-function podSubresource(segments: readonly string[]): { target: KubectlTarget; subresource: string } | undefined {
+function podSubresource(segments: readonly string[]): { target: PodTarget; subresource: string } | undefined {
   const [k8s, clusters, cluster = '', api, v1, namespaces, namespace = '', pods, pod = '', subresource, ...rest] = segments;
   const shaped = k8s === 'k8s' && clusters === 'clusters' && api === 'api' && v1 === 'v1' && namespaces === 'namespaces' && pods === 'pods';
   return shaped && subresource !== undefined && rest.length === 0 ? { target: { cluster, namespace, pod }, subresource } : undefined;

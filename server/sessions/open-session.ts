@@ -1,0 +1,132 @@
+// Opening a session, the same for the terminal and the kubectl endpoint:
+// first everything that can refuse (draining, names, policy, cluster, quota)
+// before the endpoint builds anything; then recording → dial → attach.
+import type { Logger } from 'pino';
+import type { Cluster } from '../clusters/index.js';
+import { dialExec } from '../clusters/dial-exec.js';
+import type { GatewayConfig } from '../config/index.js';
+import { checkPodTarget } from '../core/names.js';
+import type { Principal } from '../core/principal.js';
+import type { ExecTarget } from '../core/target.js';
+import { GatewayError } from '../errors.js';
+import type { SessionObserver } from '../exec/terminal-session.js';
+import type { RecordingStarter, SessionRecording } from '../recording/recording.js';
+import type { GatewayServices } from '../services.js';
+import type { SessionRegistry } from './registry.js';
+import type { UserQuota } from './user-quota.js';
+
+export interface SessionDeps {
+  services: GatewayServices;
+  registry: SessionRegistry;
+  quota: UserQuota;
+  recorder?: RecordingStarter;
+}
+
+/** A session every check let through: the quota slot is held until `release`. */
+export interface Admission {
+  principal: Principal;
+  target: ExecTarget;
+  cluster: Cluster;
+  /** The global session limits with the allowing rule's over them. */
+  limits: GatewayConfig['sessions'];
+  /** The allowing rule asks for a recording. */
+  record: boolean;
+  release(): void;
+}
+
+/** How an endpoint words its refusals (kubectl's read like the API server's). */
+export interface RefusalWords {
+  forbidden?(principal: Principal, target: ExecTarget, reason: string): string;
+  unknownCluster?(cluster: string): string;
+}
+
+/**
+ * Decides everything that can refuse a session, in the order a client is
+ * told: draining, names, policy, cluster, quota. Throws a GatewayError;
+ * nothing exists yet that would need tearing down.
+ */
+export function admitSession(deps: SessionDeps, principal: Principal, target: ExecTarget, words: RefusalWords = {}): Admission {
+  const { services } = deps;
+  checkPodTarget(target);
+  if (deps.registry.draining) throw new GatewayError('draining', 'the gateway is shutting down; try again');
+  const decision = services.policy.decide(principal, target, 'exec');
+  if (!decision.allowed) throw new GatewayError('forbidden', words.forbidden?.(principal, target, decision.reason) ?? decision.reason);
+  const cluster = services.clusters.get(target.cluster);
+  if (cluster === undefined) throw new GatewayError('not_found', words.unknownCluster?.(target.cluster) ?? `cluster "${target.cluster}" is not known`);
+  const limits = { ...services.config.sessions, ...decision.rule.limits };
+  const release = deps.quota.acquire(principal.sub, limits.maxSessionsPerUser);
+  return { principal, target, cluster, limits, record: decision.rule.record === true, release };
+}
+
+export interface DialRequest {
+  /** The exec path and query on the API server. */
+  path: string;
+  /** Subprotocols to offer, in order (the client's, for kubectl); v5 then v4 by default. */
+  protocols?: readonly string[];
+  signal?: AbortSignal;
+}
+
+/** Dials the pod exec with the cluster's credentials, timing it for the metrics. */
+export async function dialSession(deps: SessionDeps, admission: Admission, request: DialRequest, onDialled?: (seconds: number) => void) {
+  const started = performance.now();
+  const upstream = await dialExec(admission.cluster, request.path, {
+    principal: admission.principal,
+    timeoutMs: deps.services.config.terminal.upstreamTimeoutSeconds * 1000,
+    protocols: request.protocols,
+    signal: request.signal,
+  });
+  onDialled?.((performance.now() - started) / 1000);
+  return upstream;
+}
+
+export interface RecordingEvents {
+  /** A recording failed and the policy (recording.failure: open) lets the session go on. */
+  failedOpen(error: Error): void;
+  /** A recording failed after the start and the policy ends the session. */
+  failedClosed(failure: GatewayError): void;
+}
+
+/** Starts the recording an admission asks for; a failure before the start refuses unless recording.failure is open. */
+export async function startRecording(
+  deps: SessionDeps,
+  admission: Admission,
+  sessionId: string,
+  observe: (observer: SessionObserver) => void,
+  events: RecordingEvents,
+  logger: Logger,
+): Promise<SessionRecording | undefined> {
+  if (!admission.record) return undefined;
+  const failClosed = deps.services.config.recording?.failure !== 'open';
+  const recordingFailed = (error: unknown): GatewayError =>
+    new GatewayError('recording_failed', 'this session must be recorded, and the recording cannot be written', { cause: error });
+  if (deps.recorder === undefined) throw recordingFailed(new Error('no recorder configured'));
+  const { principal, target } = admission;
+  let recording: SessionRecording;
+  try {
+    recording = await deps.recorder.start({
+      sessionId,
+      user: principal.sub,
+      groups: [...principal.groups],
+      cluster: target.cluster,
+      namespace: target.namespace,
+      pod: target.pod,
+      container: target.container,
+      command: target.command,
+      cols: 80,
+      rows: 24,
+      startedAt: new Date(),
+    });
+  } catch (error) {
+    logger.error({ err: error }, 'the recording cannot be started');
+    if (failClosed) throw recordingFailed(error);
+    events.failedOpen(error as Error);
+    return undefined;
+  }
+  observe(recording);
+  recording.onError((error) => {
+    logger.error({ err: error }, 'the recording failed');
+    if (failClosed) events.failedClosed(recordingFailed(error));
+    else events.failedOpen(error);
+  });
+  return recording;
+}
