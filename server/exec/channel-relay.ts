@@ -4,7 +4,7 @@
 import { CloseCode } from '../../shared/errors.js';
 import { Channel, payloadBytes } from './channels.js';
 import { protocolViolationOf } from './protocol-violation.js';
-import { SOCKET_OPEN, type RelaySocket, type SocketWatch } from './socket.js';
+import { SOCKET_OPEN, closeAndRelease, type RelaySocket, type SocketWatch } from './socket.js';
 
 const HIGH_WATER_MARK = 1024 * 1024;
 const STDIN = new Set<number>([Channel.Stdin]);
@@ -51,7 +51,7 @@ export function relayChannels(client: RelaySocket, upstream: RelaySocket, option
     ended = true;
     options.watch.untrack(upstream);
     // kubectl reports anything but 1000 as an error, so a clean end is 1000.
-    if (client.readyState === SOCKET_OPEN) client.close(closeCode);
+    if (client.readyState === SOCKET_OPEN) closeAndRelease(client, closeCode);
     if (upstream.readyState === SOCKET_OPEN) upstream.close(CloseCode.Normal);
     else upstream.terminate();
     options.onEnd(reason);

@@ -3,6 +3,8 @@
 
 /** `readyState` of an open socket (WebSocket.OPEN). */
 export const SOCKET_OPEN = 1;
+/** `readyState` of a closed socket (WebSocket.CLOSED). */
+export const SOCKET_CLOSED = 3;
 
 /** The part of ws's WebSocket the relays use. */
 export interface RelaySocket {
@@ -33,4 +35,27 @@ export interface RelaySocket {
 export interface SocketWatch {
   track(socket: RelaySocket): void;
   untrack(socket: RelaySocket): void;
+}
+
+/** How often a closing socket is checked for its close frame having left. */
+const RELEASE_POLL_MS = 10;
+
+/**
+ * Closes `socket` with `code` and ends its connection as soon as the close
+ * frame has been handed to the kernel, as the API server does, instead of
+ * waiting for the peer's own close frame (ws waits up to 30 s): a client that
+ * never answers one, such as curl, would otherwise hang that long. Output
+ * queued before the close is still sent: the connection ends only once
+ * nothing is left in the socket's buffer.
+ */
+export function closeAndRelease(socket: RelaySocket, code: number): void {
+  socket.close(code);
+  const timer = setInterval(() => {
+    if (socket.readyState === SOCKET_CLOSED) clearInterval(timer);
+    else if (socket.bufferedAmount === 0) {
+      clearInterval(timer);
+      socket.terminate();
+    }
+  }, RELEASE_POLL_MS);
+  timer.unref();
 }
