@@ -6,6 +6,7 @@ import { principalOf, type Principal } from '../core/principal.js';
 import { GatewayError, toGatewayError } from '../errors.js';
 import type { Authenticate } from '../auth/authenticate.js';
 import { checkName } from '../core/names.js';
+import type { KubeApi } from '../clusters/index.js';
 import type { GatewayServices } from '../services.js';
 
 /** Express 5 forwards rejected promises to the error handler; this keeps handlers typed. */
@@ -35,6 +36,26 @@ export function clusterFor(services: GatewayServices, principal: Principal, name
   return { name: cluster, api };
 }
 
+/**
+ * The cluster's namespaces; when its credential may not list them (a
+ * least-privilege credential bound by namespaced Roles), the namespaces the
+ * caller's rules name, which are the ones the gateway could act in anyway.
+ */
+async function listNamespaces(services: GatewayServices, principal: Principal, cluster: string, api: KubeApi): Promise<string[]> {
+  try {
+    return await api.listNamespaces();
+  } catch (error) {
+    if (!(error instanceof GatewayError) || error.status !== 403) throw error;
+    const named = services.policy.namespacesNamed(principal, cluster);
+    if (named.length > 0) return named;
+    throw new GatewayError(
+      'forbidden',
+      `cluster "${cluster}" does not let the gateway list namespaces, and the policy names none for user "${principal.sub}" (only patterns): name the namespaces in the policy, or grant the gateway's credential list on namespaces`,
+      { cause: error },
+    );
+  }
+}
+
 export function createRestRoutes(services: GatewayServices): Router {
   const router = Router();
 
@@ -47,7 +68,7 @@ export function createRestRoutes(services: GatewayServices): Router {
   router.get('/clusters/:cluster/namespaces', async (req, res) => {
     const principal = principalOf(res);
     const { name, api } = clusterFor(services, principal, req.params.cluster);
-    const namespaces = await api.listNamespaces();
+    const namespaces = await listNamespaces(services, principal, name, api);
     const body: NamespaceList = {
       items: namespaces
         .filter((namespace) => services.policy.mayView(principal, { cluster: name, namespace }))

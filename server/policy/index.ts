@@ -19,6 +19,8 @@ export interface Policy {
   clustersFor(principal: Principal, names: readonly string[]): string[];
   /** Whether any rule grants the caller anything in this namespace (to list its pods). */
   mayView(principal: Principal, target: PolicyTarget): boolean;
+  /** The namespaces the caller's rules for this cluster name literally (patterns without `*` or `?`), sorted. */
+  namespacesNamed(principal: Principal, cluster: string): string[];
   /** Names of the declared actions the caller may run somewhere on this cluster (in `namespace` when given). */
   actionsFor(principal: Principal, cluster: string, actions: Readonly<Record<string, unknown>>, namespace?: string): string[];
 }
@@ -64,6 +66,12 @@ export function createPolicy(rules: readonly PolicyRuleConfig[]): Policy {
     clustersFor(principal, names) {
       const mine = rulesOf(principal);
       return names.filter((name) => mine.some((r) => r.cluster(name)));
+    },
+    namespacesNamed(principal, cluster) {
+      const named = rulesOf(principal)
+        .filter((r) => r.cluster(cluster))
+        .flatMap((r) => r.config.namespaces.filter((pattern) => !/[*?]/.test(pattern)));
+      return [...new Set(named)].sort();
     },
     mayView(principal, target) {
       return rulesOf(principal).some((r) => r.cluster(target.cluster) && r.namespace(target.namespace));

@@ -36,7 +36,12 @@ describe.skipIf(skip !== undefined)('RBAC and restarts of a real API server', ()
     writeFileSync(join(plane.dir, 'kubeconfig'), JSON.stringify(kubeconfig));
     // A token file that starts with a credential lacking `get` on pods/exec; a test rotates it.
     writeFileSync(tokenFile(), plane.tokens.createOnly);
-    gateway = await startRealGateway(plane, {}, [
+    gateway = await startRealGateway(plane, {
+      policy: [
+        { groups: ['dev'], clusters: ['*'], namespaces: ['*'], allow: ['*'] },
+        { groups: ['ops'], clusters: ['real'], namespaces: [ns], allow: ['exec'] },
+      ],
+    }, [
       { kubeconfig: join(plane.dir, 'kubeconfig') },
       { name: 'real-token-file', server: plane.url, caData: plane.caPem, tokenFile: tokenFile() },
       { name: 'real-admin', server: plane.url, caData: plane.caPem, token: plane.tokens.admin },
@@ -100,11 +105,16 @@ describe.skipIf(skip !== undefined)('RBAC and restarts of a real API server', ()
 
   // The namespace picker lists /api/v1/namespaces, a cluster-wide list that a
   // credential bound by namespaced Roles does not have: the API server refuses
-  // it. Expected to fail until the gateway falls back to the namespaces its
-  // policy names when that list is forbidden.
-  it.fails('lists namespaces for the page with the least-privilege Role', async () => {
-    const listed = await gateway.request<unknown>('GET', '/api/clusters/real/namespaces');
+  // it, and the gateway offers the namespaces its policy names instead.
+  it('lists namespaces for the page with the least-privilege Role: those the policy names', async () => {
+    const ops = gateway.token({ sub: 'olga', groups: ['ops'] });
+    const listed = await gateway.request<{ items: Array<{ name: string; exec: boolean }> }>('GET', '/api/clusters/real/namespaces', undefined, ops);
     expect(listed.status, JSON.stringify(listed.body)).toBe(200);
+    expect(listed.body.items).toEqual([{ name: ns, exec: true, actions: [] }]);
+    // A user whose rules name only patterns is told what to change.
+    const dev = await gateway.request<{ error: { code: string; message: string } }>('GET', '/api/clusters/real/namespaces');
+    expect(dev.status).toBe(403);
+    expect(dev.body.error.message).toMatch(/does not let the gateway list namespaces.*name the namespaces in the policy/);
   });
 
   it('gets its credential from a kubeconfig’s exec plugin', async () => {

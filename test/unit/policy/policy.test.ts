@@ -45,6 +45,12 @@ describe('policy', () => {
     expect(policy.actionsFor(who('o', ['ops']), 'any', actions, 'default')).toEqual([]);
     expect(policy.actionsFor(who('root1'), 'prod', actions)).toEqual(['nginx-reload', 'restart']);
   });
+
+  it('names the namespaces a caller’s rules spell out, never patterns', () => {
+    expect(policy.namespacesNamed(who('o', ['ops', 'dev']), 'dev-1')).toEqual(['ingress-nginx']);
+    expect(policy.namespacesNamed(who('root1'), 'prod')).toEqual([]);
+    expect(policy.namespacesNamed(who('nobody'), 'dev-1')).toEqual([]);
+  });
 });
 
 describe('compileGlob', () => {
