@@ -28,8 +28,9 @@ export const channelProtocols: Readonly<Record<ChannelProtocol, ChannelProtocolT
 };
 
 /**
- * What the gateway offers an API server for its own sessions, in order: the
- * server walks the client's list and takes the first it supports.
+ * What the gateway offers an API server for its own sessions: v5 where the
+ * server has it (its stream translator takes v5 wherever it stands in the
+ * offer), else v4 (the kubelet takes the client's first supported offer).
  */
 export const UPSTREAM_PROTOCOLS: readonly ChannelProtocol[] = [ChannelProtocol.V5, ChannelProtocol.V4];
 

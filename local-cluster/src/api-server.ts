@@ -11,7 +11,16 @@ import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, S
 import { failureStatus, notFound } from './status.js';
 import { requestedTableVersion, toTable } from './tables.js';
 
-export const KUBERNETES_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0-webterm-local' };
+/** The version it answers as, with the compatibility fields kube-apiserver 1.34 adds to /version. */
+export const KUBERNETES_VERSION = {
+  major: '1',
+  minor: '34',
+  emulationMajor: '1',
+  emulationMinor: '34',
+  minCompatibilityMajor: '1',
+  minCompatibilityMinor: '33',
+  gitVersion: 'v1.34.4-webterm-local',
+};
 /** The cluster never changes, so every object and list is at this resourceVersion. */
 const RESOURCE_VERSION = '1';
 const NAMESPACE_FIELDS = ['metadata.name', 'status.phase'] as const;
@@ -138,7 +147,7 @@ export function createRestHandler(state: ClusterState): (req: IncomingMessage, r
           gitCommit: '0000000000000000000000000000000000000000',
           gitTreeState: 'clean',
           buildDate: timestamp(state.createdAt),
-          goVersion: 'go1.23.4',
+          goVersion: 'go1.24.9',
           compiler: 'gc',
           platform: `linux/${process.arch === 'x64' ? 'amd64' : process.arch}`,
         });

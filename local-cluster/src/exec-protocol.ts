@@ -28,12 +28,15 @@ const PROTOCOLS: readonly ChannelProtocol[] = [
 const NO_PROTOCOL: ChannelProtocol = { name: '', base64: false, jsonStatus: false, closeSignal: false, translated: false };
 
 /**
- * The protocol the server picks: the client's first offer it supports (x/net
- * walks the client's list, so client preference wins); none offered means
- * the v1 rules. Undefined when nothing offered is supported (a 403).
+ * The protocol the server picks. An offer of v5 anywhere in the list goes to
+ * the API server's stream translator, which speaks v5 whatever stands before
+ * it; without v5 the request reaches the kubelet, whose x/net walks the
+ * client's list, so the client's first supported offer wins. None offered
+ * means the v1 rules. Undefined when nothing offered is supported (a 403).
  */
 export function negotiateProtocol(offered: readonly string[]): ChannelProtocol | undefined {
   if (offered.length === 0) return NO_PROTOCOL;
+  if (offered.includes(PROTOCOLS[0]!.name)) return PROTOCOLS[0];
   for (const name of offered) {
     const protocol = PROTOCOLS.find((p) => p.name === name);
     if (protocol !== undefined) return protocol;

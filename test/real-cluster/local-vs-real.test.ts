@@ -31,12 +31,8 @@ const execPath = (p = pod, namespace = ns) => `/api/v1/namespaces/${namespace}/p
 export const KNOWN_DIFFERENCES: Record<string, string> = {
   'namespaces: list':
     'A real cluster always has default, kube-node-lease, kube-public and kube-system besides the namespaces made for it; the local cluster has only the namespaces of its spec. Harmless: a real cluster\'s list is its own.',
-  'version':
-    'kube-apiserver 1.34 adds emulationMajor, emulationMinor, minCompatibilityMajor and minCompatibilityMinor (compatibility versions) to /version; the local cluster answers the nine older fields only. kubectl reads gitVersion, which both give.',
   'pods: list without a token':
     'The real API server (anonymous auth on, its default) takes a request without a token as system:anonymous and answers 403 Forbidden, "pods is forbidden: User \"system:anonymous\" cannot list resource \"pods\" …", details {kind: pods}; the local cluster answers 401 Unauthorized. With --anonymous-auth=false a real one answers 401 too. Harmless for the gateway, which always sends a credential.',
-  'exec: every protocol offered picks v5':
-    'Offered channel.k8s.io, base64.channel.k8s.io, v4, v5 in that order, the real API server picks v5.channel.k8s.io (its stream translator takes v5 wherever it stands in the list); the local cluster picks the first offered, channel.k8s.io. A client that lists v4 before v5 gets v5 from a real cluster and v4 from the local one.',
   'exec: no subprotocol offered':
     'The real server answers 101 with an empty Sec-WebSocket-Protocol header and speaks channel.k8s.io; a strict client (ws) fails that handshake (1006). The local cluster answers 101 without the header. No real client offers nothing.',
   'exec: no subprotocol offered, as curl sees it': 'The same as "exec: no subprotocol offered", seen in the raw headers: the real server sends "Sec-WebSocket-Protocol: " (empty).',

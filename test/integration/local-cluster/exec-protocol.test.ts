@@ -129,13 +129,18 @@ describe('channel protocols', () => {
     expect(out).toBe('through base64\n');
   });
 
-  it('follows the client order: v5 first gives v5, v4 first gives v4', async () => {
+  // As kube-apiserver 1.34 does (test/real-cluster/local-vs-real.test.ts): v5 goes to its
+  // stream translator wherever it stands; without it, the kubelet takes the client's first.
+  it('takes v5 wherever it is offered, and otherwise the client’s first supported protocol', async () => {
     const v5first = rawExec(cluster, 'command=true&stdout=true', ['v5.channel.k8s.io', 'v4.channel.k8s.io']);
     expect(await v5first.opened).toBe('v5.channel.k8s.io');
     await v5first.closed;
     const v4first = rawExec(cluster, 'command=true&stdout=true', ['v4.channel.k8s.io', 'v5.channel.k8s.io']);
-    expect(await v4first.opened).toBe('v4.channel.k8s.io');
+    expect(await v4first.opened).toBe('v5.channel.k8s.io');
     await v4first.closed;
+    const withoutV5 = rawExec(cluster, 'command=true&stdout=true', ['channel.k8s.io', 'v4.channel.k8s.io']);
+    expect(await withoutV5.opened).toBe('channel.k8s.io');
+    await withoutV5.closed;
   });
 
   it('applies the v1 rules under channel.k8s.io: nothing on success, the bare message on failure', async () => {
