@@ -13,7 +13,12 @@ function precompress(): Plugin {
         if (!/\.(js|css)$/.test(fileName)) continue;
         const source = output.type === 'chunk' ? Buffer.from(output.code) : Buffer.from(output.source);
         const path = resolve(options.dir!, fileName);
-        writeFileSync(`${path}.br`, brotliCompressSync(source, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: source.length } }));
+        writeFileSync(
+          `${path}.br`,
+          brotliCompressSync(source, {
+            params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: source.length },
+          }),
+        );
         writeFileSync(`${path}.gz`, gzipSync(source, { level: 9 }));
       }
     },

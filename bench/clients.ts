@@ -31,7 +31,12 @@ function execQuery(command: string[], stdin: boolean): string {
 export function openExec(endpoints: Endpoints, route: Route, command: string[], stdin = false): WebSocket {
   if (route === 'direct') {
     const url = `${endpoints.cluster.url.replace('https', 'wss')}/api/v1/namespaces/default/pods/shell-0/exec?${execQuery(command, stdin)}`;
-    return new WebSocket(url, ['v5.channel.k8s.io'], { headers: { Authorization: `Bearer ${endpoints.cluster.token}` }, ca: endpoints.cluster.caPem, perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
+    return new WebSocket(url, ['v5.channel.k8s.io'], {
+      headers: { Authorization: `Bearer ${endpoints.cluster.token}` },
+      ca: endpoints.cluster.caPem,
+      perMessageDeflate: false,
+      maxPayload: 64 * 1024 * 1024,
+    });
   }
   const query = new URLSearchParams();
   for (const arg of command) query.append('command', arg);
@@ -47,7 +52,12 @@ export function outputBytes(route: Route, data: Buffer, isBinary: boolean): numb
 }
 
 /** Runs `command`, counting output bytes until the exec ends; resolves bytes and seconds. */
-export function drain(endpoints: Endpoints, route: Route, command: string[], options: { readBytesPerSecond?: number } = {}): Promise<{ bytes: number; seconds: number }> {
+export function drain(
+  endpoints: Endpoints,
+  route: Route,
+  command: string[],
+  options: { readBytesPerSecond?: number } = {},
+): Promise<{ bytes: number; seconds: number }> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const ws = openExec(endpoints, route, command);

@@ -20,7 +20,11 @@ export interface ClusterChild extends ClusterEndpoint {
 
 /** A local cluster in a process of its own (cluster-child.ts). */
 export async function startClusterChild(): Promise<ClusterChild> {
-  const { child, ready } = await forkReady<ClusterAddress>(join(root, 'dist', 'bench', 'cluster-child.js'), { env: process.env }, 'the local cluster');
+  const { child, ready } = await forkReady<ClusterAddress>(
+    join(root, 'dist', 'bench', 'cluster-child.js'),
+    { env: process.env },
+    'the local cluster',
+  );
   return {
     ...ready,
     activeExecs: () => ask<number>(child, 'activeExecs', 'count'),
@@ -31,7 +35,11 @@ export async function startClusterChild(): Promise<ClusterChild> {
 
 /** A local cluster in this process with ten pods labelled app=bench in namespace bench, for the fan-out. */
 export function startBenchPodsCluster(): Promise<LocalCluster> {
-  return startLocalCluster({ spec: { namespaces: { bench: { pods: [{ name: 'p', replicas: 10, labels: { app: 'bench' }, containers: [{ name: 'c', shells: ['sh'] }] }] } } } });
+  return startLocalCluster({
+    spec: {
+      namespaces: { bench: { pods: [{ name: 'p', replicas: 10, labels: { app: 'bench' }, containers: [{ name: 'c', shells: ['sh'] }] }] } },
+    },
+  });
 }
 
 export interface GatewayChild {
@@ -50,7 +58,10 @@ export async function startGateway(clusters: readonly ClusterAddress[], secret: 
     ...(settings.recordDirectory === undefined ? {} : { recording: { directory: settings.recordDirectory } }),
     clusters: clusters.map((c, i) => ({ name: i === 0 ? 'local' : `fan-${i}`, server: c.url, token: c.token, caData: c.caPem })),
     actions: { 'bench-noop': { command: ['true'], namespace: 'bench', selector: 'app=bench' } },
-    terminal: { pingIntervalSeconds: 30, ...(settings.highWaterMarkBytes === undefined ? {} : { highWaterMarkBytes: settings.highWaterMarkBytes }) },
+    terminal: {
+      pingIntervalSeconds: 30,
+      ...(settings.highWaterMarkBytes === undefined ? {} : { highWaterMarkBytes: settings.highWaterMarkBytes }),
+    },
     // One bench user holds thousands of sessions; the limits are not what is measured.
     sessions: { maxSessionsPerUser: 0, idleTimeoutSeconds: 0, maxDurationSeconds: 0 },
   };
@@ -71,6 +82,10 @@ export async function startGateway(clusters: readonly ClusterAddress[], secret: 
 
 /** The bound for throughput: a relay that only pipes the cluster's decrypted bytes (floor-relay-child.ts). */
 export async function startFloorRelay(cluster: ClusterAddress) {
-  const { child, ready } = await forkReady<{ url: string }>(join(root, 'dist', 'bench', 'floor-relay-child.js'), { env: { ...process.env, BENCH_FLOOR_UPSTREAM: JSON.stringify(cluster) } }, 'the floor relay');
+  const { child, ready } = await forkReady<{ url: string }>(
+    join(root, 'dist', 'bench', 'floor-relay-child.js'),
+    { env: { ...process.env, BENCH_FLOOR_UPSTREAM: JSON.stringify(cluster) } },
+    'the floor relay',
+  );
   return { url: ready.url, cpuSeconds: () => ask<number>(child, 'cpu', 'seconds'), stop: () => child.send({ type: 'stop' }) };
 }

@@ -26,11 +26,23 @@ export const fmt = (s: Spread, digits = 1) => `${s.median.toFixed(digits)} (${s.
 
 /** Prints the table with the machine it ran on, and writes latest.json under `root`. */
 export function report(rows: readonly Row[], rounds: number, root: string): void {
-  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, date: new Date().toISOString() };
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    date: new Date().toISOString(),
+  };
   console.log(`\nmachine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}; rounds ${rounds}\n`);
   console.log('| figure | direct | gateway | result | target | met |');
   console.log('| --- | --- | --- | --- | --- | --- |');
-  for (const row of rows) console.log(`| ${row.name} | ${row.direct ?? '–'} | ${row.gateway} | ${row.figure} | ${row.target} | ${row.met === null ? '–' : row.met ? 'yes' : 'no'} |`);
+  for (const row of rows)
+    console.log(
+      `| ${row.name} | ${row.direct ?? '–'} | ${row.gateway} | ${row.figure} | ${row.target} | ${row.met === null ? '–' : row.met ? 'yes' : 'no'} |`,
+    );
   mkdirSync(join(root, 'bench', 'results'), { recursive: true });
-  writeFileSync(join(root, 'bench', 'results', 'latest.json'), JSON.stringify({ machine, rounds, rows: rows.map(({ detail: _detail, ...row }) => row) }, null, 2));
+  writeFileSync(
+    join(root, 'bench', 'results', 'latest.json'),
+    JSON.stringify({ machine, rounds, rows: rows.map(({ detail: _detail, ...row }) => row) }, null, 2),
+  );
 }

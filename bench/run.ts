@@ -42,7 +42,9 @@ const secret = randomBytes(24).toString('base64url');
 const token = jwt.sign({ sub: 'bench', groups: [] }, secret, { algorithm: 'HS256', expiresIn: 3600 });
 const main = await startClusterChild();
 // More local cluster processes for the idle sessions, SESSIONS_PER_CLUSTER each.
-const idleClusters = wanted('3') ? await Promise.all(Array.from({ length: Math.ceil(Math.max(...settings.idle) / SESSIONS_PER_CLUSTER) - 1 }, () => startClusterChild())) : [];
+const idleClusters = wanted('3')
+  ? await Promise.all(Array.from({ length: Math.ceil(Math.max(...settings.idle) / SESSIONS_PER_CLUSTER) - 1 }, () => startClusterChild()))
+  : [];
 const fanClusters = wanted('6') ? await Promise.all(Array.from({ length: 9 }, () => startBenchPodsCluster())) : [];
 // With these nine, ten clusters of ten bench pods each: 100 pods for the fan-out.
 const mainBench = await startBenchPodsCluster();
@@ -55,7 +57,10 @@ const context: BenchContext = {
   token,
   readCpu: async () => ({ client: cpuSeconds(), gateway: await gateway.cpuSeconds(), cluster: await main.cpuSeconds() }),
   fanOutClusters: ['fan-1', ...fanClusters.map((_, i) => `fan-${i + 2}`)],
-  idleTargets: [endpoints, ...idleClusters.map((cluster, i) => ({ ...endpoints, cluster, clusterName: `fan-${i + 2 + fanClusters.length}` }))],
+  idleTargets: [
+    endpoints,
+    ...idleClusters.map((cluster, i) => ({ ...endpoints, cluster, clusterName: `fan-${i + 2 + fanClusters.length}` })),
+  ],
 };
 const rows: Row[] = [];
 try {

@@ -30,7 +30,11 @@ export function spread(values: readonly number[]): Spread {
  * process that has moved little data is still compiling its code and growing
  * its heap, which a long-running gateway or API server has long done.
  */
-export async function alternate<T>(rounds: number, measure: (route: 'direct' | 'gateway', warmUp: boolean) => Promise<T>, warmUpRounds = 0): Promise<{ direct: T[]; gateway: T[] }> {
+export async function alternate<T>(
+  rounds: number,
+  measure: (route: 'direct' | 'gateway', warmUp: boolean) => Promise<T>,
+  warmUpRounds = 0,
+): Promise<{ direct: T[]; gateway: T[] }> {
   const direct: T[] = [];
   const gateway: T[] = [];
   for (let round = 0; round < warmUpRounds + rounds; round += 1) {

@@ -25,6 +25,11 @@ export async function streamingComparison(rounds: number, readCpu: CpuReader, me
     1,
   );
   const perMiB = (seconds: number) => Number(((seconds * 1000) / (rounds * mebibytes)).toFixed(2));
-  const cpuMsPerMiB = Object.fromEntries((['direct', 'gateway'] as const).map((route) => [route, { client: perMiB(cpu[route].client), gateway: perMiB(cpu[route].gateway), cluster: perMiB(cpu[route].cluster) }]));
+  const cpuMsPerMiB = Object.fromEntries(
+    (['direct', 'gateway'] as const).map((route) => [
+      route,
+      { client: perMiB(cpu[route].client), gateway: perMiB(cpu[route].gateway), cluster: perMiB(cpu[route].cluster) },
+    ]),
+  );
   return { direct: spread(runs.direct), gateway: spread(runs.gateway), runs, cpuMsPerMiB };
 }

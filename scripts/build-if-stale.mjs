@@ -46,9 +46,13 @@ function stale(sourceDirs, output, buildInfo) {
 export async function buildIfStale({ server = true, localCluster = server, web = true, quiet = false } = {}) {
   const tsc = join(root, 'node_modules', '.bin', 'tsc');
   const vite = join(root, 'node_modules', '.bin', 'vite');
-  const clusterStale = (server || localCluster) && stale(['local-cluster/src'], 'local-cluster/dist/index.js', 'local-cluster/dist/tsconfig.tsbuildinfo');
+  const clusterStale =
+    (server || localCluster) && stale(['local-cluster/src'], 'local-cluster/dist/index.js', 'local-cluster/dist/tsconfig.tsbuildinfo');
   // server/ references local-cluster/ (demo.ts reads its types), so one tsc -b builds both.
-  if (server && (clusterStale || stale(['server', 'shared', 'local-cluster/src'], 'dist/server/main.js', 'dist/server/tsconfig.tsbuildinfo'))) {
+  if (
+    server &&
+    (clusterStale || stale(['server', 'shared', 'local-cluster/src'], 'dist/server/main.js', 'dist/server/tsconfig.tsbuildinfo'))
+  ) {
     if (!quiet) console.error('building the server (tsc -b server)…');
     run(tsc, ['-b', 'server'], quiet);
   } else if (clusterStale) {

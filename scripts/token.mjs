@@ -33,7 +33,10 @@ try {
 if (!options.sub) fail('--sub is required: the user the token names');
 const hours = Number(options.hours);
 if (!(hours > 0 && hours <= 24 * 30)) fail(`--hours must be a number of hours from 0 to 720, not ${JSON.stringify(options.hours)}`);
-const groups = options.groups.split(',').map((g) => g.trim()).filter(Boolean);
+const groups = options.groups
+  .split(',')
+  .map((g) => g.trim())
+  .filter(Boolean);
 
 // The same folder as server/demo.ts's demoDirectory().
 const secretFile = options['secret-file'] ?? join(tmpdir(), `webterm-demo-${userInfo().uid}`, options.port, 'jwt-secret');

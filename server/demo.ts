@@ -51,7 +51,9 @@ async function loadLocalCluster(): Promise<typeof import('@webterm/local-cluster
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND';
     if (!missing) throw error;
-    throw new Error(`demo mode needs the local cluster package: run npm ci without --omit=dev (${(error as Error).message})`, { cause: error });
+    throw new Error(`demo mode needs the local cluster package: run npm ci without --omit=dev (${(error as Error).message})`, {
+      cause: error,
+    });
   }
 }
 
@@ -67,7 +69,9 @@ export async function startDemo(config: GatewayConfig, logger: Logger): Promise<
 
   return {
     cluster,
-    clusters: [{ name: 'local', server: cluster.url, token: cluster.token, caData: cluster.caPem, insecureSkipTLSVerify: false, impersonate: false }],
+    clusters: [
+      { name: 'local', server: cluster.url, token: cluster.token, caData: cluster.caPem, insecureSkipTLSVerify: false, impersonate: false },
+    ],
     tls: { certPem: certificate.certPem, keyPem: certificate.keyPem, caPem: certificate.caPem, plainHttpToo: true },
     token,
     writeFiles(url) {

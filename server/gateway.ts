@@ -75,13 +75,16 @@ type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, segme
 
 /** Splits a path into decoded segments; a segment that does not decode is an error. */
 function pathSegments(pathname: string): string[] {
-  return pathname.split('/').slice(1).map((segment) => {
-    try {
-      return decodeURIComponent(segment);
-    } catch {
-      throw new GatewayError('invalid_name', 'the path has a malformed percent-encoding');
-    }
-  });
+  return pathname
+    .split('/')
+    .slice(1)
+    .map((segment) => {
+      try {
+        return decodeURIComponent(segment);
+      } catch {
+        throw new GatewayError('invalid_name', 'the path has a malformed percent-encoding');
+      }
+    });
 }
 
 export async function createGateway(config: GatewayConfig, options: GatewayOptions): Promise<Gateway> {
@@ -94,12 +97,24 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     const cluster = clusters.get(name);
     if (cluster !== undefined) kubeApis.set(name, createKubeApi(cluster, { timeoutMs: config.terminal.upstreamTimeoutSeconds * 1000 }));
   }
-  const services: GatewayServices = { config, verifier, authenticate: createAuthenticator(verifier), policy, clusters, kubeApi: (name) => kubeApis.get(name) };
+  const services: GatewayServices = {
+    config,
+    verifier,
+    authenticate: createAuthenticator(verifier),
+    policy,
+    clusters,
+    kubeApi: (name) => kubeApis.get(name),
+  };
   const metrics = createMetrics();
   const auditSink = options.auditDestination ?? auditDestination(config.audit.file);
   const audit = withMetrics(createAuditLog(auditSink), metrics);
   const onAuthRefused = (req: IncomingMessage, error: GatewayError) =>
-    audit.refusal({ what: req.headers.upgrade === undefined ? 'rest' : 'upgrade', code: error.code, reason: error.message, remoteAddress: req.socket.remoteAddress });
+    audit.refusal({
+      what: req.headers.upgrade === undefined ? 'rest' : 'upgrade',
+      code: error.code,
+      reason: error.message,
+      remoteAddress: req.socket.remoteAddress,
+    });
   const heartbeat = createHeartbeat(config.terminal.pingIntervalSeconds * 1000);
   const recorder = options.recorder ?? (config.recording === undefined ? undefined : createRecorder(config.recording, logger));
   const registry = createSessionRegistry();
@@ -125,8 +140,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       });
       options.terminalHooks?.onSessionEnd?.(start, summary);
     },
-    onSessionResumed: (start, lostBytes) => audit.sessionResume({ sessionId: start.id, principal: start.principal, target: start.target, lostBytes }),
-    onRecordingFailed: (start, error) => audit.recordingFailed({ sessionId: start.id, principal: start.principal, target: start.target, error: error.message }),
+    onSessionResumed: (start, lostBytes) =>
+      audit.sessionResume({ sessionId: start.id, principal: start.principal, target: start.target, lostBytes }),
+    onRecordingFailed: (start, error) =>
+      audit.recordingFailed({ sessionId: start.id, principal: start.principal, target: start.target, error: error.message }),
     onUpstreamConnected: (cluster, seconds) => metrics.upstreamConnected(cluster, seconds),
     onRefused: (principal, route, error) => audit.refusal({ principal, what: 'exec', code: error.code, reason: error.message, ...route }),
     onUpgradeRefused: onAuthRefused,
@@ -136,16 +153,36 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const kubectlUpgrade = createKubectlUpgrade(services, kubectlExec.handleUpgrade, audit);
   metrics.setLiveBytes(() => registry.liveBytes());
   const tlsFiles = config.listen.tls;
-  const tls = options.tls ?? (tlsFiles === undefined ? undefined : { certPem: readFileSync(tlsFiles.certFile, 'utf8'), keyPem: readFileSync(tlsFiles.keyFile, 'utf8'), caPem: undefined, plainHttpToo: false });
+  const tls =
+    options.tls ??
+    (tlsFiles === undefined
+      ? undefined
+      : {
+          certPem: readFileSync(tlsFiles.certFile, 'utf8'),
+          keyPem: readFileSync(tlsFiles.keyFile, 'utf8'),
+          caPem: undefined,
+          plainHttpToo: false,
+        });
 
   /** Listening, and not draining: what /readyz answers. */
   let listening = false;
   const actionDeps = { services, audit, limit: createLimiter(config.actionConcurrency), maxOutputBytes: config.actionOutputLimitBytes };
-  const apiRouters: Router[] = [createActionRoutes(actionDeps), createKubeconfigRoute(services, tls === undefined ? undefined : (tls.caPem ?? tls.certPem)), createRecordingApi(services, config.recording)];
+  const apiRouters: Router[] = [
+    createActionRoutes(actionDeps),
+    createKubeconfigRoute(services, tls === undefined ? undefined : (tls.caPem ?? tls.certPem)),
+    createRecordingApi(services, config.recording),
+  ];
   const topRouters: Router[] = [mountKubectl(services)];
   if (config.metrics.enabled) topRouters.unshift(createMetricsRoute(metrics, config.metrics.bearerToken));
   const pageRouters = [createRecordingPage(options.webRoot, contentSecurityPolicy(config.auth.allowedOrigins))];
-  const app = createApp(services, logger, { webRoot: options.webRoot, isReady: () => listening && !registry.draining, onAuthRefused, apiRouters, topRouters, pageRouters });
+  const app = createApp(services, logger, {
+    webRoot: options.webRoot,
+    isReady: () => listening && !registry.draining,
+    onAuthRefused,
+    apiRouters,
+    topRouters,
+    pageRouters,
+  });
 
   // Half-sent requests are looked for every 5 s (Node's default is 30 s), so one that
   // never finishes its headers is cut within headersTimeout + 5 s.
@@ -158,7 +195,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     server.headersTimeout = 15_000;
     server.requestTimeout = 60_000;
   }
-  const listener: NetServer = plainServer !== undefined && tlsServer !== undefined ? createProtocolSniffer(plainServer, tlsServer) : servers[0]!;
+  const listener: NetServer =
+    plainServer !== undefined && tlsServer !== undefined ? createProtocolSniffer(plainServer, tlsServer) : servers[0]!;
 
   const upgradeRoutes: Array<{ match: (segments: string[]) => boolean; handle: UpgradeHandler }> = [
     {
@@ -240,10 +278,13 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     terminal.close();
     kubectlExec.close();
     await Promise.all(
-      servers.map((server) => new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      })),
+      servers.map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeAllConnections();
+          }),
+      ),
     );
     if (listener !== plainServer && listener !== tlsServer) await new Promise<void>((resolve) => listener.close(() => resolve()));
     flushAudit(auditSink);

@@ -44,7 +44,9 @@ async function main(): Promise<void> {
     // The one line a newcomer needs first: open it and get a shell. Then the way in for kubectl.
     console.log(`\nOpen ${url}/#token=${demo.token()}\n`);
     console.log(`kubectl: kubectl --kubeconfig ${files.kubeconfigFile} get pods   (https on the same port; CA: ${files.caFile})`);
-    console.log(`Another user: npm run token -- --sub olga --groups ops   (demo groups: dev may do everything, ops may run nginx-reload in ingress-nginx)\n`);
+    console.log(
+      `Another user: npm run token -- --sub olga --groups ops   (demo groups: dev may do everything, ops may run nginx-reload in ingress-nginx)\n`,
+    );
   }
 
   let stopping = false;

@@ -15,14 +15,16 @@ export const manyActive: Figure = async ({ settings, endpoints, readCpu }) => {
     return results.reduce((sum, r) => sum + r.bytes, 0) / seconds / 1e6;
   });
   const ratio = result.gateway.median / result.direct.median;
-  return [{
-    name: `5. ${active} active sessions × ${activeMiB} MiB (aggregate MB/s)`,
-    direct: fmt(result.direct),
-    gateway: fmt(result.gateway),
-    figure: `${ratio.toFixed(2)}× direct`,
-    target: '≥ 0.80×',
-    met: ratio >= 0.8,
-    detail: result.runs,
-    cpuMsPerMiB: result.cpuMsPerMiB,
-  }];
+  return [
+    {
+      name: `5. ${active} active sessions × ${activeMiB} MiB (aggregate MB/s)`,
+      direct: fmt(result.direct),
+      gateway: fmt(result.gateway),
+      figure: `${ratio.toFixed(2)}× direct`,
+      target: '≥ 0.80×',
+      met: ratio >= 0.8,
+      detail: result.runs,
+      cpuMsPerMiB: result.cpuMsPerMiB,
+    },
+  ];
 };

@@ -30,12 +30,28 @@ function gzippedKiB(): number {
 /** Median milliseconds from navigation to the first prompt: in a new context each time (cold), and in one context (warm). */
 async function timeToPrompt(gatewayUrl: string, token: string, rounds: number): Promise<{ cold: number; warm: number }> {
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
   const firstPrompt = async (context: BrowserContext) => {
     const tab = await context.newPage();
     const started = Date.now();
     await tab.goto(`${gatewayUrl}/?cluster=local&namespace=default&pod=shell-0&container=shell#token=${token}`);
-    await tab.waitForFunction(() => /[$#] $/.test((window as unknown as { __webterm: { bufferText(): string } }).__webterm.bufferText()), undefined, { polling: 5 });
+    await tab.waitForFunction(
+      () => /[$#] $/.test((window as unknown as { __webterm: { bufferText(): string } }).__webterm.bufferText()),
+      undefined,
+      { polling: 5 },
+    );
     const elapsed = Date.now() - started;
     await tab.close();
     return elapsed;
@@ -64,11 +80,13 @@ export const page: Figure = async ({ settings, gateway, token }) => {
   } catch (error) {
     console.error(`page timing skipped: ${(error as Error).message}`);
   }
-  return [{
-    name: '7. page: gzipped JS+CSS; navigation → first prompt (first visit; cached)',
-    gateway: `${gzipped.toFixed(0)} KiB; ${cold.toFixed(0)} ms; ${warm.toFixed(0)} ms`,
-    figure: `${gzipped.toFixed(0)} KiB, ${cold.toFixed(0)} ms`,
-    target: '≤ 250 KiB, ≤ 500 ms',
-    met: gzipped <= 250 && cold <= 500,
-  }];
+  return [
+    {
+      name: '7. page: gzipped JS+CSS; navigation → first prompt (first visit; cached)',
+      gateway: `${gzipped.toFixed(0)} KiB; ${cold.toFixed(0)} ms; ${warm.toFixed(0)} ms`,
+      figure: `${gzipped.toFixed(0)} KiB, ${cold.toFixed(0)} ms`,
+      target: '≤ 250 KiB, ≤ 500 ms',
+      met: gzipped <= 250 && cold <= 500,
+    },
+  ];
 };

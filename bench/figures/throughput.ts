@@ -15,18 +15,22 @@ export const throughput: Figure = async ({ settings, endpoints, readCpu }) => {
     if (run.bytes !== bytes) throw new Error(`${what} delivered ${run.bytes} of ${bytes} bytes`);
     return mbps(run);
   };
-  const result = await streamingComparison(settings.rounds, readCpu, settings.throughputMiB, async (route) => whole(await drain(endpoints, route, command), route));
+  const result = await streamingComparison(settings.rounds, readCpu, settings.throughputMiB, async (route) =>
+    whole(await drain(endpoints, route, command), route),
+  );
   const ratio = result.gateway.median / result.direct.median;
-  const rows: Row[] = [{
-    name: `1. throughput, ${settings.throughputMiB} MiB stdout (MB/s)`,
-    direct: fmt(result.direct),
-    gateway: fmt(result.gateway),
-    figure: `${ratio.toFixed(2)}× direct`,
-    target: '≥ 0.90×',
-    met: ratio >= 0.9,
-    detail: result.runs,
-    cpuMsPerMiB: result.cpuMsPerMiB,
-  }];
+  const rows: Row[] = [
+    {
+      name: `1. throughput, ${settings.throughputMiB} MiB stdout (MB/s)`,
+      direct: fmt(result.direct),
+      gateway: fmt(result.gateway),
+      figure: `${ratio.toFixed(2)}× direct`,
+      target: '≥ 0.90×',
+      met: ratio >= 0.9,
+      detail: result.runs,
+      cpuMsPerMiB: result.cpuMsPerMiB,
+    },
+  ];
   // The same stream through the floor relay, against direct again: how near the bound the gateway is.
   // Its client speaks v5.channel.k8s.io, as the direct one does; the relay's CPU reads in the gateway's place.
   const floorRelay = await startFloorRelay(endpoints.cluster);

@@ -29,8 +29,23 @@ const resourceList = {
   kind: 'APIResourceList',
   groupVersion: 'v1',
   resources: [
-    { name: 'namespaces', singularName: 'namespace', namespaced: false, kind: 'Namespace', verbs: ['get', 'list', 'watch'], shortNames: ['ns'] },
-    { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: ['get', 'list', 'watch'], shortNames: ['po'], categories: ['all'] },
+    {
+      name: 'namespaces',
+      singularName: 'namespace',
+      namespaced: false,
+      kind: 'Namespace',
+      verbs: ['get', 'list', 'watch'],
+      shortNames: ['ns'],
+    },
+    {
+      name: 'pods',
+      singularName: 'pod',
+      namespaced: true,
+      kind: 'Pod',
+      verbs: ['get', 'list', 'watch'],
+      shortNames: ['po'],
+      categories: ['all'],
+    },
     { name: 'pods/exec', singularName: '', namespaced: true, kind: 'PodExecOptions', verbs: ['create', 'get'] },
   ],
 };
@@ -53,7 +68,13 @@ export function createRestHandler(state: ClusterState): (req: IncomingMessage, r
     return {
       kind: 'Namespace',
       apiVersion: 'v1',
-      metadata: { name, uid: namespaceUids.get(name), resourceVersion: RESOURCE_VERSION, creationTimestamp: timestamp(state.createdAt), labels },
+      metadata: {
+        name,
+        uid: namespaceUids.get(name),
+        resourceVersion: RESOURCE_VERSION,
+        creationTimestamp: timestamp(state.createdAt),
+        labels,
+      },
       spec: { finalizers: ['kubernetes'] },
       status: { phase: 'Active' },
     };
@@ -61,7 +82,11 @@ export function createRestHandler(state: ClusterState): (req: IncomingMessage, r
   const namespaceListing = (): Listing => ({
     kind: 'Namespace',
     supportedFields: NAMESPACE_FIELDS,
-    items: state.namespaces.map((name) => ({ object: namespaceObject(name), labels: { 'kubernetes.io/metadata.name': name }, fields: { 'metadata.name': name, 'status.phase': 'Active' } })),
+    items: state.namespaces.map((name) => ({
+      object: namespaceObject(name),
+      labels: { 'kubernetes.io/metadata.name': name },
+      fields: { 'metadata.name': name, 'status.phase': 'Active' },
+    })),
   });
   const podListing = (namespace: string | undefined): Listing => ({
     kind: 'Pod',
@@ -74,7 +99,11 @@ export function createRestHandler(state: ClusterState): (req: IncomingMessage, r
   /** One object, as JSON or as a one-row Table. */
   function sendObject(req: IncomingMessage, res: ServerResponse, url: URL, object: ApiObject): void {
     const table = requestedTableVersion(req);
-    sendJson(res, 200, table === undefined ? object : toTable(object.kind as string, [object], table, url.searchParams.get('includeObject')));
+    sendJson(
+      res,
+      200,
+      table === undefined ? object : toTable(object.kind as string, [object], table, url.searchParams.get('includeObject')),
+    );
   }
 
   function sendListing(req: IncomingMessage, res: ServerResponse, url: URL, listing: Listing): void {
@@ -89,7 +118,15 @@ export function createRestHandler(state: ClusterState): (req: IncomingMessage, r
     }
     const table = requestedTableVersion(req);
     const watch = url.searchParams.get('watch');
-    if (watch !== null && watch !== '0' && watch.toLowerCase() !== 'false') return streamWatch(req, res, url, listing.kind, items.map((i) => i.object), table);
+    if (watch !== null && watch !== '0' && watch.toLowerCase() !== 'false')
+      return streamWatch(
+        req,
+        res,
+        url,
+        listing.kind,
+        items.map((i) => i.object),
+        table,
+      );
     const objects = items.map((i) => i.object);
     if (table !== undefined) return sendJson(res, 200, toTable(listing.kind, objects, table, url.searchParams.get('includeObject')));
     sendJson(res, 200, { kind: `${listing.kind}List`, apiVersion: 'v1', metadata: { resourceVersion: RESOURCE_VERSION }, items: objects });
@@ -100,7 +137,14 @@ export function createRestHandler(state: ClusterState): (req: IncomingMessage, r
    * client already holds the current resourceVersion, then silence until the
    * timeout or the client leaves.
    */
-  function streamWatch(req: IncomingMessage, res: ServerResponse, url: URL, kind: string, objects: ApiObject[], table: 'v1' | 'v1beta1' | undefined): void {
+  function streamWatch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    kind: string,
+    objects: ApiObject[],
+    table: 'v1' | 'v1beta1' | undefined,
+  ): void {
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
     if (url.searchParams.get('resourceVersion') !== RESOURCE_VERSION) {
       for (const object of objects) {
@@ -119,7 +163,10 @@ export function createRestHandler(state: ClusterState): (req: IncomingMessage, r
     const url = new URL(req.url ?? '/', 'https://local.invalid');
     let parts: string[];
     try {
-      parts = url.pathname.split('/').filter((p) => p.length > 0).map(decodeURIComponent);
+      parts = url.pathname
+        .split('/')
+        .filter((p) => p.length > 0)
+        .map(decodeURIComponent);
     } catch {
       return sendStatus(res, failureStatus(400, 'malformed path'));
     }
@@ -127,7 +174,8 @@ export function createRestHandler(state: ClusterState): (req: IncomingMessage, r
 
     // pods/{pod}/exec without an upgrade: the pod and container are checked first, as ExecREST.Connect does.
     if (parts.length === 7 && path.startsWith('api/v1/namespaces/') && parts[4] === 'pods' && parts[6] === 'exec') {
-      if (req.method !== 'GET' && req.method !== 'POST') return sendStatus(res, failureStatus(405, 'the server does not allow this method on the requested resource'));
+      if (req.method !== 'GET' && req.method !== 'POST')
+        return sendStatus(res, failureStatus(405, 'the server does not allow this method on the requested resource'));
       const checked = validateExec(state.pods, parts[3]!, parts[5]!, url.searchParams);
       return sendStatus(res, 'status' in checked ? checked : failureStatus(400, 'Upgrade request required'));
     }
@@ -136,7 +184,11 @@ export function createRestHandler(state: ClusterState): (req: IncomingMessage, r
     }
     switch (path) {
       case 'api':
-        return sendJson(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: req.headers.host ?? '' }] });
+        return sendJson(res, 200, {
+          kind: 'APIVersions',
+          versions: ['v1'],
+          serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: req.headers.host ?? '' }],
+        });
       case 'apis':
         return sendJson(res, 200, { kind: 'APIGroupList', apiVersion: 'v1', groups: [] });
       case 'api/v1':
@@ -159,7 +211,9 @@ export function createRestHandler(state: ClusterState): (req: IncomingMessage, r
     if (parts[0] === 'api' && parts[1] === 'v1' && parts[2] === 'namespaces' && parts.length >= 4) {
       const namespace = parts[3]!;
       if (parts.length === 4) {
-        return state.namespaces.includes(namespace) ? sendObject(req, res, url, namespaceObject(namespace)) : sendStatus(res, notFound('namespaces', namespace));
+        return state.namespaces.includes(namespace)
+          ? sendObject(req, res, url, namespaceObject(namespace))
+          : sendStatus(res, notFound('namespaces', namespace));
       }
       if (parts[4] === 'pods' && parts.length === 5) return sendListing(req, res, url, podListing(namespace));
       if (parts[4] === 'pods' && parts.length === 6) {

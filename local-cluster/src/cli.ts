@@ -21,7 +21,11 @@ function options(): { spec?: string; kubeconfig: string; help: boolean } {
     },
     strict: true,
   });
-  return { kubeconfig: values.kubeconfig ?? 'local-cluster.kubeconfig', help: values.help ?? false, ...(values.spec === undefined ? {} : { spec: values.spec }) };
+  return {
+    kubeconfig: values.kubeconfig ?? 'local-cluster.kubeconfig',
+    help: values.help ?? false,
+    ...(values.spec === undefined ? {} : { spec: values.spec }),
+  };
 }
 
 let parsed: ReturnType<typeof options>;
@@ -52,7 +56,10 @@ try {
   console.log(`# kubeconfig written to ${path}`);
   // The hint names a pod that exists: shell-0 in the default spec.
   const pod = cluster.pod('default', 'shell-0') ?? cluster.pods()[0];
-  const where = pod === undefined ? '' : `${pod.namespace === 'default' ? '' : `-n ${pod.namespace} `}${pod.name}${pod.containers.length > 1 ? ` -c ${pod.containers[0]}` : ''}`;
+  const where =
+    pod === undefined
+      ? ''
+      : `${pod.namespace === 'default' ? '' : `-n ${pod.namespace} `}${pod.name}${pod.containers.length > 1 ? ` -c ${pod.containers[0]}` : ''}`;
   if (pod !== undefined) console.log(`# try: kubectl --kubeconfig ${path} exec ${where} -- echo hi`);
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

@@ -54,12 +54,19 @@ export function createExecEndpoint(state: ClusterState, tracking: ExecTracking) 
     } catch {
       return refuseUpgradeWithStatus(socket, failureStatus(400, 'malformed path'));
     }
-    if (match[3] === 'attach') return refuseUpgradeWithStatus(socket, failureStatus(400, 'attach is not supported by the local cluster; use exec'));
+    if (match[3] === 'attach')
+      return refuseUpgradeWithStatus(socket, failureStatus(400, 'attach is not supported by the local cluster; use exec'));
     const checked = validateExec(state.pods, namespace, podName, url.searchParams);
     if ('status' in checked) return refuseUpgradeWithStatus(socket, checked);
     if (!/^websocket$/i.test(req.headers.upgrade ?? '')) {
       // SPDY/3.1 (kubectl before 1.30, or its fallback after a refused websocket) is not spoken here.
-      return refuseUpgradeWithStatus(socket, failureStatus(400, 'Upgrade request required: the local cluster serves exec over websockets only (v5.channel.k8s.io, v4.channel.k8s.io)'));
+      return refuseUpgradeWithStatus(
+        socket,
+        failureStatus(
+          400,
+          'Upgrade request required: the local cluster serves exec over websockets only (v5.channel.k8s.io, v4.channel.k8s.io)',
+        ),
+      );
     }
     // x/net's handshake: GET only.
     if (req.method !== 'GET') return refuseUpgrade(socket, 405, 'bad method', 'text/plain; charset=utf-8');

@@ -52,7 +52,11 @@ export function queryBool(params: URLSearchParams, key: string): boolean {
 }
 
 /** Encodes one outgoing message on `channel`. */
-export function encodeFrame(protocol: ChannelProtocol, channel: number, payload: Buffer | string): { data: Buffer | string; binary: boolean } {
+export function encodeFrame(
+  protocol: ChannelProtocol,
+  channel: number,
+  payload: Buffer | string,
+): { data: Buffer | string; binary: boolean } {
   const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
   if (protocol.base64) return { data: String(channel) + bytes.toString('base64'), binary: false };
   const frame = Buffer.allocUnsafe(bytes.length + 1);

@@ -38,7 +38,12 @@ const LOW_WATER = 256 << 10;
 /** Finds `file` as execvp would, in the container's PATH. */
 function resolveCommand(file: string, env: Record<string, string>): boolean {
   if (file === '') return false;
-  const candidates = file.includes('/') ? [file] : (env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, file));
+  const candidates = file.includes('/')
+    ? [file]
+    : (env.PATH ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => join(dir, file));
   return candidates.some((candidate) => {
     try {
       accessSync(candidate, constants.X_OK);
@@ -92,7 +97,12 @@ export function runExecSession(socket: WebSocket, protocol: ChannelProtocol, req
   }
   const file = request.command[0] ?? '';
   if (!resolveCommand(file, request.env)) {
-    finish(execRuntimeError(notStarted(file, file.includes('/') ? 'stat ' + file + ': no such file or directory' : 'executable file not found in $PATH'), protocol.translated));
+    finish(
+      execRuntimeError(
+        notStarted(file, file.includes('/') ? 'stat ' + file + ': no such file or directory' : 'executable file not found in $PATH'),
+        protocol.translated,
+      ),
+    );
     return;
   }
 

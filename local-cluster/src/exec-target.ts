@@ -4,13 +4,21 @@ import type { LocalPodRuntime } from './pods.js';
 import { failureStatus, notFound, type Status } from './status.js';
 
 /** The checks of pod and container the API server makes before it connects (strategy.go streamLocation). */
-export function validateExec(pods: ReadonlyMap<string, LocalPodRuntime>, namespace: string, podName: string, params: URLSearchParams): { pod: LocalPodRuntime; container: string } | Status {
+export function validateExec(
+  pods: ReadonlyMap<string, LocalPodRuntime>,
+  namespace: string,
+  podName: string,
+  params: URLSearchParams,
+): { pod: LocalPodRuntime; container: string } | Status {
   const pod = pods.get(`${namespace}/${podName}`);
   if (pod === undefined) return notFound('pods', podName);
   let container = params.get('container') ?? '';
   if (container === '') {
     if (pod.spec.containers.length > 1) {
-      return failureStatus(400, `a container name must be specified for pod ${podName}, choose one of: [${pod.spec.containers.map((c) => c.name).join(' ')}]`);
+      return failureStatus(
+        400,
+        `a container name must be specified for pod ${podName}, choose one of: [${pod.spec.containers.map((c) => c.name).join(' ')}]`,
+      );
     }
     container = pod.spec.containers[0]!.name;
   }

@@ -15,7 +15,15 @@ import { createServerCertificate } from './certificates.js';
 import type { ClusterState } from './cluster-state.js';
 import { createExecEndpoint } from './exec-endpoint.js';
 import { claimRoot, cleanUpOnExit, killNginxNow, nginxMastersUnder, removeStaleClusters, ROOT_PREFIX } from './leftovers.js';
-import { NGINX_BINARY, NGINX_MISSING_SCRIPT, nginxInstalled, nginxWrapperScript, startPodNginx, stopPodNginx, type PodNginx } from './nginx.js';
+import {
+  NGINX_BINARY,
+  NGINX_MISSING_SCRIPT,
+  nginxInstalled,
+  nginxWrapperScript,
+  startPodNginx,
+  stopPodNginx,
+  type PodNginx,
+} from './nginx.js';
 import { createNoBashBin, LocalPodRuntime, type PodHost } from './pods.js';
 import { DEFAULT_SPEC, expandSpec, namespacesOf, readSpecFile, type LocalClusterSpec } from './spec.js';
 import { watchRoot } from './watchdog.js';
@@ -61,7 +69,10 @@ export interface LocalCluster {
   pods(): LocalPod[];
   /** Exec processes alive now. */
   activeExecs(): number;
-  /** Closes the server, ends every exec session and whatever its processes started, stops the nginx instances and removes the temporary directory. */
+  /**
+   * Closes the server, ends every exec session and whatever its processes
+   * started, stops the nginx instances and removes the temporary directory.
+   */
   stop(): Promise<void>;
 }
 
@@ -180,7 +191,9 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
       return stringify({
         apiVersion: 'v1',
         kind: 'Config',
-        clusters: [{ name: contextName, cluster: { server: url, 'certificate-authority-data': Buffer.from(certificate.caPem).toString('base64') } }],
+        clusters: [
+          { name: contextName, cluster: { server: url, 'certificate-authority-data': Buffer.from(certificate.caPem).toString('base64') } },
+        ],
         users: [{ name: `${contextName}-admin`, user: { token } }],
         contexts: [{ name: contextName, context: { cluster: contextName, user: `${contextName}-admin`, namespace: 'default' } }],
         'current-context': contextName,

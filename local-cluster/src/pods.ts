@@ -225,12 +225,5 @@ export class LocalPodRuntime {
 
 /** ~/.profile's prompt: `pod:/dir$ ` in bash and in sh alike; not exported, since each shell has its own syntax. */
 export function promptProfile(pod: string): string {
-  return [
-    'if [ -n "$BASH_VERSION" ]; then',
-    `  PS1='${pod}:\\w\\$ '`,
-    'else',
-    `  PS1='${pod}:$PWD$ '`,
-    'fi',
-    '',
-  ].join('\n');
+  return ['if [ -n "$BASH_VERSION" ]; then', `  PS1='${pod}:\\w\\$ '`, 'else', `  PS1='${pod}:$PWD$ '`, 'fi', ''].join('\n');
 }

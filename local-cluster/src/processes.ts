@@ -109,7 +109,9 @@ function startPipes(options: ProcessOptions, events: ProcessEvents): LocalProces
   stderr.on('data', (data: Buffer) => events.stderr(data));
   child.stdin?.on('error', () => undefined);
   child.once('error', (error: NodeJS.ErrnoException) => {
-    report({ error: error.code === 'ENOENT' ? 'executable file not found in $PATH' : error.code === 'EACCES' ? 'permission denied' : error.message });
+    report({
+      error: error.code === 'ENOENT' ? 'executable file not found in $PATH' : error.code === 'EACCES' ? 'permission denied' : error.message,
+    });
   });
   child.once('exit', (code, signal) => (exitCode = code ?? signalExitCode(signal)));
   // 'close' comes after stdout and stderr ended: every byte is out by then.

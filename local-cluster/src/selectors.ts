@@ -19,14 +19,18 @@ function checkKey(key: string): string {
   const prefix = slash < 0 ? undefined : key.slice(0, slash);
   const name = slash < 0 ? key : key.slice(slash + 1);
   if (!NAME.test(name) || (prefix !== undefined && (prefix.length > 253 || !PREFIX.test(prefix)))) {
-    throw new SelectorError(`unable to parse requirement: Invalid value: "${key}": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`);
+    throw new SelectorError(
+      `unable to parse requirement: Invalid value: "${key}": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`,
+    );
   }
   return key;
 }
 
 function checkValue(value: string): string {
   if (value !== '' && !NAME.test(value)) {
-    throw new SelectorError(`unable to parse requirement: Invalid value: "${value}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`);
+    throw new SelectorError(
+      `unable to parse requirement: Invalid value: "${value}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`,
+    );
   }
   return value;
 }
@@ -63,7 +67,8 @@ function parseTerm(term: string): LabelRequirement {
     const op = compare[2]!;
     if (op === '<' || op === '>') {
       const value = Number(compare[3]);
-      if (compare[3] === '' || !Number.isInteger(value)) throw new SelectorError(`unable to parse requirement: for 'Gt', 'Lt' operators, the value must be an integer`);
+      if (compare[3] === '' || !Number.isInteger(value))
+        throw new SelectorError(`unable to parse requirement: for 'Gt', 'Lt' operators, the value must be an integer`);
       return { key, op: op === '>' ? 'gt' : 'lt', value };
     }
     return { key, op: op === '!=' ? '!=' : '=', values: [checkValue(compare[3]!)] };

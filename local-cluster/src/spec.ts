@@ -4,7 +4,10 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
-const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label').max(63);
+const dnsLabel = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label')
+  .max(63);
 
 const containerSchema = z
   .object({
@@ -16,7 +19,10 @@ const containerSchema = z
     /** Directories put on PATH ahead of the system ones. */
     path: z.array(z.string().regex(/^\/[^:]*$/, 'must be an absolute directory without ":"')).default([]),
     /** Shells on PATH. Without bash, `command -v bash` fails in this container. */
-    shells: z.array(z.enum(['bash', 'sh'])).min(1).default(['bash', 'sh']),
+    shells: z
+      .array(z.enum(['bash', 'sh']))
+      .min(1)
+      .default(['bash', 'sh']),
     /** Gives the pod its own real nginx, run by `nginx` in this container. */
     nginx: z.boolean().default(false),
   })
@@ -88,7 +94,10 @@ export class SpecError extends Error {
 export function expandSpec(spec: unknown, source = 'spec'): PodSpec[] {
   const result = localClusterSpecSchema.safeParse(spec);
   if (!result.success) {
-    throw new SpecError(source, result.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`));
+    throw new SpecError(
+      source,
+      result.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`),
+    );
   }
   const pods: PodSpec[] = [];
   const seen = new Set<string>();

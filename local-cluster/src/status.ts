@@ -48,7 +48,9 @@ export const execSuccess: Status = { metadata: {}, status: 'Success' };
  * wraps the container runtime's (containerd's wording).
  */
 export function execExitStatus(exitCode: number, command: readonly string[], translated: boolean): Status {
-  const cause = translated ? `command terminated with exit code ${exitCode}` : `error executing command [${command.join(' ')}], exit code ${exitCode}`;
+  const cause = translated
+    ? `command terminated with exit code ${exitCode}`
+    : `error executing command [${command.join(' ')}], exit code ${exitCode}`;
   return {
     metadata: {},
     status: 'Failure',

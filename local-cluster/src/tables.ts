@@ -13,7 +13,13 @@ interface Column {
   priority: number;
 }
 
-const column = (name: string, description: string, priority = 0, format = ''): Column => ({ name, type: 'string', format, description, priority });
+const column = (name: string, description: string, priority = 0, format = ''): Column => ({
+  name,
+  type: 'string',
+  format,
+  description,
+  priority,
+});
 
 const NAME_COLUMN = column('Name', 'Name must be unique within a namespace.', 0, 'name');
 const AGE_COLUMN = column('Age', 'CreationTimestamp is a timestamp representing the server time when this object was created.');
@@ -69,7 +75,10 @@ const printers: Record<string, { columns: Column[]; cells(object: ApiObject, now
       NAME_COLUMN,
       column('Ready', 'The aggregate readiness state of this pod for accepting traffic.'),
       column('Status', 'The aggregate status of the containers in this pod.'),
-      column('Restarts', 'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.'),
+      column(
+        'Restarts',
+        'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.',
+      ),
       AGE_COLUMN,
       column('IP', 'podIP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.', 1),
       column('Node', 'NodeName indicates in which node this pod is scheduled.', 1),
@@ -104,7 +113,13 @@ const printers: Record<string, { columns: Column[]; cells(object: ApiObject, now
  * PartialObjectMetadata (`includeObject=Metadata`, the default), the whole
  * object, or nothing, as asked.
  */
-export function toTable(kind: string, objects: readonly ApiObject[], version: 'v1' | 'v1beta1', includeObject: string | null, resourceVersion = '1'): Record<string, unknown> {
+export function toTable(
+  kind: string,
+  objects: readonly ApiObject[],
+  version: 'v1' | 'v1beta1',
+  includeObject: string | null,
+  resourceVersion = '1',
+): Record<string, unknown> {
   const printer = printers[kind];
   if (printer === undefined) throw new Error(`no table printer for ${kind}`);
   const now = Date.now();

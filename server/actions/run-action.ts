@@ -28,7 +28,13 @@ export function declaredAction(services: GatewayServices, name: string | undefin
   return { name: actionName, action };
 }
 
-async function matchingPods(deps: ActionDeps, cluster: string, namespace: string, request: ActionRunRequest, action: ActionConfig): Promise<KubePod[]> {
+async function matchingPods(
+  deps: ActionDeps,
+  cluster: string,
+  namespace: string,
+  request: ActionRunRequest,
+  action: ActionConfig,
+): Promise<KubePod[]> {
   const api = deps.services.kubeApi(cluster);
   if (api === undefined) throw new GatewayError('not_found', `cluster "${cluster}" is not known`);
   if (request.pods !== undefined) {
@@ -40,7 +46,9 @@ async function matchingPods(deps: ActionDeps, cluster: string, namespace: string
     return pods;
   }
   const selector = request.selector ?? action.selector;
-  const pods = (await api.listPods(namespace, selector === undefined ? undefined : checkSelector(selector))).filter((pod) => pod.phase === 'Running');
+  const pods = (await api.listPods(namespace, selector === undefined ? undefined : checkSelector(selector))).filter(
+    (pod) => pod.phase === 'Running',
+  );
   if (pods.length === 0) {
     const matching = selector === undefined ? '' : ` matching ${selector}`;
     throw new GatewayError('not_found', `no Running pod${matching} in namespace "${namespace}" of cluster "${cluster}"`);
@@ -94,7 +102,19 @@ export async function runAction(
           }
         }
         const result: ActionPodResult = { pod: pod.name, container, step, ...outcome, durationMs: Date.now() - started };
-        deps.audit.actionPod({ runId, principal, action: actionName, cluster: clusterName, namespace, pod: pod.name, container, step, exitCode: result.exitCode, error: result.error, durationMs: result.durationMs });
+        deps.audit.actionPod({
+          runId,
+          principal,
+          action: actionName,
+          cluster: clusterName,
+          namespace,
+          pod: pod.name,
+          container,
+          step,
+          exitCode: result.exitCode,
+          error: result.error,
+          durationMs: result.durationMs,
+        });
         return result;
       }),
     ),

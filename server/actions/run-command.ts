@@ -92,7 +92,9 @@ export async function runCommand(
           finish(status.kind === 'exit' ? result({ exitCode: status.code }) : result({ exitCode: null, error: status.message }));
         }
       });
-      socket.on('close', () => finish(result({ exitCode: null, error: 'the connection to the cluster was lost before the command ended' })));
+      socket.on('close', () =>
+        finish(result({ exitCode: null, error: 'the connection to the cluster was lost before the command ended' })),
+      );
       socket.on('error', () => undefined);
     });
   } catch (error) {

@@ -41,8 +41,26 @@ export interface AuditLog {
     error?: string;
     durationMs: number;
   }): void;
-  actionRun(event: { runId: string; principal: Principal; action: string; cluster: string; namespace: string; pods: string[]; success: boolean; error?: string }): void;
-  refusal(event: { principal?: Principal; what: string; code: string; reason: string; cluster?: string; namespace?: string; pod?: string; remoteAddress?: string }): void;
+  actionRun(event: {
+    runId: string;
+    principal: Principal;
+    action: string;
+    cluster: string;
+    namespace: string;
+    pods: string[];
+    success: boolean;
+    error?: string;
+  }): void;
+  refusal(event: {
+    principal?: Principal;
+    what: string;
+    code: string;
+    reason: string;
+    cluster?: string;
+    namespace?: string;
+    pod?: string;
+    remoteAddress?: string;
+  }): void;
 }
 
 function who(principal: Principal | undefined) {

@@ -10,7 +10,10 @@ function allOfferedProtocols(req: IncomingMessage): string[] {
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
     if (req.rawHeaders[i]?.toLowerCase() === 'sec-websocket-protocol') lines.push(req.rawHeaders[i + 1] ?? '');
   }
-  return lines.flatMap((line) => line.split(',')).map((p) => p.trim()).filter((p) => p.length > 0);
+  return lines
+    .flatMap((line) => line.split(','))
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0);
 }
 
 /** The subprotocols offered, without the one that carries the token. */

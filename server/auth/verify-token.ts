@@ -68,7 +68,7 @@ function createJwksKeys(uri: string, load: (url: string) => Promise<unknown>, no
       try {
         await loading;
       } catch (error) {
-        throw new GatewayError('unauthenticated', 'the portal\'s signing keys could not be fetched', { cause: error });
+        throw new GatewayError('unauthenticated', "the portal's signing keys could not be fetched", { cause: error });
       }
     }
     const found = keys.get(id) ?? (kid === undefined && keys.size === 1 ? [...keys.values()][0] : undefined);
@@ -136,7 +136,10 @@ export function createTokenVerifier(config: JwtConfig, deps: TokenVerifierDeps =
       }
       // Checked before any key is looked up: "none" and unlisted algorithms never get further.
       if (!algorithms.includes(decoded.header.alg as Algorithm)) {
-        throw new GatewayError('unauthenticated', `invalid token: algorithm ${JSON.stringify(String(decoded.header.alg).slice(0, 20))} is not accepted`);
+        throw new GatewayError(
+          'unauthenticated',
+          `invalid token: algorithm ${JSON.stringify(String(decoded.header.alg).slice(0, 20))} is not accepted`,
+        );
       }
       const key = await keyFor(decoded.header);
       let payload: JwtPayload;

@@ -74,7 +74,12 @@ function tokenFileReader(clusterName: string, path: string): () => Promise<strin
 export function inlineCluster(config: InlineClusterConfig): Cluster {
   let ca: string | undefined;
   try {
-    ca = config.caData !== undefined ? decodeCaData(config.caData) : config.caFile !== undefined ? readAtStart(config.name, 'caFile', config.caFile).toString('utf8') : undefined;
+    ca =
+      config.caData !== undefined
+        ? decodeCaData(config.caData)
+        : config.caFile !== undefined
+          ? readAtStart(config.name, 'caFile', config.caFile).toString('utf8')
+          : undefined;
   } catch (error) {
     if (error instanceof ClusterSetupError) throw error;
     throw new ClusterSetupError(`cluster "${config.name}": ${(error as Error).message}`, { cause: error });
@@ -82,9 +87,13 @@ export function inlineCluster(config: InlineClusterConfig): Cluster {
   // Files are read once here so a typo stops start-up instead of the first session.
   if (config.tokenFile !== undefined) readAtStart(config.name, 'tokenFile', config.tokenFile);
   const readToken = config.tokenFile !== undefined ? tokenFileReader(config.name, config.tokenFile) : undefined;
-  const certPair = config.clientCertFile !== undefined && config.clientKeyFile !== undefined
-    ? { cert: readAtStart(config.name, 'clientCertFile', config.clientCertFile), key: readAtStart(config.name, 'clientKeyFile', config.clientKeyFile) }
-    : undefined;
+  const certPair =
+    config.clientCertFile !== undefined && config.clientKeyFile !== undefined
+      ? {
+          cert: readAtStart(config.name, 'clientCertFile', config.clientCertFile),
+          key: readAtStart(config.name, 'clientKeyFile', config.clientKeyFile),
+        }
+      : undefined;
   const server = new URL(config.server);
   return {
     name: config.name,

@@ -33,10 +33,13 @@ export function classifyDialError(error: unknown, cluster: string): GatewayError
   if (error instanceof GatewayError) return error;
   const code = (error as { code?: unknown }).code;
   const message = error instanceof Error ? error.message : String(error);
-  if (typeof code === 'string' && (tlsErrorCodes.has(code) || code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') && code !== 'ERR_SSL_WRONG_VERSION_NUMBER')) {
+  if (
+    typeof code === 'string' &&
+    (tlsErrorCodes.has(code) || code.startsWith('ERR_TLS_') || (code.startsWith('ERR_SSL_') && code !== 'ERR_SSL_WRONG_VERSION_NUMBER'))
+  ) {
     return new GatewayError('upstream_tls', `cluster "${cluster}" presented a certificate that is not trusted`, { cause: error });
   }
-  if (typeof code === 'string' && (code === 'ETIMEDOUT' || code === 'ERR_UPSTREAM_TIMEOUT') || /handshake has timed out/i.test(message)) {
+  if ((typeof code === 'string' && (code === 'ETIMEDOUT' || code === 'ERR_UPSTREAM_TIMEOUT')) || /handshake has timed out/i.test(message)) {
     return new GatewayError('upstream_timeout', `cluster "${cluster}" did not answer in time`, { cause: error });
   }
   if (typeof code === 'string' && unreachableCodes.has(code)) {
@@ -70,7 +73,11 @@ export function classifyUpgradeRefusal(statusCode: number, body: string, cluster
     case 401:
       return new GatewayError('upstream_error', `cluster "${cluster}" refused the gateway's credentials`, { cause });
     case 403:
-      return new GatewayError('forbidden', detail ? `cluster "${cluster}" refused: ${detail}` : `cluster "${cluster}" refused the request`, { cause });
+      return new GatewayError(
+        'forbidden',
+        detail ? `cluster "${cluster}" refused: ${detail}` : `cluster "${cluster}" refused the request`,
+        { cause },
+      );
     case 404:
       return new GatewayError('not_found', detail || 'not found', { cause });
     case 504:
@@ -78,7 +85,11 @@ export function classifyUpgradeRefusal(statusCode: number, body: string, cluster
     default:
       if (statusCode >= 200 && statusCode < 400) {
         // The lesson of CVE-2018-1002105: anything but 101 ends the connection.
-        return new GatewayError('upstream_error', `cluster "${cluster}" answered the upgrade with HTTP ${statusCode} instead of switching protocols`, { cause });
+        return new GatewayError(
+          'upstream_error',
+          `cluster "${cluster}" answered the upgrade with HTTP ${statusCode} instead of switching protocols`,
+          { cause },
+        );
       }
       return new GatewayError('upstream_error', `cluster "${cluster}" failed: ${detail || `HTTP ${statusCode}`}`, { cause });
   }

@@ -82,7 +82,10 @@ export async function dialExec(cluster: Cluster, pathAndQuery: string, options: 
     };
     // The whole dial (TCP, TLS, upgrade) is bounded here: ws's own handshake
     // timer starts only once a socket is assigned, which a silent server delays.
-    const deadline = setTimeout(() => fail(new GatewayError('upstream_timeout', `cluster "${cluster.name}" did not answer in time`)), options.timeoutMs);
+    const deadline = setTimeout(
+      () => fail(new GatewayError('upstream_timeout', `cluster "${cluster.name}" did not answer in time`)),
+      options.timeoutMs,
+    );
     const onAbort = () => fail(new GatewayError('upstream_error', 'the session ended before the cluster answered'));
     options.signal?.addEventListener('abort', onAbort, { once: true });
     socket.once('unexpected-response', (request, response) => {

@@ -55,7 +55,10 @@ export function createKubeApi(cluster: Cluster, options: { timeoutMs: number }):
   return {
     async listNamespaces() {
       const list = await getJson<{ items?: Array<{ metadata?: { name?: string } }> }>('/api/v1/namespaces');
-      return (list.items ?? []).map((n) => n.metadata?.name ?? '').filter((n) => n.length > 0).sort();
+      return (list.items ?? [])
+        .map((n) => n.metadata?.name ?? '')
+        .filter((n) => n.length > 0)
+        .sort();
     },
     async listPods(namespace, labelSelector) {
       const query = labelSelector === undefined || labelSelector === '' ? '' : `?labelSelector=${encodeURIComponent(labelSelector)}`;

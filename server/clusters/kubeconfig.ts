@@ -60,13 +60,18 @@ export async function kubeconfigClusters(config: KubeconfigClusterConfig): Promi
   try {
     base.loadFromFile(config.kubeconfig);
   } catch (error) {
-    throw new ClusterSetupError(`kubeconfig ${config.kubeconfig} could not be read: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new ClusterSetupError(
+      `kubeconfig ${config.kubeconfig} could not be read: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
   const available = base.getContexts().map((c) => c.name);
   const wanted = config.contexts ?? available;
   const missing = wanted.filter((name) => !available.includes(name));
   if (missing.length > 0) {
-    throw new ClusterSetupError(`kubeconfig ${config.kubeconfig} has no context ${missing.map((m) => `"${m}"`).join(', ')} (it has ${available.join(', ') || 'none'})`);
+    throw new ClusterSetupError(
+      `kubeconfig ${config.kubeconfig} has no context ${missing.map((m) => `"${m}"`).join(', ')} (it has ${available.join(', ') || 'none'})`,
+    );
   }
   return wanted.map((context) => contextCluster(KubeConfig, base, context, config.impersonate));
 }

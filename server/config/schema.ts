@@ -7,10 +7,18 @@ import { clusterSchema, nonEmpty } from './cluster-schema.js';
 const glob = nonEmpty;
 
 const jwtAlgorithm = z.enum([
-  'HS256', 'HS384', 'HS512',
-  'RS256', 'RS384', 'RS512',
-  'PS256', 'PS384', 'PS512',
-  'ES256', 'ES384', 'ES512',
+  'HS256',
+  'HS384',
+  'HS512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
   'EdDSA',
 ]);
 
@@ -45,7 +53,11 @@ const jwtSchema = z
 
 const tlsFilesSchema = z.object({ certFile: nonEmpty, keyFile: nonEmpty }).strict();
 
-const seconds = z.number().int().min(0).max(30 * 24 * 3600);
+const seconds = z
+  .number()
+  .int()
+  .min(0)
+  .max(30 * 24 * 3600);
 
 /** Session limits; 0 turns a limit off. Set globally under `sessions`, and per policy rule. */
 const sessionLimitsSchema = z
@@ -95,9 +107,17 @@ const terminalSchema = z
     /** Pings on both websockets, so dead peers and idle-cutting proxies are found. */
     pingIntervalSeconds: z.number().positive().default(30),
     /** Largest client frame accepted; larger ones close the session with 1009. */
-    maxPayloadBytes: z.number().int().min(1024).default(1024 * 1024),
+    maxPayloadBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .default(1024 * 1024),
     /** Output buffered for the browser above which the upstream is paused. */
-    highWaterMarkBytes: z.number().int().min(1024).default(1024 * 1024),
+    highWaterMarkBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .default(1024 * 1024),
     /** How long dialling the cluster and its upgrade may take. */
     upstreamTimeoutSeconds: z.number().positive().default(15),
     /** How long before the token's expiry the user is warned. */
@@ -123,7 +143,12 @@ const sessionsSchema = z
      */
     resumeGraceSeconds: seconds.default(60),
     /** Latest output kept per session for a resuming browser. */
-    replayBufferBytes: z.number().int().min(0).max(64 * 1024 * 1024).default(256 * 1024),
+    replayBufferBytes: z
+      .number()
+      .int()
+      .min(0)
+      .max(64 * 1024 * 1024)
+      .default(256 * 1024),
   })
   .strict();
 
@@ -150,16 +175,20 @@ export const configSchema = z
       .object({
         jwt: jwtSchema,
         allowedOrigins: z
-          .array(z.string().superRefine((entry, ctx) => {
-            const problem = allowedOriginProblem(entry);
-            if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
-          }))
+          .array(
+            z.string().superRefine((entry, ctx) => {
+              const problem = allowedOriginProblem(entry);
+              if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+            }),
+          )
           .default([]),
       })
       .strict(),
     clusters: z.array(clusterSchema).default([]),
     policy: z.array(policyRuleSchema).default([]),
-    actions: z.record(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'action names are lowercase DNS labels'), actionSchema).default({}),
+    actions: z
+      .record(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'action names are lowercase DNS labels'), actionSchema)
+      .default({}),
     terminal: terminalSchema.default(terminalSchema.parse({})),
     sessions: sessionsSchema.default(sessionsSchema.parse({})),
     /** Needed when a policy rule sets record: true. */
@@ -183,7 +212,12 @@ export const configSchema = z
     /** Pods one action run (or fan-out) execs in at once. */
     actionConcurrency: z.number().int().min(1).max(1000).default(32),
     /** Output kept per pod and stream of an action run; longer output is cut and says so. */
-    actionOutputLimitBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(64 * 1024),
+    actionOutputLimitBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(16 * 1024 * 1024)
+      .default(64 * 1024),
     audit: z
       .object({
         /** Append audit lines to this file; stdout when absent. */

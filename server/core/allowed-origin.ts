@@ -30,7 +30,10 @@ export function parseAllowedOrigin(entry: string): { source: string; matches(ori
   const [, scheme, host] = match;
   if (match[3] === '*') {
     const prefix = `${scheme}://${host!.toLowerCase()}`;
-    return { source: `${prefix}:*`, matches: (origin) => origin === prefix || (origin.startsWith(`${prefix}:`) && /^\d+$/.test(origin.slice(prefix.length + 1))) };
+    return {
+      source: `${prefix}:*`,
+      matches: (origin) => origin === prefix || (origin.startsWith(`${prefix}:`) && /^\d+$/.test(origin.slice(prefix.length + 1))),
+    };
   }
   const exact = originOf(entry);
   return exact === undefined ? undefined : { source: exact, matches: (origin) => origin === exact };

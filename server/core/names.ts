@@ -23,7 +23,10 @@ export function checkName(kind: NameKind, value: string | undefined): string {
   if (value === undefined || value === '') throw new GatewayError('invalid_name', `${kind} name is missing`);
   if (value.length > rule.max || !rule.pattern.test(value)) {
     const shown = value.length > 64 ? `${value.slice(0, 64)}…` : value;
-    throw new GatewayError('invalid_name', `invalid ${kind} name ${JSON.stringify(shown)}: must be ${rule.rule}, at most ${rule.max} characters`);
+    throw new GatewayError(
+      'invalid_name',
+      `invalid ${kind} name ${JSON.stringify(shown)}: must be ${rule.rule}, at most ${rule.max} characters`,
+    );
   }
   return value;
 }
@@ -32,7 +35,10 @@ export function checkName(kind: NameKind, value: string | undefined): string {
 export function checkSelector(selector: string): string {
   const term = /^([A-Za-z0-9][-A-Za-z0-9_./]{0,252})\s*(==|=|!=)\s*([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
   if (selector.length > 1024 || !selector.split(',').every((part) => term.test(part.trim()))) {
-    throw new GatewayError('bad_request', `invalid label selector ${JSON.stringify(selector.slice(0, 100))}: use key=value terms separated by commas`);
+    throw new GatewayError(
+      'bad_request',
+      `invalid label selector ${JSON.stringify(selector.slice(0, 100))}: use key=value terms separated by commas`,
+    );
   }
   return selector;
 }

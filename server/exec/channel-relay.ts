@@ -56,7 +56,9 @@ export function relayChannels(client: RelaySocket, upstream: RelaySocket, option
     else upstream.terminate();
     options.onEnd(reason);
   };
-  upstream.on('close', (code: number) => (code === CloseCode.Normal ? end('ended', CloseCode.Normal) : end('upstream-lost', CloseCode.InternalError)));
+  upstream.on('close', (code: number) =>
+    code === CloseCode.Normal ? end('ended', CloseCode.Normal) : end('upstream-lost', CloseCode.InternalError),
+  );
   client.on('close', () => end('client-closed', CloseCode.Normal));
   upstream.on('error', (error: Error) => options.onError('upstream', error));
   client.on('error', (error: Error) => {

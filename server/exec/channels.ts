@@ -58,9 +58,7 @@ export function payloadBytes(data: Buffer, isBinary: boolean, channels: Readonly
 export const BAD_STATUS_REASON = 'BadStatus';
 
 /** The outcome a channel-3 status document stands for. */
-export type ExecStatus =
-  | { kind: 'exit'; code: number }
-  | { kind: 'failure'; status: number; reason: string; message: string };
+export type ExecStatus = { kind: 'exit'; code: number } | { kind: 'failure'; status: number; reason: string; message: string };
 
 interface StatusDocument {
   status?: unknown;
@@ -91,7 +89,9 @@ export function parseExecStatus(payload: Buffer): ExecStatus {
   const reason = typeof document.reason === 'string' ? clip(document.reason, 100) : 'Unknown';
   if (reason === 'NonZeroExitCode') {
     const causes: unknown = (document.details as { causes?: unknown } | null | undefined)?.causes;
-    const cause = Array.isArray(causes) ? (causes as Array<{ reason?: unknown; message?: unknown } | null>).find((c) => c?.reason === 'ExitCode') : undefined;
+    const cause = Array.isArray(causes)
+      ? (causes as Array<{ reason?: unknown; message?: unknown } | null>).find((c) => c?.reason === 'ExitCode')
+      : undefined;
     const code = typeof cause?.message === 'string' && /^\d{1,3}$/.test(cause.message) ? Number(cause.message) : Number.NaN;
     if (Number.isInteger(code) && code >= 0 && code <= 255) return { kind: 'exit', code };
   }

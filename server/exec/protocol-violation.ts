@@ -12,10 +12,22 @@ export interface ProtocolViolation {
 }
 
 const violations: Readonly<Record<string, { closeCode: number; make: () => GatewayError }>> = {
-  WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: { closeCode: CloseCode.MessageTooBig, make: () => new GatewayError('payload_too_large', 'the browser sent a message larger than the gateway accepts') },
-  WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH: { closeCode: CloseCode.MessageTooBig, make: () => new GatewayError('payload_too_large', 'the browser sent a frame larger than the gateway accepts') },
-  WS_ERR_INVALID_UTF8: { closeCode: 1007, make: () => new GatewayError('bad_request', 'the browser sent a text frame that is not valid UTF-8') },
-  WS_ERR_TOO_MANY_BUFFERED_PARTS: { closeCode: CloseCode.PolicyViolation, make: () => new GatewayError('bad_request', 'the browser sent a message in more fragments than the gateway accepts') },
+  WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: {
+    closeCode: CloseCode.MessageTooBig,
+    make: () => new GatewayError('payload_too_large', 'the browser sent a message larger than the gateway accepts'),
+  },
+  WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH: {
+    closeCode: CloseCode.MessageTooBig,
+    make: () => new GatewayError('payload_too_large', 'the browser sent a frame larger than the gateway accepts'),
+  },
+  WS_ERR_INVALID_UTF8: {
+    closeCode: 1007,
+    make: () => new GatewayError('bad_request', 'the browser sent a text frame that is not valid UTF-8'),
+  },
+  WS_ERR_TOO_MANY_BUFFERED_PARTS: {
+    closeCode: CloseCode.PolicyViolation,
+    make: () => new GatewayError('bad_request', 'the browser sent a message in more fragments than the gateway accepts'),
+  },
 };
 
 /**
@@ -29,5 +41,8 @@ export function protocolViolationOf(error: unknown): ProtocolViolation | undefin
   if (known !== undefined) return { closeCode: known.closeCode, error: known.make() };
   const message = error instanceof Error ? error.message.slice(0, 200) : '';
   // Every other receiver error (bad opcode, missing mask, bad close code…) is a protocol error.
-  return { closeCode: CloseCode.ProtocolError, error: new GatewayError('bad_request', `the browser sent a frame that breaks the websocket protocol (${message})`) };
+  return {
+    closeCode: CloseCode.ProtocolError,
+    error: new GatewayError('bad_request', `the browser sent a frame that breaks the websocket protocol (${message})`),
+  };
 }

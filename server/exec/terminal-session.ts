@@ -52,7 +52,9 @@ export class TerminalSession {
       upstream: () => this.upstream,
       browser: () => this.browser,
       stalled: (stalled) => {
-        this.fail(new GatewayError('client_stalled', `the browser read nothing for ${Math.round(settings.stalledClientTimeoutMs / 1000)} s`));
+        this.fail(
+          new GatewayError('client_stalled', `the browser read nothing for ${Math.round(settings.stalledClientTimeoutMs / 1000)} s`),
+        );
         stalled.terminate();
       },
     });
@@ -102,14 +104,19 @@ export class TerminalSession {
     const replay = this.away.comeBack(offset ?? 0);
     if (replay === undefined) return undefined;
     const previous = this.unbindBrowser();
-    if (previous !== undefined) sendFailure(previous, new GatewayError('session_taken_over', 'this session was resumed from another connection'));
+    if (previous !== undefined)
+      sendFailure(previous, new GatewayError('session_taken_over', 'this session was resumed from another connection'));
     // The returning browser's token (the same user's, perhaps a fresher one) now bounds the session.
     this.principal = principal;
     this.clocks.tokenExpiresAt(principal.expiresAt);
     this.bindBrowser(browser);
     this.send(greeting);
     if (replay.lostBytes > 0) {
-      this.send({ type: 'notice', code: 'output_lost', message: `${replay.lostBytes} bytes of output from while you were away are no longer kept` });
+      this.send({
+        type: 'notice',
+        code: 'output_lost',
+        message: `${replay.lostBytes} bytes of output from while you were away are no longer kept`,
+      });
     }
     for (const chunk of replay.chunks) browser.send(chunk, { binary: true }, this.flow.drained);
     this.away.replay.trim();

@@ -70,12 +70,21 @@ export function createActionRoutes(deps: ActionDeps): Router {
     const clusters = await Promise.all(
       targets.map(async (target) => {
         try {
-          const { success, results, namespace } = await runAction(deps, principal, target.cluster, name, { namespace: target.namespace, selector: target.selector });
+          const { success, results, namespace } = await runAction(deps, principal, target.cluster, name, {
+            namespace: target.namespace,
+            selector: target.selector,
+          });
           return { cluster: target.cluster, namespace, success, results };
         } catch (error) {
           const failure = toGatewayError(error);
           const namespace = target.namespace ?? services.config.actions[name]?.namespace ?? 'default';
-          return { cluster: target.cluster, namespace, success: false, results: [], error: { code: failure.code, message: failure.message } };
+          return {
+            cluster: target.cluster,
+            namespace,
+            success: false,
+            results: [],
+            error: { code: failure.code, message: failure.message },
+          };
         }
       }),
     );

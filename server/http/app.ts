@@ -66,10 +66,14 @@ export function createApp(services: GatewayServices, logger: Logger, options: Ap
   api.use(createRestRoutes(services));
   for (const router of options.apiRouters ?? []) api.use(router);
   api.use((req, _res, next) => next(new GatewayError('not_found', `no API endpoint ${req.method} ${req.path}`)));
-  app.use('/api', (_req, res, next) => {
-    res.setHeader('Cache-Control', 'no-store');
-    next();
-  }, api);
+  app.use(
+    '/api',
+    (_req, res, next) => {
+      res.setHeader('Cache-Control', 'no-store');
+      next();
+    },
+    api,
+  );
 
   app.use((_req, res, next) => {
     res.setHeader('Content-Security-Policy', csp);

@@ -20,7 +20,9 @@ export function refuseUpgrade(socket: Duplex, error: GatewayError, extraHeaders:
     'Cache-Control': 'no-store',
     ...extraHeaders,
   };
-  const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}`).join('\r\n');
+  const head = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}`)
+    .join('\r\n');
   socket.end(`HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? 'Error'}\r\n${head}\r\n\r\n${body}`);
   socket.once('finish', () => socket.destroy());
 }

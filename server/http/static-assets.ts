@@ -25,7 +25,10 @@ export function createAssetRoutes(webRoot: string): Router {
   const assets = new Map<string, Encoding[]>();
   for (const name of files) {
     if (ENCODINGS.some((e) => name.endsWith(e.suffix))) continue;
-    assets.set(name, ENCODINGS.filter((e) => files.has(name + e.suffix)));
+    assets.set(
+      name,
+      ENCODINGS.filter((e) => files.has(name + e.suffix)),
+    );
   }
 
   const router = express.Router();
@@ -40,9 +43,13 @@ export function createAssetRoutes(webRoot: string): Router {
     res.type(extname(name));
     res.setHeader('Vary', 'Accept-Encoding');
     if (encoding !== undefined) res.setHeader('Content-Encoding', encoding.name);
-    res.sendFile(join(directory, encoding === undefined ? name : name + encoding.suffix), { maxAge: ONE_YEAR_MS, immutable: true, lastModified: false, etag: false }, (error) => {
-      if (error !== undefined && !res.headersSent) next(error);
-    });
+    res.sendFile(
+      join(directory, encoding === undefined ? name : name + encoding.suffix),
+      { maxAge: ONE_YEAR_MS, immutable: true, lastModified: false, etag: false },
+      (error) => {
+        if (error !== undefined && !res.headersSent) next(error);
+      },
+    );
   });
   return router;
 }

@@ -15,7 +15,8 @@ export function parseResumeQuery(url: URL): { id: string; offset?: number } | un
   const offsetText = url.searchParams.get('offset');
   if (offsetText === null) return { id };
   const offset = Number(offsetText);
-  if (!/^\d{1,15}$/.test(offsetText) || !Number.isSafeInteger(offset)) throw new GatewayError('bad_request', 'offset must be a count of bytes');
+  if (!/^\d{1,15}$/.test(offsetText) || !Number.isSafeInteger(offset))
+    throw new GatewayError('bad_request', 'offset must be a count of bytes');
   return { id, offset };
 }
 

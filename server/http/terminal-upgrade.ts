@@ -70,8 +70,10 @@ export function createTerminalEndpoint(sessions: SessionDeps, heartbeat: Heartbe
 
   /** The caller, or a refusal before the upgrade: a refused browser never gets a websocket, and no cluster is dialled for it. */
   async function authenticateUpgrade(req: IncomingMessage): Promise<Principal> {
-    if (!originAllowed(req)) throw new GatewayError('origin_refused', `origin ${JSON.stringify(String(req.headers.origin).slice(0, 200))} is not allowed`);
-    if (!offeredProtocols(req).includes(WEBTERM_PROTOCOL)) throw new GatewayError('bad_request', `offer the ${WEBTERM_PROTOCOL} subprotocol`);
+    if (!originAllowed(req))
+      throw new GatewayError('origin_refused', `origin ${JSON.stringify(String(req.headers.origin).slice(0, 200))} is not allowed`);
+    if (!offeredProtocols(req).includes(WEBTERM_PROTOCOL))
+      throw new GatewayError('bad_request', `offer the ${WEBTERM_PROTOCOL} subprotocol`);
     return services.authenticate(req);
   }
 
@@ -109,7 +111,16 @@ export function createTerminalEndpoint(sessions: SessionDeps, heartbeat: Heartbe
 
   function sessionMessage(start: SessionStart, resumed: boolean): ServerMessage {
     const { id, target } = start;
-    return { type: 'session', id, cluster: target.cluster, namespace: target.namespace, pod: target.pod, container: target.container ?? '', tty: target.tty, ...(resumed ? { resumed } : {}) };
+    return {
+      type: 'session',
+      id,
+      cluster: target.cluster,
+      namespace: target.namespace,
+      pod: target.pod,
+      container: target.container ?? '',
+      tty: target.tty,
+      ...(resumed ? { resumed } : {}),
+    };
   }
 
   function resumeSession(browser: WebSocket, principal: Principal, route: PodTarget, resume: { id: string; offset?: number }): void {
@@ -117,8 +128,15 @@ export function createTerminalEndpoint(sessions: SessionDeps, heartbeat: Heartbe
     const open = live === undefined ? undefined : resumable.get(live);
     const start = open?.start;
     // Another user's session, or one on another route, is as unknown as an ended one.
-    if (open === undefined || start === undefined || open.session.ended || open.session.owner !== principal.sub
-      || start.target.cluster !== route.cluster || start.target.namespace !== route.namespace || start.target.pod !== route.pod) {
+    if (
+      open === undefined ||
+      start === undefined ||
+      open.session.ended ||
+      open.session.owner !== principal.sub ||
+      start.target.cluster !== route.cluster ||
+      start.target.namespace !== route.namespace ||
+      start.target.pod !== route.pod
+    ) {
       throw new GatewayError('not_found', 'that session is no longer open: it ended, or its resume period passed');
     }
     if (registry.draining) throw new GatewayError('draining', 'the gateway is shutting down; try again');
@@ -148,32 +166,46 @@ export function createTerminalEndpoint(sessions: SessionDeps, heartbeat: Heartbe
     // Nothing refused: from here on the session exists, and a failure ends it.
     const { target, limits } = admission;
     const id = newSessionId();
-    const sessionLogger = logger.child({ sessionId: id, sub: principal.sub, cluster: target.cluster, namespace: target.namespace, pod: target.pod });
+    const sessionLogger = logger.child({
+      sessionId: id,
+      sub: principal.sub,
+      cluster: target.cluster,
+      namespace: target.namespace,
+      pod: target.pod,
+    });
     const pending: SessionStart = { id, principal, target };
     let recording: SessionRecording | undefined;
     let remove = (): void => {};
     const entry: Resumable = {
-      session: new TerminalSession(id, browser, principal, {
-        highWaterMarkBytes: terminal.highWaterMarkBytes,
-        maxQueuedBytes: Math.max(8 * 1024 * 1024, terminal.maxPayloadBytes),
-        expiryWarningSeconds: terminal.expiryWarningSeconds,
-        stalledClientTimeoutMs: terminal.stalledClientTimeoutSeconds * 1000,
-        idleTimeoutMs: limits.idleTimeoutSeconds * 1000,
-        warningMs: limits.idleWarningSeconds * 1000,
-        maxDurationMs: limits.maxDurationSeconds * 1000,
-        resumeGraceMs: limits.resumeGraceSeconds * 1000,
-        replayBufferBytes: limits.replayBufferBytes,
-      }, {
-        verifyToken: (token) => services.verifier.verify(token),
-        heartbeat,
-        onEnd: (summary) => {
-          remove();
-          admission.release();
-          if (recording !== undefined) void recording.close().catch((error: unknown) => sessionLogger.warn({ err: error }, 'closing the recording failed'));
-          sessionLogger.info({ ...summary }, 'session ended');
-          if (entry.start !== undefined) hooks.onSessionEnd?.(entry.start, summary);
+      session: new TerminalSession(
+        id,
+        browser,
+        principal,
+        {
+          highWaterMarkBytes: terminal.highWaterMarkBytes,
+          maxQueuedBytes: Math.max(8 * 1024 * 1024, terminal.maxPayloadBytes),
+          expiryWarningSeconds: terminal.expiryWarningSeconds,
+          stalledClientTimeoutMs: terminal.stalledClientTimeoutSeconds * 1000,
+          idleTimeoutMs: limits.idleTimeoutSeconds * 1000,
+          warningMs: limits.idleWarningSeconds * 1000,
+          maxDurationMs: limits.maxDurationSeconds * 1000,
+          resumeGraceMs: limits.resumeGraceSeconds * 1000,
+          replayBufferBytes: limits.replayBufferBytes,
         },
-      }, sessionLogger),
+        {
+          verifyToken: (token) => services.verifier.verify(token),
+          heartbeat,
+          onEnd: (summary) => {
+            remove();
+            admission.release();
+            if (recording !== undefined)
+              void recording.close().catch((error: unknown) => sessionLogger.warn({ err: error }, 'closing the recording failed'));
+            sessionLogger.info({ ...summary }, 'session ended');
+            if (entry.start !== undefined) hooks.onSessionEnd?.(entry.start, summary);
+          },
+        },
+        sessionLogger,
+      ),
     };
     const { session } = entry;
     const live: LiveSession = {
@@ -183,7 +215,8 @@ export function createTerminalEndpoint(sessions: SessionDeps, heartbeat: Heartbe
       get bytesOut() {
         return session.bytesOut;
       },
-      drainNotice: (graceSeconds) => session.send({ type: 'notice', code: 'draining', message: `the gateway is shutting down; this session ends in ${graceSeconds} s` }),
+      drainNotice: (graceSeconds) =>
+        session.send({ type: 'notice', code: 'draining', message: `the gateway is shutting down; this session ends in ${graceSeconds} s` }),
       end: (error) => session.fail(error),
     };
     resumable.set(live, entry);
@@ -194,22 +227,39 @@ export function createTerminalEndpoint(sessions: SessionDeps, heartbeat: Heartbe
       session.fail(failure);
     };
     try {
-      recording = await startRecording(sessions, admission, id, (observer) => session.observe(observer), {
-        failedOpen: (error) => hooks.onRecordingFailed?.(pending, error),
-        failedClosed: failSession,
-      }, sessionLogger);
+      recording = await startRecording(
+        sessions,
+        admission,
+        id,
+        (observer) => session.observe(observer),
+        {
+          failedOpen: (error) => hooks.onRecordingFailed?.(pending, error),
+          failedClosed: failSession,
+        },
+        sessionLogger,
+      );
       const abort = new AbortController();
       browser.once('close', () => abort.abort());
       // With a TTY the runtime merges stderr into the terminal.
       const path = execPath(target, { stdin: true, stdout: true, stderr: !target.tty });
-      const upstream = await dialSession(sessions, admission, { path, signal: abort.signal }, (seconds) => hooks.onUpstreamConnected?.(target.cluster, seconds));
+      const upstream = await dialSession(sessions, admission, { path, signal: abort.signal }, (seconds) =>
+        hooks.onUpstreamConnected?.(target.cluster, seconds),
+      );
       if (session.ended) {
         upstream.close(1000);
         return;
       }
       entry.start = recording === undefined ? pending : { ...pending, recording: recording.path };
       hooks.onSessionStart?.(entry.start);
-      sessionLogger.info({ container: target.container, tty: target.tty, command: url.searchParams.has('command') ? target.command : 'shell', recorded: recording !== undefined }, 'session started');
+      sessionLogger.info(
+        {
+          container: target.container,
+          tty: target.tty,
+          command: url.searchParams.has('command') ? target.command : 'shell',
+          recorded: recording !== undefined,
+        },
+        'session started',
+      );
       session.send(sessionMessage(entry.start, false));
       session.attach(new ExecStream(upstream), target.tty);
     } catch (error) {

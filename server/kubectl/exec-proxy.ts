@@ -24,12 +24,20 @@ import { refuseUpgradeWithStatus } from './status.js';
 function offeredChannelProtocols(req: IncomingMessage): string[] {
   const header = req.headers['sec-websocket-protocol'];
   const first: string | undefined = Array.isArray(header) ? header[0] : header;
-  return (first ?? '').split(',').map((p) => p.trim()).filter(isChannelProtocol);
+  return (first ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(isChannelProtocol);
 }
 
 /** The exec the query asks for, as the API server reads it. */
 function execTargetOf(target: PodTarget, url: URL): ExecTarget {
-  return { ...target, container: url.searchParams.get('container') ?? undefined, command: url.searchParams.getAll('command'), tty: url.searchParams.get('tty') === 'true' };
+  return {
+    ...target,
+    container: url.searchParams.get('container') ?? undefined,
+    command: url.searchParams.getAll('command'),
+    tty: url.searchParams.get('tty') === 'true',
+  };
 }
 
 const kubectlWords = {
@@ -60,10 +68,16 @@ export function createKubectlExecProxy(sessions: SessionDeps, heartbeat: SocketW
         // kubectl falls back to SPDY after a failed websocket attempt; the pod
         // check makes that retry show the same error the websocket got.
         await services.kubeApi(target.cluster)?.getPod(target.namespace, target.pod);
-        throw new GatewayError('bad_request', 'this gateway serves exec over websockets only (v5.channel.k8s.io): use kubectl 1.30 or newer (1.29 with KUBECTL_REMOTE_COMMAND_WEBSOCKETS=true)');
+        throw new GatewayError(
+          'bad_request',
+          'this gateway serves exec over websockets only (v5.channel.k8s.io): use kubectl 1.30 or newer (1.29 with KUBECTL_REMOTE_COMMAND_WEBSOCKETS=true)',
+        );
       }
       if (req.method !== 'GET') throw new GatewayError('bad_request', 'a websocket exec must be a GET request');
-      const upstream = await dialSession(sessions, admission, { path: `${execBasePath(target)}${url.search}`, protocols: offeredChannelProtocols(req) });
+      const upstream = await dialSession(sessions, admission, {
+        path: `${execBasePath(target)}${url.search}`,
+        protocols: offeredChannelProtocols(req),
+      });
       // Upgrade the client only now, with the protocol the API server chose.
       chosenProtocol.set(req, upstream.protocol);
       const admitted = admission;
@@ -87,7 +101,15 @@ export function createKubectlExecProxy(sessions: SessionDeps, heartbeat: SocketW
       onEnd: (reason) => {
         remove();
         admission.release();
-        audit.sessionEnd({ sessionId, principal, target, bytesIn: channels.bytes.in, bytesOut: channels.bytes.out, reason, durationMs: Date.now() - started });
+        audit.sessionEnd({
+          sessionId,
+          principal,
+          target,
+          bytesIn: channels.bytes.in,
+          bytesOut: channels.bytes.out,
+          reason,
+          durationMs: Date.now() - started,
+        });
       },
       onError: (side, error) => logger.debug({ err: error }, `kubectl ${side} error`),
     });

@@ -11,7 +11,8 @@ import type { GatewayServices } from '../services.js';
 /** The gateway's base URL as the caller reached it. */
 function externalBase(req: Request, tls: boolean): string {
   const host = req.headers.host;
-  if (host === undefined || !/^[A-Za-z0-9.\-:[\]]+$/.test(host)) throw new GatewayError('bad_request', 'the request has no usable Host header');
+  if (host === undefined || !/^[A-Za-z0-9.\-:[\]]+$/.test(host))
+    throw new GatewayError('bad_request', 'the request has no usable Host header');
   return `${tls ? 'https' : 'http'}://${host}`;
 }
 

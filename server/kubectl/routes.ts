@@ -31,7 +31,11 @@ export function createKubectlRoutes(services: GatewayServices): Router {
   // discovery ("Error from server (Forbidden): unknown"), and the request that
   // follows it gets the refusal as a Status kubectl prints.
   router.get('/api', (req, res) => {
-    res.json({ kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: req.headers.host ?? '' }] });
+    res.json({
+      kind: 'APIVersions',
+      versions: ['v1'],
+      serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: req.headers.host ?? '' }],
+    });
   });
   router.get('/apis', (_req, res) => {
     res.json({ kind: 'APIGroupList', apiVersion: 'v1', groups: [] });
@@ -80,7 +84,8 @@ export function createKubectlRoutes(services: GatewayServices): Router {
     const subresource = req.params.subresource as string;
     const refusal = unsupportedSubresource(subresource);
     if (refusal !== undefined) throw refusal;
-    if (subresource === 'exec') throw new GatewayError('bad_request', 'exec is served over a websocket upgrade only (v5.channel.k8s.io or v4.channel.k8s.io)');
+    if (subresource === 'exec')
+      throw new GatewayError('bad_request', 'exec is served over a websocket upgrade only (v5.channel.k8s.io or v4.channel.k8s.io)');
     throw new GatewayError('not_found', `the gateway serves only pods and pods/exec here, not ${req.path.slice(0, 200)}`);
   });
 
@@ -102,7 +107,10 @@ export function mountKubectl(services: GatewayServices): Router {
   const top = express.Router();
   top.use('/k8s/clusters/:cluster', createKubectlRoutes(services));
   top.use('/k8s', (_req, res) => {
-    sendStatus(res, failureStatus(404, 'the kubectl endpoint is /k8s/clusters/{cluster}: use it as the server, or the kubeconfig from /api/kubeconfig'));
+    sendStatus(
+      res,
+      failureStatus(404, 'the kubectl endpoint is /k8s/clusters/{cluster}: use it as the server, or the kubeconfig from /api/kubeconfig'),
+    );
   });
   return top;
 }

@@ -13,7 +13,11 @@ export function statusOfError(error: GatewayError, details?: KubeStatusDetails):
 
 export function sendStatus(res: ServerResponse, status: KubeStatus): void {
   const body = JSON.stringify(status);
-  res.writeHead(status.code ?? 500, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+  res.writeHead(status.code ?? 500, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-store',
+  });
   res.end(body);
 }
 

@@ -12,10 +12,12 @@ function tableVersions(accept: string): string[] {
   for (const part of accept.split(',')) {
     const [mediaType = '', ...rawParams] = part.split(';').map((p) => p.trim());
     if (mediaType.toLowerCase() !== PLAIN_JSON) continue;
-    const params = new Map(rawParams.map((p) => {
-      const at = p.indexOf('=');
-      return [p.slice(0, at).trim(), p.slice(at + 1).trim()] as const;
-    }));
+    const params = new Map(
+      rawParams.map((p) => {
+        const at = p.indexOf('=');
+        return [p.slice(0, at).trim(), p.slice(at + 1).trim()] as const;
+      }),
+    );
     const version = params.get('v') ?? '';
     if (params.get('as') === 'Table' && params.get('g') === 'meta.k8s.io' && TABLE_VERSIONS.has(version) && !versions.includes(version)) {
       versions.push(version);

@@ -22,14 +22,23 @@ function podSubresource(segments: readonly string[]): { target: PodTarget; subre
 
 export function createKubectlUpgrade(services: GatewayServices, exec: KubectlExecHandler, audit: AuditLog) {
   /** Handles an upgrade whose path starts with /k8s/ (already split into decoded segments). */
-  return async function handleKubectlUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, segments: readonly string[], url: URL): Promise<void> {
+  return async function handleKubectlUpgrade(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    segments: readonly string[],
+    url: URL,
+  ): Promise<void> {
     const shaped = podSubresource(segments);
     if (shaped?.subresource === 'exec') return exec(req, socket, head, shaped.target, url);
     try {
       // The caller is known before the gateway says what it does not serve.
       const principal = await verifyCaller(services, req);
       checkClusterAccess(services, principal, segments[0] === 'k8s' && segments[1] === 'clusters' ? segments[2] : undefined);
-      throw unsupportedSubresource(shaped?.subresource ?? '') ?? new GatewayError('not_found', 'the gateway serves only pod exec over websockets here');
+      throw (
+        unsupportedSubresource(shaped?.subresource ?? '') ??
+        new GatewayError('not_found', 'the gateway serves only pod exec over websockets here')
+      );
     } catch (error) {
       const failure = toGatewayError(error);
       audit.refusal({ what: 'kubectl-upgrade', code: failure.code, reason: failure.message, ...shaped?.target });

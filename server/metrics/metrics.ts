@@ -18,7 +18,12 @@ export function createMetrics(): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'webterm_' });
 
-  const sessionsOpen = new Gauge({ name: 'webterm_sessions_open', help: 'Terminal sessions open now, by cluster.', labelNames: ['cluster'], registers: [registry] });
+  const sessionsOpen = new Gauge({
+    name: 'webterm_sessions_open',
+    help: 'Terminal sessions open now, by cluster.',
+    labelNames: ['cluster'],
+    registers: [registry],
+  });
   const sessionsTotal = new Counter({
     name: 'webterm_sessions_total',
     help: 'Terminal sessions ended, by cluster and outcome (exit, browser-closed, resume-expired, or the error code).',

@@ -5,7 +5,10 @@ export type Matcher = (value: string) => boolean;
 
 export function compileGlob(pattern: string): Matcher {
   if (pattern === '*') return () => true;
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   const regex = new RegExp(`^${source}$`, 's');
   return (value) => regex.test(value);
 }

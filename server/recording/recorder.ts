@@ -40,8 +40,18 @@ export function createRecorder(config: RecordingConfig, logger: Logger): Recordi
         await mkdir(directory, { recursive: true, mode: 0o700 });
         await writeFile(sidecar, JSON.stringify(metadata), { mode: 0o600, flag: 'wx' });
         const file = await open(path, 'wx', 0o600);
-        const where = [session.cluster, session.namespace, session.pod, ...(session.container === undefined ? [] : [session.container])].join('/');
-        const writer = new AsciicastWriter(path, file, { width: cols, height: rows, timestamp: Math.floor(startedAt.getTime() / 1000), title: `${session.user} in ${where}` });
+        const where = [
+          session.cluster,
+          session.namespace,
+          session.pod,
+          ...(session.container === undefined ? [] : [session.container]),
+        ].join('/');
+        const writer = new AsciicastWriter(path, file, {
+          width: cols,
+          height: rows,
+          timestamp: Math.floor(startedAt.getTime() / 1000),
+          title: `${session.user} in ${where}`,
+        });
         return {
           path,
           output: (data) => writer.output(data),
@@ -56,7 +66,11 @@ export function createRecorder(config: RecordingConfig, logger: Logger): Recordi
           },
         };
       } catch (error) {
-        throw new GatewayError('recording_failed', `the recording cannot be written in ${directory}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, { cause: error });
+        throw new GatewayError(
+          'recording_failed',
+          `the recording cannot be written in ${directory}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+          { cause: error },
+        );
       }
     },
   };

@@ -42,7 +42,10 @@ export function createRecordingApi(services: GatewayServices, config: RecordingC
     const { directory } = enabled(config);
     const principal = principalOf(res);
     const names = await readdir(directory).catch(() => [] as string[]);
-    const ids = names.filter((name) => name.endsWith('.json')).map((name) => name.slice(0, -'.json'.length)).filter(isSessionId);
+    const ids = names
+      .filter((name) => name.endsWith('.json'))
+      .map((name) => name.slice(0, -'.json'.length))
+      .filter(isSessionId);
     const all = await Promise.all(ids.map((id) => readMetadata(directory, id)));
     const items = all
       .filter((r): r is RecordingMetadata => r !== undefined && mayWatch(services, principal, r))
@@ -59,7 +62,10 @@ export function createRecordingApi(services: GatewayServices, config: RecordingC
     if (metadata === undefined) throw new GatewayError('not_found', `there is no recording ${id}`);
     const principal = principalOf(res);
     if (!mayWatch(services, principal, metadata)) {
-      throw new GatewayError('forbidden', `user "${principal.sub}" may not watch recordings in namespace "${metadata.namespace}" of cluster "${metadata.cluster}"`);
+      throw new GatewayError(
+        'forbidden',
+        `user "${principal.sub}" may not watch recordings in namespace "${metadata.namespace}" of cluster "${metadata.cluster}"`,
+      );
     }
     res.setHeader('Content-Type', 'application/x-asciicast; charset=utf-8');
     res.setHeader('Content-Disposition', `inline; filename="${id}.cast"`);
@@ -82,7 +88,9 @@ export function createRecordingApi(services: GatewayServices, config: RecordingC
 export function createRecordingPage(webRoot: string, contentSecurityPolicy: string): Router {
   const router = express.Router();
   // The player compiles WebAssembly, and the page needs its <base>.
-  const csp = contentSecurityPolicy.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'").replace("base-uri 'none'", "base-uri 'self'");
+  const csp = contentSecurityPolicy
+    .replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'")
+    .replace("base-uri 'none'", "base-uri 'self'");
   let page: Promise<string> | undefined;
   router.get('/recordings/:id', async (_req, res) => {
     page ??= readFile(join(webRoot, 'recording.html'), 'utf8').then((html) => html.replace('<head>', '<head>\n    <base href="../" />'));

@@ -52,7 +52,8 @@ export function admitSession(deps: SessionDeps, principal: Principal, target: Ex
   const decision = services.policy.decide(principal, target, 'exec');
   if (!decision.allowed) throw new GatewayError('forbidden', words.forbidden?.(principal, target, decision.reason) ?? decision.reason);
   const cluster = services.clusters.get(target.cluster);
-  if (cluster === undefined) throw new GatewayError('not_found', words.unknownCluster?.(target.cluster) ?? `cluster "${target.cluster}" is not known`);
+  if (cluster === undefined)
+    throw new GatewayError('not_found', words.unknownCluster?.(target.cluster) ?? `cluster "${target.cluster}" is not known`);
   const limits = { ...services.config.sessions, ...decision.rule.limits };
   const release = deps.quota.acquire(principal.sub, limits.maxSessionsPerUser);
   return { principal, target, cluster, limits, record: decision.rule.record === true, release };

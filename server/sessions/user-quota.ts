@@ -14,7 +14,10 @@ export function createUserQuota(): UserQuota {
     acquire(sub, max) {
       const current = held.get(sub) ?? 0;
       if (max > 0 && current >= max) {
-        throw new GatewayError('too_many_sessions', `user "${sub}" already has ${current} open sessions, the most allowed; close one first`);
+        throw new GatewayError(
+          'too_many_sessions',
+          `user "${sub}" already has ${current} open sessions, the most allowed; close one first`,
+        );
       }
       held.set(sub, current + 1);
       let released = false;

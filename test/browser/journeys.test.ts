@@ -8,7 +8,18 @@ import { connect, createServer as createTcpServer, type AddressInfo, type Server
 import jwt from 'jsonwebtoken';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, recordControlMessages, saveScreenshot, sentControl, settledSize, statusText, terminalSize, waitForBuffer, waitForPrompt, waitForState } from '../helpers/browser.js';
+import {
+  launchBrowser,
+  recordControlMessages,
+  saveScreenshot,
+  sentControl,
+  settledSize,
+  statusText,
+  terminalSize,
+  waitForBuffer,
+  waitForPrompt,
+  waitForState,
+} from '../helpers/browser.js';
 import { startDemoProcess, type DemoProcess } from '../helpers/demo-process.js';
 import { kubectlBinaries } from '../helpers/kubectl.js';
 
@@ -104,14 +115,21 @@ describe('developer', () => {
       refusing = true;
       for (const socket of sockets) socket.destroy();
       // Attempts 1 and 2 fail (about 1 s, then 2 s); the third waits about 4 s, long enough to watch.
-      await page.waitForFunction(() => {
-        const details = (window as unknown as { __webterm: { details(): { kind: string; attempt?: number } } }).__webterm.details();
-        return details.kind === 'reconnecting' && (details.attempt ?? 0) >= 3;
-      }, undefined, { timeout: 15_000, polling: 50 });
+      await page.waitForFunction(
+        () => {
+          const details = (window as unknown as { __webterm: { details(): { kind: string; attempt?: number } } }).__webterm.details();
+          return details.kind === 'reconnecting' && (details.attempt ?? 0) >= 3;
+        },
+        undefined,
+        { timeout: 15_000, polling: 50 },
+      );
       const first = await statusText(page);
       expect(first).toMatch(/^Connection lost \(the connection was lost\); reconnecting in \d+ s \(attempt 4\)/);
       // The countdown counts: the text changes while the state stays the same.
-      await page.waitForFunction((shown) => document.querySelector('#status')?.textContent !== shown, first, { timeout: 5000, polling: 50 });
+      await page.waitForFunction((shown) => document.querySelector('#status')?.textContent !== shown, first, {
+        timeout: 5000,
+        polling: 50,
+      });
       expect(await statusText(page)).toMatch(/reconnecting in \d+ s \(attempt 4\)/);
       expect(await page.locator('#restart').innerText()).toBe('Reconnect now');
       await saveScreenshot(page, 'journey-dropped.png');
@@ -147,8 +165,12 @@ describe('operator', () => {
 
   it('is told, with no rule at all, that they have no access', async () => {
     const page = await open(`${demo.base}/#token=${demo.token('nobody', [])}`);
-    await page.waitForFunction(() => document.querySelector('#status')?.textContent?.startsWith('No access'), undefined, { timeout: 10_000 });
-    expect(await statusText(page)).toBe('No access: the gateway\'s policy grants user "nobody" nothing on any cluster. Ask the gateway\'s administrator for a rule.');
+    await page.waitForFunction(() => document.querySelector('#status')?.textContent?.startsWith('No access'), undefined, {
+      timeout: 10_000,
+    });
+    expect(await statusText(page)).toBe(
+      'No access: the gateway\'s policy grants user "nobody" nothing on any cluster. Ask the gateway\'s administrator for a rule.',
+    );
     await page.close();
   });
 });
@@ -190,13 +212,17 @@ describe('portal team', () => {
   });
 
   it('hears of an expired token with its status and code, sends a fresh one, and the terminal connects', async () => {
-    const expired = jwt.sign({ sub: 'dev', groups: ['dev'], exp: Math.floor(Date.now() / 1000) - 60 }, demo.secret(), { algorithm: 'HS256' });
+    const expired = jwt.sign({ sub: 'dev', groups: ['dev'], exp: Math.floor(Date.now() / 1000) - 60 }, demo.secret(), {
+      algorithm: 'HS256',
+    });
     const page = await open(`${portalOrigin}/?first=${expired}&fresh=${demo.devToken}`, { width: 1000, height: 520 });
     const events = () => page.evaluate(() => (window as unknown as { events: Array<Record<string, unknown>> }).events);
     await expect.poll(async () => (await events()).map((e) => e.type), { timeout: 15_000, interval: 100 }).toContain('connected');
     const seen = await events();
     expect(seen[0]).toEqual({ type: 'ready' });
-    expect(seen).toContainEqual(expect.objectContaining({ type: 'error', status: 401, code: 'token_expired', message: expect.any(String) }));
+    expect(seen).toContainEqual(
+      expect.objectContaining({ type: 'error', status: 401, code: 'token_expired', message: expect.any(String) }),
+    );
     const frame = page.frames().find((f) => f.url().includes('embed=1'))!;
     await page.frameLocator('#term').locator('.xterm').click();
     await page.keyboard.type('echo "from the portal $((6*7))"\n');
@@ -211,13 +237,17 @@ describe('portal team', () => {
     const url = `${portalOrigin}/?first=${demo.token('olga', ['ops'])}&fresh=`;
     await page.goto(url);
     const events = () => page.evaluate(() => (window as unknown as { events: Array<Record<string, unknown>> }).events);
-    await expect.poll(async () => (await events()).filter((e) => e.type === 'error'), { timeout: 15_000, interval: 100 }).toContainEqual(expect.objectContaining({ status: 403 }));
+    await expect
+      .poll(async () => (await events()).filter((e) => e.type === 'error'), { timeout: 15_000, interval: 100 })
+      .toContainEqual(expect.objectContaining({ status: 403 }));
     await page.close();
   });
 
   it('says, outside a frame, that ?embed=1 needs a token instead of waiting', async () => {
     const page = await open(`${demo.base}/?embed=1`);
-    await page.waitForFunction(() => document.querySelector('#status')?.textContent?.startsWith('Not signed in'), undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelector('#status')?.textContent?.startsWith('Not signed in'), undefined, {
+      timeout: 10_000,
+    });
     await page.close();
   });
 });
@@ -240,13 +270,15 @@ describe('kubectl user', () => {
     const transcript = [
       `$ kubectl --kubeconfig ${demo.kubeconfigFile} get pods`,
       pods.stdout.trimEnd(),
-      "$ kubectl exec shell-0 -- sh -c 'echo \"hello from $HOSTNAME\"'",
+      '$ kubectl exec shell-0 -- sh -c \'echo "hello from $HOSTNAME"\'',
       exec.stdout.trimEnd(),
       '$ kubectl port-forward shell-0 0:80',
       forward.stderr.trimEnd(),
     ].join('\n');
     const page = await browser.newPage({ viewport: { width: 1000, height: 360 } });
-    await page.setContent(`<pre style="margin:0;padding:12px;min-height:100vh;background:#0f1115;color:#e6e6e6;font:14px/1.4 'DejaVu Sans Mono',monospace"></pre>`);
+    await page.setContent(
+      `<pre style="margin:0;padding:12px;min-height:100vh;background:#0f1115;color:#e6e6e6;font:14px/1.4 'DejaVu Sans Mono',monospace"></pre>`,
+    );
     await page.locator('pre').evaluate((pre, text) => (pre.textContent = text), transcript);
     await saveScreenshot(page, 'journey-kubectl.png');
     await page.close();
@@ -275,7 +307,10 @@ describe('layout', () => {
     [900, 700],
     [420, 800],
   ])('at %i×%i the page is never wider than the window, and New session stays on screen', async (width, height) => {
-    const page = await open(`${demo.base}/?${shellTarget}&command=sh&command=-c&command=exit%203#token=${demo.devToken}`, { width, height });
+    const page = await open(`${demo.base}/?${shellTarget}&command=sh&command=-c&command=exit%203#token=${demo.devToken}`, {
+      width,
+      height,
+    });
     await waitForState(page, 'exited');
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
     const button = await page.locator('#restart').boundingBox();

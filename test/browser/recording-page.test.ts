@@ -29,7 +29,11 @@ afterAll(async () => {
 });
 
 async function record(): Promise<string> {
-  const client = openTerminal(stack.wsUrl, { command: ['sh', '-c', 'echo played-back-$((6*7)); echo 中文 ✓'], tty: true }, { token: stack.token({ sub: 'alice' }) });
+  const client = openTerminal(
+    stack.wsUrl,
+    { command: ['sh', '-c', 'echo played-back-$((6*7)); echo 中文 ✓'], tty: true },
+    { token: stack.token({ sub: 'alice' }) },
+  );
   const session = await client.waitForMessage('session');
   await client.waitForMessage('exit');
   const id = session.type === 'session' ? session.id : '';
@@ -48,7 +52,9 @@ describe('the recording page', () => {
     });
     await page.goto(`${stack.gatewayUrl}/recordings/${id}#token=${stack.token({ sub: 'alice' })}`);
     expect(page.url()).not.toContain('token');
-    await page.waitForFunction(() => document.querySelector('.ap-player')?.textContent?.includes('played-back-42') === true, undefined, { timeout: 15_000 });
+    await page.waitForFunction(() => document.querySelector('.ap-player')?.textContent?.includes('played-back-42') === true, undefined, {
+      timeout: 15_000,
+    });
     // The player draws each wide character in a cell of its own: compare without the spacing.
     expect((await page.locator('.ap-player').textContent())?.replace(/\s/g, '')).toContain('played-back-42中文✓');
     expect(await page.locator('#recording-title').innerText()).toBe('alice in local/default/shell-0');

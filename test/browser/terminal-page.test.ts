@@ -4,8 +4,19 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bufferText, launchBrowser, saveScreenshot, settledSize, recordControlMessages, sentControl, statusText, terminalSize, waitForBuffer, waitForState, type WebtermHook } from '../helpers/browser.js';
-import { projectRoot, startStack, type Stack } from '../helpers/stack.js';
+import {
+  bufferText,
+  launchBrowser,
+  saveScreenshot,
+  settledSize,
+  recordControlMessages,
+  sentControl,
+  statusText,
+  terminalSize,
+  waitForBuffer,
+  waitForState,
+} from '../helpers/browser.js';
+import { startStack, type Stack } from '../helpers/stack.js';
 
 let stack: Stack;
 let browser: Browser;
@@ -61,7 +72,12 @@ beforeAll(async () => {
         { groups: ['nginx-only'], clusters: ['*'], namespaces: ['ingress-nginx'], allow: ['exec'] },
       ],
       actions: {
-        hello: { description: 'Say hello', command: ['sh', '-c', 'echo "hello from $HOSTNAME"'], namespace: 'default', selector: 'app=shell' },
+        hello: {
+          description: 'Say hello',
+          command: ['sh', '-c', 'echo "hello from $HOSTNAME"'],
+          namespace: 'default',
+          selector: 'app=shell',
+        },
         'nginx-reload': {
           description: 'Check the nginx configuration, then reload nginx',
           check: ['nginx', '-t'],
@@ -114,7 +130,11 @@ describe('the terminal page', () => {
     await page.selectOption('#pod', 'tiny-0');
     await expect.poll(() => new URL(page.url()).searchParams.get('container')).toBe('main');
     const url = new URL(page.url());
-    expect([url.searchParams.get('cluster'), url.searchParams.get('namespace'), url.searchParams.get('pod')]).toEqual(['local', 'default', 'tiny-0']);
+    expect([url.searchParams.get('cluster'), url.searchParams.get('namespace'), url.searchParams.get('pod')]).toEqual([
+      'local',
+      'default',
+      'tiny-0',
+    ]);
     await page.click('#connect');
     await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'Connected: local / default / tiny-0 / main');
     // The same link, opened again, lands on the same target.
@@ -143,7 +163,10 @@ describe('the terminal page', () => {
   });
 
   it('renders non-ASCII output intact', async () => {
-    const page = await openPage(`cluster=local&namespace=default&pod=shell-0&command=printf&command=${encodeURIComponent('中文 ✓ 🚀 naïve\\n')}`, stack.token());
+    const page = await openPage(
+      `cluster=local&namespace=default&pod=shell-0&command=printf&command=${encodeURIComponent('中文 ✓ 🚀 naïve\\n')}`,
+      stack.token(),
+    );
     const text = await waitForBuffer(page, 'naïve');
     expect(text).toContain('中文 ✓ 🚀 naïve');
     await page.waitForFunction(() => document.querySelector('#status')?.textContent?.startsWith('Exited with code 0'));
@@ -153,7 +176,9 @@ describe('the terminal page', () => {
   it('shows a forbidden pod as forbidden, with the gateway message', async () => {
     const page = await openPage('cluster=local&namespace=default&pod=shell-0', stack.token({ groups: ['nginx-only'] }));
     // The pickers offer only what the policy allows; a deep link to elsewhere is refused.
-    await page.waitForFunction(() => document.querySelector('#status')?.getAttribute('data-state') === 'error', undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelector('#status')?.getAttribute('data-state') === 'error', undefined, {
+      timeout: 10_000,
+    });
     const status = await statusText(page);
     expect(status).toMatch(/^Forbidden: .*default/);
     await page.close();
@@ -186,12 +211,17 @@ describe('the terminal page', () => {
     await page.locator('#reload-actions input[value=hello]').check();
     await page.click('#reload-run');
     await page.waitForFunction(() => document.querySelector('#reload-results .summary')?.textContent?.startsWith('hello:'));
-    expect(await page.locator('#reload-results tbody tr').allInnerTexts()).toEqual([expect.stringMatching(/^shell-0\s+shell\s+0\s+\d+ ms\s+hello from shell-0\s*$/)]);
+    expect(await page.locator('#reload-results tbody tr').allInnerTexts()).toEqual([
+      expect.stringMatching(/^shell-0\s+shell\s+0\s+\d+ ms\s+hello from shell-0\s*$/),
+    ]);
     await page.close();
   });
 
   it('lists only the actions the user may run', async () => {
-    const page = await openPage('cluster=local&namespace=ingress-nginx&pod=ingress-nginx-controller-0', stack.token({ groups: ['nginx-only'] }));
+    const page = await openPage(
+      'cluster=local&namespace=ingress-nginx&pod=ingress-nginx-controller-0',
+      stack.token({ groups: ['nginx-only'] }),
+    );
     await page.waitForFunction(() => document.querySelector('#status')?.textContent?.startsWith('Connected'));
     expect(await page.locator('#reload').isDisabled()).toBe(true);
     await page.close();
@@ -204,13 +234,19 @@ describe('embedding', () => {
     const src = `${stack.gatewayUrl}/?embed=1&cluster=local&namespace=default&pod=shell-0&command=echo&command=embedded-ok`;
     await page.goto(`${portalOrigin}/?src=${encodeURIComponent(src)}&token=${encodeURIComponent(stack.token())}`);
     const frame = page.frameLocator('#t');
-    await expect.poll(async () => (await page.evaluate(() => (window as unknown as { events: Array<{ type: string }> }).events.map((e) => e.type))), { timeout: 10_000 }).toContain('exit');
+    await expect
+      .poll(async () => await page.evaluate(() => (window as unknown as { events: Array<{ type: string }> }).events.map((e) => e.type)), {
+        timeout: 10_000,
+      })
+      .toContain('exit');
     expect(await frame.locator('.toolbar').isVisible()).toBe(false);
     const events = await page.evaluate(() => (window as unknown as { events: Array<{ type: string; code?: number }> }).events);
     expect(events.map((e) => e.type)).toEqual(['ready', 'connected', 'exit']);
     expect(events.at(-1)).toEqual({ type: 'exit', code: 0 });
     const inner = page.frames().find((f) => f.url().startsWith(stack.gatewayUrl))!;
-    expect(await inner.evaluate(() => (window as unknown as { __webterm: { bufferText(): string } }).__webterm.bufferText())).toContain('embedded-ok');
+    expect(await inner.evaluate(() => (window as unknown as { __webterm: { bufferText(): string } }).__webterm.bufferText())).toContain(
+      'embedded-ok',
+    );
     await page.close();
   });
 
@@ -219,7 +255,9 @@ describe('embedding', () => {
     // In every frame: the terminal's frame is the one that matters.
     await recordControlMessages(page);
     const src = `${stack.gatewayUrl}/?embed=1&cluster=local&namespace=default&pod=shell-0`;
-    await page.goto(`${portalOrigin}/?src=${encodeURIComponent(src)}&token=${encodeURIComponent(stack.token())}&other=${encodeURIComponent(`${foreignOrigin}/blank`)}`);
+    await page.goto(
+      `${portalOrigin}/?src=${encodeURIComponent(src)}&token=${encodeURIComponent(stack.token())}&other=${encodeURIComponent(`${foreignOrigin}/blank`)}`,
+    );
     const events = () => page.evaluate(() => (window as unknown as { events: Array<{ type: string }> }).events.map((e) => e.type));
     await expect.poll(events, { timeout: 10_000 }).toContain('connected');
     const terminal = page.frames().find((f) => f.url().startsWith(stack.gatewayUrl))!;
@@ -233,13 +271,17 @@ describe('embedding', () => {
     });
     // The portal refreshes the token: the open session gets it as a control message.
     await page.evaluate(
-      ([token, origin]) => (document.getElementById('t') as HTMLIFrameElement).contentWindow!.postMessage({ type: 'token', token }, origin!),
+      ([token, origin]) =>
+        (document.getElementById('t') as HTMLIFrameElement).contentWindow!.postMessage({ type: 'token', token }, origin!),
       [stack.token(), stack.gatewayUrl],
     );
     await expect.poll(sent).toContain('token');
     expect((await sent()).filter((type) => type === 'token')).toHaveLength(1);
     expect(await focused()).toBe(false);
-    await page.evaluate((origin) => (document.getElementById('t') as HTMLIFrameElement).contentWindow!.postMessage({ type: 'focus' }, origin), stack.gatewayUrl);
+    await page.evaluate(
+      (origin) => (document.getElementById('t') as HTMLIFrameElement).contentWindow!.postMessage({ type: 'focus' }, origin),
+      stack.gatewayUrl,
+    );
     await expect.poll(focused).toBe(true);
     await page.close();
   });
@@ -263,7 +305,9 @@ describe('embedding', () => {
 describe('accessibility', () => {
   it('puts the terminal text in the DOM with ?a11y=1', async () => {
     const page = await openPage('cluster=local&namespace=default&pod=shell-0&command=echo&command=read-aloud&a11y=1', stack.token());
-    await page.waitForFunction(() => document.querySelector('.xterm-accessibility-tree')?.textContent?.includes('read-aloud'), undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelector('.xterm-accessibility-tree')?.textContent?.includes('read-aloud'), undefined, {
+      timeout: 10_000,
+    });
     expect(await bufferText(page)).toContain('read-aloud');
     await page.close();
   });

@@ -2,9 +2,19 @@
 // flow control under a flood, a new session after exit, reconnecting after
 // a lost connection, the status words of each failure, and keyboard-only use.
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openTerminal, recordControlMessages, sentControl, statusText, waitForBuffer, waitForPrompt, waitForState, type WebtermHook } from '../helpers/browser.js';
+import {
+  launchBrowser,
+  openTerminal,
+  recordControlMessages,
+  sentControl,
+  statusText,
+  waitForBuffer,
+  waitForPrompt,
+  waitForState,
+  type WebtermHook,
+} from '../helpers/browser.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
 let stack: Stack;
@@ -31,7 +41,8 @@ function command(...args: string[]): string {
 describe('a terminal session', () => {
   it('keeps UTF-8 intact when a character is split across frames', async () => {
     // Each printf is its own write, so its own frame: 中, 文 and 🚀 are cut in the middle of their bytes.
-    const script = "printf '\\344\\270'; sleep 0.2; printf '\\255\\346\\226'; sleep 0.2; printf '\\207 \\360\\237'; sleep 0.2; printf '\\232\\200 end\\n'";
+    const script =
+      "printf '\\344\\270'; sleep 0.2; printf '\\255\\346\\226'; sleep 0.2; printf '\\207 \\360\\237'; sleep 0.2; printf '\\232\\200 end\\n'";
     const page = await openTerminal(browser, stack.gatewayUrl, `${shell}&${command('bash', '-c', script)}`, stack.token());
     const text = await waitForBuffer(page, 'end');
     expect(text).toContain('中文 🚀 end');
@@ -138,7 +149,11 @@ describe('a terminal session', () => {
     await Promise.all(
       cases.map(async ({ query, token, status }) => {
         const page = await openTerminal(browser, stack.gatewayUrl, query, token);
-        await page.waitForFunction(() => ['error', 'reconnecting'].includes(document.querySelector('#status')?.getAttribute('data-state') ?? ''), undefined, { timeout: 15_000 });
+        await page.waitForFunction(
+          () => ['error', 'reconnecting'].includes(document.querySelector('#status')?.getAttribute('data-state') ?? ''),
+          undefined,
+          { timeout: 15_000 },
+        );
         expect(await statusText(page)).toMatch(status);
         await page.close();
       }),
@@ -220,7 +235,13 @@ describe('rendering', () => {
       return webgl;
     });
     expect(webglBeforeOutput).toBe(false);
-    if (hasWebgl2) await expect.poll(() => page.evaluate(() => (window as unknown as { __webterm: WebtermHook }).__webterm.renderer()), { timeout: 5_000, interval: 50 }).toBe('webgl');
+    if (hasWebgl2)
+      await expect
+        .poll(() => page.evaluate(() => (window as unknown as { __webterm: WebtermHook }).__webterm.renderer()), {
+          timeout: 5_000,
+          interval: 50,
+        })
+        .toBe('webgl');
     await page.close();
   });
 

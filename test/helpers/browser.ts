@@ -40,7 +40,13 @@ export interface WebtermHook {
 type HookWindow = Window & { __webterm: WebtermHook };
 
 /** Opens the page at `base` with a query and `#token=`, in a fresh tab. */
-export async function openTerminal(browser: Browser, base: string, query: string, token: string, viewport = { width: 1000, height: 600 }): Promise<Page> {
+export async function openTerminal(
+  browser: Browser,
+  base: string,
+  query: string,
+  token: string,
+  viewport = { width: 1000, height: 600 },
+): Promise<Page> {
   const page = await browser.newPage({ viewport });
   await page.goto(`${base}/?${query}#token=${token}`);
   return page;
@@ -61,7 +67,10 @@ export function statusText(page: Page): Promise<string> {
 
 /** Waits until the session reaches `state` (connected, exited, error, reconnecting, …). */
 export async function waitForState(page: Page, state: string, timeoutMs = 10_000): Promise<void> {
-  await page.waitForFunction((wanted) => (window as unknown as HookWindow).__webterm?.state === wanted, state, { timeout: timeoutMs, polling: 20 });
+  await page.waitForFunction((wanted) => (window as unknown as HookWindow).__webterm?.state === wanted, state, {
+    timeout: timeoutMs,
+    polling: 20,
+  });
 }
 
 /** Waits until the terminal shows `text`. */
@@ -114,7 +123,11 @@ export async function saveScreenshot(page: Page, name: string): Promise<void> {
  * for a few polls: a window resize is fitted after a debounce, and a test
  * must read the final size, not one on the way.
  */
-export async function settledSize(page: Page, from: { cols: number; rows: number }, timeoutMs = 10_000): Promise<{ cols: number; rows: number }> {
+export async function settledSize(
+  page: Page,
+  from: { cols: number; rows: number },
+  timeoutMs = 10_000,
+): Promise<{ cols: number; rows: number }> {
   const deadline = Date.now() + timeoutMs;
   let last = await terminalSize(page);
   let still = 0;
@@ -126,5 +139,7 @@ export async function settledSize(page: Page, from: { cols: number; rows: number
     last = now;
     if (still >= 3) return now;
   }
-  throw new Error(`the terminal size did not settle within ${timeoutMs} ms (last ${last.cols}x${last.rows}, from ${from.cols}x${from.rows})`);
+  throw new Error(
+    `the terminal size did not settle within ${timeoutMs} ms (last ${last.cols}x${last.rows}, from ${from.cols}x${from.rows})`,
+  );
 }

@@ -63,11 +63,15 @@ export async function startDemoProcess(): Promise<DemoProcess> {
     caFile: lines.ca,
     output: () => printed,
     token(sub, groups) {
-      const result = spawnSync(process.execPath, ['scripts/token.mjs', '--sub', sub, '--groups', groups.join(','), '--port', String(port)], {
-        cwd: projectRoot,
-        env: { ...process.env, GATEWAY_JWT_SECRET: '' },
-        encoding: 'utf8',
-      });
+      const result = spawnSync(
+        process.execPath,
+        ['scripts/token.mjs', '--sub', sub, '--groups', groups.join(','), '--port', String(port)],
+        {
+          cwd: projectRoot,
+          env: { ...process.env, GATEWAY_JWT_SECRET: '' },
+          encoding: 'utf8',
+        },
+      );
       if (result.status !== 0) throw new Error(`npm run token failed: ${result.stderr}`);
       return result.stdout.trim();
     },

@@ -52,7 +52,9 @@ export function startEndingProcess(args: string[], env: NodeJS.ProcessEnv = {}):
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   child.stdin!.on('error', () => undefined);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   let done = false;
   void exited.then(() => (done = true));
   return {

@@ -22,12 +22,18 @@ export default async function setup(): Promise<() => void> {
   process.env[SCAN_DIR_ENV] = scanDir;
   return () => {
     const records: ScanRecord[] = readdirSync(scanDir).flatMap((name) =>
-      readFileSync(join(scanDir, name), 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as ScanRecord),
+      readFileSync(join(scanDir, name), 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as ScanRecord),
     );
     rmSync(scanDir, { recursive: true, force: true });
     const total = (key: 'logLines' | 'responseBodies' | 'websocketFrames') => records.reduce((sum, r) => sum + r[key], 0);
     const hits = records.flatMap((r) => r.hits.map((hit) => `${r.file}: ${hit}`));
-    console.log(`secret scan: ${records.length} test files, ${total('logLines')} log lines, ${total('responseBodies')} response bodies, ${total('websocketFrames')} websocket frames, ${hits.length} hits`);
+    console.log(
+      `secret scan: ${records.length} test files, ${total('logLines')} log lines, ${total('responseBodies')} response bodies, ${total('websocketFrames')} websocket frames, ${hits.length} hits`,
+    );
     if (hits.length > 0) throw new Error(`secrets found in what the gateway said:\n${hits.slice(0, 50).join('\n')}`);
   };
 }

@@ -36,7 +36,11 @@ export interface KubectlResult {
   stderr: string;
 }
 
-export function runKubectl(binary: string, args: string[], options: { input?: Buffer | string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<KubectlResult> {
+export function runKubectl(
+  binary: string,
+  args: string[],
+  options: { input?: Buffer | string; env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<KubectlResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(binary, args, {
       // A private HOME: no discovery cache or config of the machine's user leaks in.

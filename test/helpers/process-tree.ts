@@ -72,7 +72,7 @@ export function captureTree(root: number, markers: readonly string[] = []): Tree
   const found = new Map<number, ProcessEntry>();
   const add = (p: ProcessEntry) => found.set(p.pid, p);
   for (const p of all) if (p.pid === root || marked(p.pid, markers)) add(p);
-  for (let size = -1; size !== found.size; ) {
+  for (let size = -1; size !== found.size;) {
     size = found.size;
     const pids = new Set(found.keys());
     const groups = new Set([...found.values()].map((p) => p.pgid).filter((g) => !foreign.has(g)));
@@ -95,5 +95,7 @@ export function survivors(snapshot: TreeSnapshot): ProcessEntry[] {
 
 /** "pid comm" of each, for a failure message. */
 export function describeProcesses(processes: readonly ProcessEntry[]): string[] {
-  return processes.map((p) => `${p.pid} ${p.comm} (pgid ${p.pgid}, sid ${p.sid}): ${cmdline(p.pid).replace(/\0/g, ' ').trim().slice(0, 120)}`);
+  return processes.map(
+    (p) => `${p.pid} ${p.comm} (pgid ${p.pgid}, sid ${p.sid}): ${cmdline(p.pid).replace(/\0/g, ' ').trim().slice(0, 120)}`,
+  );
 }

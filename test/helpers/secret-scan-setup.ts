@@ -14,7 +14,10 @@ globalThis.fetch = async (input: Parameters<typeof fetch>[0], init?: Parameters<
     const scanned = response
       .clone()
       .text()
-      .then((body) => scanResponseBody(body, url), () => undefined);
+      .then(
+        (body) => scanResponseBody(body, url),
+        () => undefined,
+      );
     pending.add(scanned);
     void scanned.finally(() => pending.delete(scanned));
   }

@@ -54,7 +54,12 @@ function merge(base: Record<string, unknown>, over: Record<string, unknown>): Re
   for (const [key, value] of Object.entries(over)) {
     const current = out[key];
     out[key] =
-      value !== null && typeof value === 'object' && !Array.isArray(value) && current !== null && typeof current === 'object' && !Array.isArray(current)
+      value !== null &&
+      typeof value === 'object' &&
+      !Array.isArray(value) &&
+      current !== null &&
+      typeof current === 'object' &&
+      !Array.isArray(current)
         ? merge(current as Record<string, unknown>, value as Record<string, unknown>)
         : value;
   }
@@ -85,7 +90,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   for (const entry of config.clusters) if ('token' in entry) registerSecret(entry.token);
   const logs: string[] = [];
   const logger = createLogger('debug', { write: (line: string) => void logs.push(line) });
-  const gateway = await createGateway(config, { logger, webRoot: join(projectRoot, 'dist', 'web'), ...(options.auditToConfig ? {} : { auditDestination: { write: (line: string) => void logs.push(line) } }), recorder: options.recorder });
+  const gateway = await createGateway(config, {
+    logger,
+    webRoot: join(projectRoot, 'dist', 'web'),
+    ...(options.auditToConfig ? {} : { auditDestination: { write: (line: string) => void logs.push(line) } }),
+    recorder: options.recorder,
+  });
   const gatewayUrl = await gateway.listen();
   return {
     gatewayUrl,

@@ -64,7 +64,10 @@ export async function poll(check: () => boolean, timeoutMs: number, what: string
 }
 
 export function openTerminal(wsUrl: string, target: TerminalTarget = {}, options: OpenOptions = {}): TerminalClient {
-  const protocols = options.protocols ?? ['webterm.v1', ...(options.token !== undefined && !options.tokenInHeader ? [`bearer.${options.token}`] : [])];
+  const protocols = options.protocols ?? [
+    'webterm.v1',
+    ...(options.token !== undefined && !options.tokenInHeader ? [`bearer.${options.token}`] : []),
+  ];
   const headers: Record<string, string> = {};
   if (options.token !== undefined && options.tokenInHeader) headers.Authorization = `Bearer ${options.token}`;
   const ws = new WebSocket(terminalUrl(wsUrl, target), protocols, {
@@ -79,8 +82,7 @@ export function openTerminal(wsUrl: string, target: TerminalTarget = {}, options
     scanFrame(data.toString(isBinary ? 'latin1' : 'utf8'), ws.url);
     if (isBinary) {
       if (options.keepOutput !== false) chunks.push(Buffer.from(data));
-    }
-    else {
+    } else {
       const parsed = parseServerMessage(data.toString('utf8'));
       if (!parsed.ok) throw new Error(parsed.reason);
       messages.push(parsed.value);
@@ -107,7 +109,11 @@ export function openTerminal(wsUrl: string, target: TerminalTarget = {}, options
   ws.on('error', () => undefined);
   const output = () => Buffer.concat(chunks);
   const sendWhenOpen = (data: Buffer | string, binary: boolean) => {
-    if (ws.readyState === WebSocket.CONNECTING) void opened.then(() => ws.send(data, { binary }), () => undefined);
+    if (ws.readyState === WebSocket.CONNECTING)
+      void opened.then(
+        () => ws.send(data, { binary }),
+        () => undefined,
+      );
     else ws.send(data, { binary });
   };
   const client: TerminalClient = {
@@ -123,7 +129,11 @@ export function openTerminal(wsUrl: string, target: TerminalTarget = {}, options
     sendBytes: (bytes) => sendWhenOpen(bytes, true),
     control: (message) => sendWhenOpen(JSON.stringify(message), false),
     async waitForOutput(text, timeoutMs = 10_000) {
-      await poll(() => output().includes(text), timeoutMs, `output ${JSON.stringify(text)} (got ${JSON.stringify(output().toString().slice(-300))})`);
+      await poll(
+        () => output().includes(text),
+        timeoutMs,
+        `output ${JSON.stringify(text)} (got ${JSON.stringify(output().toString().slice(-300))})`,
+      );
     },
     async waitForMessage(type, timeoutMs = 10_000) {
       await poll(() => messages.some((m) => m.type === type), timeoutMs, `a ${type} message (got ${JSON.stringify(messages)})`);

@@ -14,7 +14,8 @@ import { startRealGateway, type RealGateway } from './helpers/gateway.js';
 import { NGINX, nginxConf, startPodNginx, stopPodNginx, type PodNginx } from './helpers/pod-nginx.js';
 
 const skip = skipReason();
-if (skip === undefined && !existsSync(NGINX)) throw new Error(`nginx is not installed (${NGINX}): .ci/run installs Debian nginx-light for these tests`);
+if (skip === undefined && !existsSync(NGINX))
+  throw new Error(`nginx is not installed (${NGINX}): .ci/run installs Debian nginx-light for these tests`);
 
 const ns = 'ingress-nginx';
 const pod = 'ingress-nginx-controller-0';
@@ -52,7 +53,10 @@ describe.skipIf(skip !== undefined)('the seed’s clients through the gateway an
   beforeAll(async () => {
     plane = await startControlPlane({ namespaces: [ns] });
     nginx = await startPodNginx(plane.dir, pod);
-    await plane.createPod(ns, pod, { labels: { 'app.kubernetes.io/component': 'controller' }, containers: [{ name: 'controller', env: nginx.env }] });
+    await plane.createPod(ns, pod, {
+      labels: { 'app.kubernetes.io/component': 'controller' },
+      containers: [{ name: 'controller', env: nginx.env }],
+    });
     gateway = await startRealGateway(plane);
     server = `${gateway.url}/k8s/clusters/real`;
   }, 30 * 60_000);
@@ -66,14 +70,20 @@ describe.skipIf(skip !== undefined)('the seed’s clients through the gateway an
   /** New rules on disk; the reload under test must make nginx serve them. */
   const editRules = (broken = false) => {
     generation += 1;
-    writeFileSync(nginx.confPath, nginxConf(nginx, `location / { ${broken ? 'return_broken' : 'return'} 200 "generation ${generation}\\n"; }`));
+    writeFileSync(
+      nginx.confPath,
+      nginxConf(nginx, `location / { ${broken ? 'return_broken' : 'return'} 200 "generation ${generation}\\n"; }`),
+    );
     return `generation ${generation}\n`;
   };
 
   describe.each([30, 31, 32, 33])('kubectl 1.%i', (minor) => {
     const kubectl = kubectlOfMinor(minor);
     const exec = (args: string[], input?: Buffer) =>
-      run(kubectl!, ['--server', server, '--token', gateway.token(), '--certificate-authority', gateway.caFile, '-n', ns, ...args], { env: { HOME: plane.dir, KUBECONFIG: '/dev/null' }, ...(input === undefined ? {} : { input }) });
+      run(kubectl!, ['--server', server, '--token', gateway.token(), '--certificate-authority', gateway.caFile, '-n', ns, ...args], {
+        env: { HOME: plane.dir, KUBECONFIG: '/dev/null' },
+        ...(input === undefined ? {} : { input }),
+      });
 
     it.skipIf(kubectl === undefined)('runs kubectl exec --server --token POD -- nginx -s reload', async () => {
       const expected = editRules();
@@ -108,21 +118,41 @@ describe.skipIf(skip !== undefined)('the seed’s clients through the gateway an
     const query = 'command=nginx&command=-s&command=reload&stdout=true&stderr=true';
     const started = Date.now();
     const result = await run('curl', [
-      '--http1.1', '-sS', '-i', '-N', '--max-time', String(maxSeconds),
-      '--cacert', ca,
-      '-H', 'Connection: Upgrade',
-      '-H', 'Upgrade: websocket',
-      '-H', 'Sec-WebSocket-Version: 13',
-      '-H', `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
-      '-H', 'Sec-WebSocket-Protocol: v4.channel.k8s.io',
-      '-H', `Authorization: Bearer ${token}`,
+      '--http1.1',
+      '-sS',
+      '-i',
+      '-N',
+      '--max-time',
+      String(maxSeconds),
+      '--cacert',
+      ca,
+      '-H',
+      'Connection: Upgrade',
+      '-H',
+      'Upgrade: websocket',
+      '-H',
+      'Sec-WebSocket-Version: 13',
+      '-H',
+      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
+      '-H',
+      'Sec-WebSocket-Protocol: v4.channel.k8s.io',
+      '-H',
+      `Authorization: Bearer ${token}`,
       `${url}/api/v1/namespaces/${ns}/pods/${pod}/exec?${query}`,
     ]);
     const raw = result.stdout;
     const headerEnd = raw.indexOf('\r\n\r\n');
     const frames = parseFrames(raw.subarray(headerEnd + 4));
-    const channel = (n: number) => Buffer.concat(frames.filter((f) => f.opcode === 2 && f.payload[0] === n).map((f) => f.payload.subarray(1))).toString();
-    return { head: raw.subarray(0, headerEnd).toString(), frames, channel, code: result.code, stderr: result.stderr, ms: Date.now() - started };
+    const channel = (n: number) =>
+      Buffer.concat(frames.filter((f) => f.opcode === 2 && f.payload[0] === n).map((f) => f.payload.subarray(1))).toString();
+    return {
+      head: raw.subarray(0, headerEnd).toString(),
+      frames,
+      channel,
+      code: result.code,
+      stderr: result.stderr,
+      ms: Date.now() - started,
+    };
   }
 
   let curled: Awaited<ReturnType<typeof curlExec>> | undefined;
@@ -153,33 +183,53 @@ describe.skipIf(skip !== undefined)('the seed’s clients through the gateway an
     expect(curled?.ms).toBeLessThan(4000);
   });
 
-  it('runs the Java client’s Exec.exec, wrapped to return {success, data}', async () => {
-    const java = await javaClient();
-    const expected = editRules();
-    const reload = await run(java[0]!, [...java.slice(1), server, gateway.caFile, ns, pod, 'controller', 'sh', '-c', 'nginx -s reload && echo reloaded'], { env: { KUBE_TOKEN: gateway.token() } });
-    expect(reload.code, reload.stderr).toBe(0);
-    expect(JSON.parse(reload.stdout.toString())).toMatchObject({ success: true, data: 'reloaded\n', exitCode: 0 });
-    expect(await eventually(nginx.port, expected)).toBe(expected);
+  it(
+    'runs the Java client’s Exec.exec, wrapped to return {success, data}',
+    async () => {
+      const java = await javaClient();
+      const expected = editRules();
+      const reload = await run(
+        java[0]!,
+        [...java.slice(1), server, gateway.caFile, ns, pod, 'controller', 'sh', '-c', 'nginx -s reload && echo reloaded'],
+        { env: { KUBE_TOKEN: gateway.token() } },
+      );
+      expect(reload.code, reload.stderr).toBe(0);
+      expect(JSON.parse(reload.stdout.toString())).toMatchObject({ success: true, data: 'reloaded\n', exitCode: 0 });
+      expect(await eventually(nginx.port, expected)).toBe(expected);
 
-    editRules(true);
-    const failed = await run(java[0]!, [...java.slice(1), server, gateway.caFile, ns, pod, 'controller', 'nginx', '-s', 'reload'], { env: { KUBE_TOKEN: gateway.token() } });
-    const answer = JSON.parse(failed.stdout.toString()) as { success: boolean; exitCode: number; stderr: string };
-    expect(answer).toMatchObject({ success: false, exitCode: 1 });
-    expect(answer.stderr).toContain('unknown directive "return_broken"');
-  }, 20 * 60_000);
+      editRules(true);
+      const failed = await run(java[0]!, [...java.slice(1), server, gateway.caFile, ns, pod, 'controller', 'nginx', '-s', 'reload'], {
+        env: { KUBE_TOKEN: gateway.token() },
+      });
+      const answer = JSON.parse(failed.stdout.toString()) as { success: boolean; exitCode: number; stderr: string };
+      expect(answer).toMatchObject({ success: false, exitCode: 1 });
+      expect(answer.stderr).toContain('unknown directive "return_broken"');
+    },
+    20 * 60_000,
+  );
 
-  it('runs the Python client’s stream(connect_get_namespaced_pod_exec)', async () => {
-    const python = await pythonClient();
-    const expected = editRules();
-    const reload = await run(python[0]!, [...python.slice(1), server, gateway.caFile, ns, pod, 'controller', 'sh', '-c', 'nginx -s reload && echo reloaded'], { env: { KUBE_TOKEN: gateway.token() } });
-    expect(reload.code, reload.stderr).toBe(0);
-    expect(JSON.parse(reload.stdout.toString())).toMatchObject({ success: true, data: 'reloaded\n', exitCode: 0 });
-    expect(await eventually(nginx.port, expected)).toBe(expected);
+  it(
+    'runs the Python client’s stream(connect_get_namespaced_pod_exec)',
+    async () => {
+      const python = await pythonClient();
+      const expected = editRules();
+      const reload = await run(
+        python[0]!,
+        [...python.slice(1), server, gateway.caFile, ns, pod, 'controller', 'sh', '-c', 'nginx -s reload && echo reloaded'],
+        { env: { KUBE_TOKEN: gateway.token() } },
+      );
+      expect(reload.code, reload.stderr).toBe(0);
+      expect(JSON.parse(reload.stdout.toString())).toMatchObject({ success: true, data: 'reloaded\n', exitCode: 0 });
+      expect(await eventually(nginx.port, expected)).toBe(expected);
 
-    editRules(true);
-    const failed = await run(python[0]!, [...python.slice(1), server, gateway.caFile, ns, pod, 'controller', 'nginx', '-s', 'reload'], { env: { KUBE_TOKEN: gateway.token() } });
-    const answer = JSON.parse(failed.stdout.toString()) as { success: boolean; exitCode: number; stderr: string };
-    expect(answer).toMatchObject({ success: false, exitCode: 1 });
-    expect(answer.stderr).toContain('unknown directive "return_broken"');
-  }, 20 * 60_000);
+      editRules(true);
+      const failed = await run(python[0]!, [...python.slice(1), server, gateway.caFile, ns, pod, 'controller', 'nginx', '-s', 'reload'], {
+        env: { KUBE_TOKEN: gateway.token() },
+      });
+      const answer = JSON.parse(failed.stdout.toString()) as { success: boolean; exitCode: number; stderr: string };
+      expect(answer).toMatchObject({ success: false, exitCode: 1 });
+      expect(answer.stderr).toContain('unknown directive "return_broken"');
+    },
+    20 * 60_000,
+  );
 });

@@ -30,14 +30,15 @@ const execPath = (p = pod, namespace = ns) => `/api/v1/namespaces/${namespace}/p
  */
 export const KNOWN_DIFFERENCES: Record<string, string> = {
   'namespaces: list':
-    'A real cluster always has default, kube-node-lease, kube-public and kube-system besides the namespaces made for it; the local cluster has only the namespaces of its spec. Harmless: a real cluster\'s list is its own.',
+    "A real cluster always has default, kube-node-lease, kube-public and kube-system besides the namespaces made for it; the local cluster has only the namespaces of its spec. Harmless: a real cluster's list is its own.",
   'pods: list without a token':
-    'The real API server (anonymous auth on, its default) takes a request without a token as system:anonymous and answers 403 Forbidden, "pods is forbidden: User \"system:anonymous\" cannot list resource \"pods\" …", details {kind: pods}; the local cluster answers 401 Unauthorized. With --anonymous-auth=false a real one answers 401 too. Harmless for the gateway, which always sends a credential.',
+    'The real API server (anonymous auth on, its default) takes a request without a token as system:anonymous and answers 403 Forbidden, "pods is forbidden: User "system:anonymous" cannot list resource "pods" …", details {kind: pods}; the local cluster answers 401 Unauthorized. With --anonymous-auth=false a real one answers 401 too. Harmless for the gateway, which always sends a credential.',
   'exec: no subprotocol offered':
     'The real server answers 101 with an empty Sec-WebSocket-Protocol header and speaks channel.k8s.io; a strict client (ws) fails that handshake (1006). The local cluster answers 101 without the header. No real client offers nothing.',
-  'exec: no subprotocol offered, as curl sees it': 'The same as "exec: no subprotocol offered", seen in the raw headers: the real server sends "Sec-WebSocket-Protocol: " (empty).',
+  'exec: no subprotocol offered, as curl sees it':
+    'The same as "exec: no subprotocol offered", seen in the raw headers: the real server sends "Sec-WebSocket-Protocol: " (empty).',
   'exec: no command':
-    'The API server passes an exec without command on to the node, so the answer is the container runtime\'s: the test node says "no command given", the local cluster imitates runc ("exec: \"\": executable file not found in $PATH"); what containerd says was not checked. kubectl refuses to send one.',
+    'The API server passes an exec without command on to the node, so the answer is the container runtime\'s: the test node says "no command given", the local cluster imitates runc ("exec: "": executable file not found in $PATH"); what containerd says was not checked. kubectl refuses to send one.',
 };
 
 function json(text: string): unknown {
@@ -55,7 +56,11 @@ function execSummary(outcome: ExecOutcome): unknown {
   if (outcome.refused !== undefined) return { refused: outcome.refused.status, body: json(outcome.refused.body) };
   const byChannel = channels(outcome);
   const status = byChannel['3'];
-  return withoutExecIds({ protocol: outcome.protocol, channels: { ...byChannel, ...(status === undefined ? {} : { '3': json(status) }) }, closeCode: outcome.closeCode });
+  return withoutExecIds({
+    protocol: outcome.protocol,
+    channels: { ...byChannel, ...(status === undefined ? {} : { '3': json(status) }) },
+    closeCode: outcome.closeCode,
+  });
 }
 
 /** The upgrade's answer as curl sees it: status line and the subprotocol header, for offers a websocket library would refuse. */
@@ -63,11 +68,25 @@ const curlUpgrade = (protocolHeader: string | undefined) => async (e: Endpoint) 
   const caFile = join(mkdtempSync(join(tmpdir(), 'ca-')), 'ca.crt');
   writeFileSync(caFile, e.caPem);
   const result = await run('curl', [
-    '--http1.1', '-sS', '-i', '-N', '--max-time', '3', '--cacert', caFile,
-    '-H', 'Connection: Upgrade', '-H', 'Upgrade: websocket', '-H', 'Sec-WebSocket-Version: 13',
-    '-H', `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
+    '--http1.1',
+    '-sS',
+    '-i',
+    '-N',
+    '--max-time',
+    '3',
+    '--cacert',
+    caFile,
+    '-H',
+    'Connection: Upgrade',
+    '-H',
+    'Upgrade: websocket',
+    '-H',
+    'Sec-WebSocket-Version: 13',
+    '-H',
+    `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
     ...(protocolHeader === undefined ? [] : ['-H', `Sec-WebSocket-Protocol: ${protocolHeader}`]),
-    '-H', `Authorization: Bearer ${e.token}`,
+    '-H',
+    `Authorization: Bearer ${e.token}`,
     `${e.url}${execPath()}?command=true&stdout=true`,
   ]);
   const text = result.stdout.toString('latin1');
@@ -77,8 +96,10 @@ const curlUpgrade = (protocolHeader: string | undefined) => async (e: Endpoint) 
 
 type Case = (endpoint: Endpoint) => Promise<unknown>;
 
-const exec = (argv: string[], protocols: string[], flags: string, send: ExecOutcomeSend = {}) => async (endpoint: Endpoint) =>
-  execSummary(await rawExec(endpoint, execPath(), `${commandQuery(argv)}&${flags}`, protocols, send));
+const exec =
+  (argv: string[], protocols: string[], flags: string, send: ExecOutcomeSend = {}) =>
+  async (endpoint: Endpoint) =>
+    execSummary(await rawExec(endpoint, execPath(), `${commandQuery(argv)}&${flags}`, protocols, send));
 type ExecOutcomeSend = Parameters<typeof rawExec>[4];
 
 const V5 = 'v5.channel.k8s.io';
@@ -86,38 +107,62 @@ const V4 = 'v4.channel.k8s.io';
 const V4_BASE64 = 'v4.base64.channel.k8s.io';
 const BASE64 = 'base64.channel.k8s.io';
 const V1 = 'channel.k8s.io';
-const resize = (width: number, height: number) => Buffer.concat([Buffer.from([4]), Buffer.from(JSON.stringify({ Width: width, Height: height }))]);
+const resize = (width: number, height: number) =>
+  Buffer.concat([Buffer.from([4]), Buffer.from(JSON.stringify({ Width: width, Height: height }))]);
 /** Resize and stdin travel on separate streams: the command waits (up to 2 s) for the size before it prints it. */
-const waitForSize = (size: string) => `read x; i=0; while [ "$(stty size)" != "${size}" ] && [ $i -lt 200 ]; do sleep 0.01; i=$((i+1)); done; stty size; `;
+const waitForSize = (size: string) =>
+  `read x; i=0; while [ "$(stty size)" != "${size}" ] && [ $i -lt 200 ]; do sleep 0.01; i=$((i+1)); done; stty size; `;
 const stdin = (text: string) => Buffer.concat([Buffer.from([0]), Buffer.from(text)]);
 
 const cases: Record<string, Case> = {
   'namespaces: list': async (e) => {
     const a = await httpsRequest(e, '/api/v1/namespaces');
     const body = json(a.body) as { kind?: string; items?: Array<{ metadata: { name: string }; status?: { phase?: string } }> };
-    return { status: a.status, kind: body.kind, names: body.items?.map((n) => n.metadata.name).sort(), phases: [...new Set(body.items?.map((n) => n.status?.phase))] };
+    return {
+      status: a.status,
+      kind: body.kind,
+      names: body.items?.map((n) => n.metadata.name).sort(),
+      phases: [...new Set(body.items?.map((n) => n.status?.phase))],
+    };
   },
-  'version': async (e) => {
+  version: async (e) => {
     const a = await httpsRequest(e, '/version');
     return { status: a.status, keys: Object.keys(json(a.body) as object).sort() };
   },
   'pods: list': async (e) => {
     const a = await httpsRequest(e, `/api/v1/namespaces/${ns}/pods`);
     const body = json(a.body) as { kind?: string; apiVersion?: string; items?: Array<{ metadata: { name: string } }> };
-    return { status: a.status, contentType: a.contentType, kind: body.kind, apiVersion: body.apiVersion, names: body.items?.map((p) => p.metadata.name) };
+    return {
+      status: a.status,
+      contentType: a.contentType,
+      kind: body.kind,
+      apiVersion: body.apiVersion,
+      names: body.items?.map((p) => p.metadata.name),
+    };
   },
   'pods: list by label selector': async (e) => {
     const a = await httpsRequest(e, `/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent('app in (shell),tier!=db')}`);
-    return { status: a.status, names: (json(a.body) as { items?: Array<{ metadata: { name: string } }> }).items?.map((p) => p.metadata.name) };
+    return {
+      status: a.status,
+      names: (json(a.body) as { items?: Array<{ metadata: { name: string } }> }).items?.map((p) => p.metadata.name),
+    };
   },
   'pods: list as Table (kubectl get)': async (e) => {
-    const a = await httpsRequest(e, `/api/v1/namespaces/${ns}/pods`, { headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' } });
+    const a = await httpsRequest(e, `/api/v1/namespaces/${ns}/pods`, {
+      headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' },
+    });
     const body = json(a.body) as { kind?: string; columnDefinitions?: Array<{ name: string }>; rows?: unknown[] };
     return { status: a.status, kind: body.kind, columns: body.columnDefinitions?.map((c) => c.name), rows: body.rows?.length };
   },
   'pods: get': async (e) => {
     const a = await httpsRequest(e, `/api/v1/namespaces/${ns}/pods/${pod}`);
-    const body = json(a.body) as { kind?: string; apiVersion?: string; metadata?: { name: string; namespace: string; labels: unknown }; spec?: { containers: Array<{ name: string }> }; status?: { phase: string; containerStatuses?: Array<{ name: string; ready: boolean }> } };
+    const body = json(a.body) as {
+      kind?: string;
+      apiVersion?: string;
+      metadata?: { name: string; namespace: string; labels: unknown };
+      spec?: { containers: Array<{ name: string }> };
+      status?: { phase: string; containerStatuses?: Array<{ name: string; ready: boolean }> };
+    };
     return {
       status: a.status,
       kind: body.kind,
@@ -149,8 +194,12 @@ const cases: Record<string, Case> = {
 
   'exec v5: stdout, stderr, exit 0': exec(['sh', '-c', 'echo out; echo err >&2'], [V5], 'stdout=true&stderr=true'),
   'exec v5: exit 3': exec(['sh', '-c', 'echo out; exit 3'], [V5], 'stdout=true&stderr=true'),
-  'exec v5: stdin and its close signal': exec(['cat'], [V5], 'stdin=true&stdout=true&stderr=true', { send: [stdin('hello\n'), Buffer.from([255, 0])] }),
-  'exec v5: tty, resize then stty size': exec(['sh', '-c', waitForSize('30 100') + 'exit 4'], [V5], 'stdin=true&stdout=true&tty=true', { send: [resize(100, 30), stdin('go\r')] }),
+  'exec v5: stdin and its close signal': exec(['cat'], [V5], 'stdin=true&stdout=true&stderr=true', {
+    send: [stdin('hello\n'), Buffer.from([255, 0])],
+  }),
+  'exec v5: tty, resize then stty size': exec(['sh', '-c', waitForSize('30 100') + 'exit 4'], [V5], 'stdin=true&stdout=true&tty=true', {
+    send: [resize(100, 30), stdin('go\r')],
+  }),
   'exec v4: 1 MiB of output': async (e) => {
     const outcome = await rawExec(e, execPath(), `${commandQuery(['head', '-c', '1048576', '/dev/zero'])}&stdout=true`, [V4]);
     return { protocol: outcome.protocol, bytes: channels(outcome)['1']?.length, status: json(channels(outcome)['3'] ?? '') };
@@ -159,7 +208,9 @@ const cases: Record<string, Case> = {
   'exec v4: stdout, stderr, exit 0': exec(['sh', '-c', 'echo out; echo err >&2'], [V4], 'stdout=true&stderr=true'),
   'exec v4: exit 42': exec(['sh', '-c', 'exit 42'], [V4], 'stdout=true&stderr=true'),
   'exec v4: stdin read to a length': exec(['head', '-c', '6'], [V4], 'stdin=true&stdout=true', { send: [stdin('hello\n')] }),
-  'exec v4: tty, resize then stty size': exec(['sh', '-c', waitForSize('20 90')], [V4], 'stdin=true&stdout=true&tty=true', { send: [resize(90, 20), stdin('go\r')] }),
+  'exec v4: tty, resize then stty size': exec(['sh', '-c', waitForSize('20 90')], [V4], 'stdin=true&stdout=true&tty=true', {
+    send: [resize(90, 20), stdin('go\r')],
+  }),
   'exec v4.base64: stdout, exit 3': exec(['sh', '-c', 'echo out; exit 3'], [V4_BASE64], 'stdout=true&stderr=true'),
   'exec base64 (v1): stdout, exit 3': exec(['sh', '-c', 'echo out; echo err >&2; exit 3'], [BASE64], 'stdout=true&stderr=true'),
   'exec v1: stdout, exit 3': exec(['sh', '-c', 'echo out; echo err >&2; exit 3'], [V1], 'stdout=true&stderr=true'),
@@ -175,10 +226,13 @@ const cases: Record<string, Case> = {
   'exec: tty with stderr': exec(['sh', '-c', 'echo tty; exit 0'], [V4], 'stdout=true&stderr=true&tty=true'),
   'exec: missing pod': async (e) => execSummary(await rawExec(e, execPath('no-such-pod'), 'command=true&stdout=true', [V4])),
   'exec: missing container': async (e) => execSummary(await rawExec(e, execPath(), 'command=true&stdout=true&container=nope', [V4])),
-  'exec: no container named in a pod of two': async (e) => execSummary(await rawExec(e, execPath('two-0'), 'command=true&stdout=true', [V4])),
-  'exec: missing namespace': async (e) => execSummary(await rawExec(e, execPath(pod, 'no-such-namespace'), 'command=true&stdout=true', [V4])),
+  'exec: no container named in a pod of two': async (e) =>
+    execSummary(await rawExec(e, execPath('two-0'), 'command=true&stdout=true', [V4])),
+  'exec: missing namespace': async (e) =>
+    execSummary(await rawExec(e, execPath(pod, 'no-such-namespace'), 'command=true&stdout=true', [V4])),
   'exec: no command': async (e) => execSummary(await rawExec(e, execPath(), 'stdout=true', [V4])),
-  'exec: bad token': async (e) => execSummary(await rawExec(e, execPath(), 'command=true&stdout=true', [V4], { headers: { Authorization: 'Bearer not-a-token' } })),
+  'exec: bad token': async (e) =>
+    execSummary(await rawExec(e, execPath(), 'command=true&stdout=true', [V4], { headers: { Authorization: 'Bearer not-a-token' } })),
   'exec: plain GET without an upgrade': async (e) => {
     const a = await httpsRequest(e, `${execPath()}?command=true&stdout=true`);
     return { status: a.status, body: json(a.body) };

@@ -11,7 +11,8 @@ import { startRealGateway, type RealGateway } from './helpers/gateway.js';
 import { NGINX, nginxConf, startPodNginx, stopPodNginx, type PodNginx } from './helpers/pod-nginx.js';
 
 const skip = skipReason();
-if (skip === undefined && !existsSync(NGINX)) throw new Error(`nginx is not installed (${NGINX}): .ci/run installs Debian nginx-light for these tests`);
+if (skip === undefined && !existsSync(NGINX))
+  throw new Error(`nginx is not installed (${NGINX}): .ci/run installs Debian nginx-light for these tests`);
 
 function get(port: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -75,7 +76,13 @@ describe.skipIf(skip !== undefined)('nginx-reload through a real API server', ()
     await plane?.stop();
   });
 
-  const run = () => gateway.request<ActionRunResult>('POST', '/api/clusters/real/actions/nginx-reload', {}, gateway.token({ sub: 'olga', groups: ['ops'] }));
+  const run = () =>
+    gateway.request<ActionRunResult>(
+      'POST',
+      '/api/clusters/real/actions/nginx-reload',
+      {},
+      gateway.token({ sub: 'olga', groups: ['ops'] }),
+    );
 
   it('reloads exactly the pods the selector names, each with its new rules', async () => {
     for (const pod of Object.values(pods)) writeFileSync(pod.confPath, serve(pod, `${pod.name} v2`));
@@ -110,7 +117,12 @@ describe.skipIf(skip !== undefined)('nginx-reload through a real API server', ()
   });
 
   it('says so when the API server finds no pod for a selector', async () => {
-    const { status, body } = await gateway.request<{ error: { message: string } }>('POST', '/api/clusters/real/actions/nginx-reload', { selector: 'app=none' }, gateway.token({ sub: 'olga', groups: ['ops'] }));
+    const { status, body } = await gateway.request<{ error: { message: string } }>(
+      'POST',
+      '/api/clusters/real/actions/nginx-reload',
+      { selector: 'app=none' },
+      gateway.token({ sub: 'olga', groups: ['ops'] }),
+    );
     expect(status).toBe(404);
     expect(body.error.message).toContain('app=none');
   });

@@ -26,26 +26,42 @@ describe.skipIf(skip !== undefined)('RBAC and restarts of a real API server', ()
     await plane.createPod(ns, 'shell-0', { containers: [{ name: 'shell' }] });
     // An exec credential plugin, as EKS, GKE and AKS kubeconfigs use: it prints the gateway's token.
     const plugin = join(plane.dir, 'credential-plugin.sh');
-    writeFileSync(plugin, `#!/bin/sh\nprintf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s"}}' "$PLUGIN_TOKEN"\n`);
+    writeFileSync(
+      plugin,
+      `#!/bin/sh\nprintf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s"}}' "$PLUGIN_TOKEN"\n`,
+    );
     chmodSync(plugin, 0o755);
-    const kubeconfig = JSON.parse(plane.kubeconfig('gateway')) as { contexts: Array<{ name: string }>; users: Array<{ user: unknown }>; 'current-context': string };
+    const kubeconfig = JSON.parse(plane.kubeconfig('gateway')) as {
+      contexts: Array<{ name: string }>;
+      users: Array<{ user: unknown }>;
+      'current-context': string;
+    };
     kubeconfig.contexts[0]!.name = kubeconfig['current-context'] = 'real-exec-plugin';
     kubeconfig.users[0]!.user = {
-      exec: { apiVersion: 'client.authentication.k8s.io/v1', command: plugin, env: [{ name: 'PLUGIN_TOKEN', value: plane.tokens.gateway }], interactiveMode: 'Never' },
+      exec: {
+        apiVersion: 'client.authentication.k8s.io/v1',
+        command: plugin,
+        env: [{ name: 'PLUGIN_TOKEN', value: plane.tokens.gateway }],
+        interactiveMode: 'Never',
+      },
     };
     writeFileSync(join(plane.dir, 'kubeconfig'), JSON.stringify(kubeconfig));
     // A token file that starts with a credential lacking `get` on pods/exec; a test rotates it.
     writeFileSync(tokenFile(), plane.tokens.createOnly);
-    gateway = await startRealGateway(plane, {
-      policy: [
-        { groups: ['dev'], clusters: ['*'], namespaces: ['*'], allow: ['*'] },
-        { groups: ['ops'], clusters: ['real'], namespaces: [ns], allow: ['exec'] },
+    gateway = await startRealGateway(
+      plane,
+      {
+        policy: [
+          { groups: ['dev'], clusters: ['*'], namespaces: ['*'], allow: ['*'] },
+          { groups: ['ops'], clusters: ['real'], namespaces: [ns], allow: ['exec'] },
+        ],
+      },
+      [
+        { kubeconfig: join(plane.dir, 'kubeconfig') },
+        { name: 'real-token-file', server: plane.url, caData: plane.caPem, tokenFile: tokenFile() },
+        { name: 'real-admin', server: plane.url, caData: plane.caPem, token: plane.tokens.admin },
       ],
-    }, [
-      { kubeconfig: join(plane.dir, 'kubeconfig') },
-      { name: 'real-token-file', server: plane.url, caData: plane.caPem, tokenFile: tokenFile() },
-      { name: 'real-admin', server: plane.url, caData: plane.caPem, token: plane.tokens.admin },
-    ]);
+    );
   }, 30 * 60_000);
 
   const tokenFile = () => join(plane.dir, 'rotating-token');
@@ -64,7 +80,9 @@ describe.skipIf(skip !== undefined)('RBAC and restarts of a real API server', ()
     const closed = await term.closed;
     const error = term.messages.find((m) => m.type === 'error');
     expect(error, JSON.stringify(term.messages)).toMatchObject({ type: 'error', status: 403 });
-    expect((error as { message: string }).message).toContain(`User "webterm-exec-create-only" cannot get resource "pods/exec" in API group "" in the namespace "${ns}"`);
+    expect((error as { message: string }).message).toContain(
+      `User "webterm-exec-create-only" cannot get resource "pods/exec" in API group "" in the namespace "${ns}"`,
+    );
     expect(closed.code).toBe(4403);
   });
 
@@ -85,7 +103,9 @@ describe.skipIf(skip !== undefined)('RBAC and restarts of a real API server', ()
     const closed = await term.closed;
     const error = term.messages.find((m) => m.type === 'error') as { status: number; message: string } | undefined;
     expect(error, JSON.stringify(term.messages)).toMatchObject({ status: 403 });
-    expect(error!.message).toContain(`pods "shell-0" is forbidden: User "bob" cannot get resource "pods/exec" in API group "" in the namespace "${ns}"`);
+    expect(error!.message).toContain(
+      `pods "shell-0" is forbidden: User "bob" cannot get resource "pods/exec" in API group "" in the namespace "${ns}"`,
+    );
     expect(closed.code).toBe(4403);
   });
 
@@ -93,7 +113,12 @@ describe.skipIf(skip !== undefined)('RBAC and restarts of a real API server', ()
     const listed = await gateway.request<{ items: Array<{ name: string }> }>('GET', `/api/clusters/real/namespaces/${ns}/pods`);
     expect(listed.status).toBe(200);
     expect(listed.body.items.map((p) => p.name)).toEqual(['shell-0']);
-    const other = await gateway.request<{ error: { message: string } }>('GET', `/api/clusters/real-impersonate/namespaces/${ns}/pods`, undefined, gateway.token({ sub: 'carol' }));
+    const other = await gateway.request<{ error: { message: string } }>(
+      'GET',
+      `/api/clusters/real-impersonate/namespaces/${ns}/pods`,
+      undefined,
+      gateway.token({ sub: 'carol' }),
+    );
     expect(other.status).toBe(403);
   });
 
@@ -108,7 +133,12 @@ describe.skipIf(skip !== undefined)('RBAC and restarts of a real API server', ()
   // it, and the gateway offers the namespaces its policy names instead.
   it('lists namespaces for the page with the least-privilege Role: those the policy names', async () => {
     const ops = gateway.token({ sub: 'olga', groups: ['ops'] });
-    const listed = await gateway.request<{ items: Array<{ name: string; exec: boolean }> }>('GET', '/api/clusters/real/namespaces', undefined, ops);
+    const listed = await gateway.request<{ items: Array<{ name: string; exec: boolean }> }>(
+      'GET',
+      '/api/clusters/real/namespaces',
+      undefined,
+      ops,
+    );
     expect(listed.status, JSON.stringify(listed.body)).toBe(200);
     expect(listed.body.items).toEqual([{ name: ns, exec: true, actions: [] }]);
     // A user whose rules name only patterns is told what to change.

@@ -26,7 +26,12 @@ describe.skipIf(skip !== undefined)('a shell through the gateway and a real API 
     await plane?.stop();
   });
 
-  const target = (command?: string[], cluster = 'real') => ({ cluster, namespace: ns, pod: 'shell-0', ...(command === undefined ? {} : { command }) });
+  const target = (command?: string[], cluster = 'real') => ({
+    cluster,
+    namespace: ns,
+    pod: 'shell-0',
+    ...(command === undefined ? {} : { command }),
+  });
 
   it('opens an interactive bash that follows resizes and ends with its exit code', async () => {
     const term = openTerminal(gateway.wsUrl, target(), { token: gateway.token() });

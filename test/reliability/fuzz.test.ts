@@ -17,14 +17,28 @@ const run = (property: fc.IProperty<never> | fc.IAsyncProperty<never>, numRuns: 
 const controlLike = fc.oneof(
   { arbitrary: fc.string({ maxLength: 200 }), weight: 4 },
   { arbitrary: fc.json(), weight: 4 },
-  { arbitrary: fc.record({
-    type: fc.oneof(fc.constantFrom('resize', 'eof', 'pause', 'resume', 'token', 'exit', '__proto__', 'constructor'), fc.string({ maxLength: 20 })),
-    cols: fc.oneof(fc.integer(), fc.double(), fc.string({ maxLength: 5 }), fc.constant(null)),
-    rows: fc.oneof(fc.integer(), fc.double(), fc.string({ maxLength: 5 }), fc.constant(null)),
-    token: fc.oneof(fc.string({ maxLength: 100 }), fc.integer()),
-  }, { requiredKeys: ['type'] }).map((o) => JSON.stringify(o)), weight: 4 },
+  {
+    arbitrary: fc
+      .record(
+        {
+          type: fc.oneof(
+            fc.constantFrom('resize', 'eof', 'pause', 'resume', 'token', 'exit', '__proto__', 'constructor'),
+            fc.string({ maxLength: 20 }),
+          ),
+          cols: fc.oneof(fc.integer(), fc.double(), fc.string({ maxLength: 5 }), fc.constant(null)),
+          rows: fc.oneof(fc.integer(), fc.double(), fc.string({ maxLength: 5 }), fc.constant(null)),
+          token: fc.oneof(fc.string({ maxLength: 100 }), fc.integer()),
+        },
+        { requiredKeys: ['type'] },
+      )
+      .map((o) => JSON.stringify(o)),
+    weight: 4,
+  },
   // Around the length limit, where an off-by-one would hide.
-  { arbitrary: fc.integer({ min: -5, max: 5 }).map((d) => `{"type":"eof","pad":"${'x'.repeat(MAX_CONTROL_MESSAGE_LENGTH - 25 + d)}"}`), weight: 1 },
+  {
+    arbitrary: fc.integer({ min: -5, max: 5 }).map((d) => `{"type":"eof","pad":"${'x'.repeat(MAX_CONTROL_MESSAGE_LENGTH - 25 + d)}"}`),
+    weight: 1,
+  },
 );
 
 describe('fuzzing', () => {
@@ -81,11 +95,15 @@ describe('fuzzing', () => {
 
   it('resizeFrame writes the size the API server reads (5 000 cases)', () => {
     run(
-      fc.property(fc.integer({ min: 1, max: MAX_TERMINAL_DIMENSION }), fc.integer({ min: 1, max: MAX_TERMINAL_DIMENSION }), (cols, rows) => {
-        const frame = resizeFrame(cols, rows);
-        expect(frame[0]).toBe(Channel.Resize);
-        expect(JSON.parse(frame.subarray(1).toString())).toEqual({ Width: cols, Height: rows });
-      }) as never,
+      fc.property(
+        fc.integer({ min: 1, max: MAX_TERMINAL_DIMENSION }),
+        fc.integer({ min: 1, max: MAX_TERMINAL_DIMENSION }),
+        (cols, rows) => {
+          const frame = resizeFrame(cols, rows);
+          expect(frame[0]).toBe(Channel.Resize);
+          expect(JSON.parse(frame.subarray(1).toString())).toEqual({ Width: cols, Height: rows });
+        },
+      ) as never,
       5_000,
     );
   });
@@ -94,12 +112,22 @@ describe('fuzzing', () => {
     const statusLike = fc.oneof(
       fc.uint8Array({ maxLength: 512 }).map((b) => Buffer.from(b)),
       fc.json().map((j) => Buffer.from(j)),
-      fc.record({
-        status: fc.constantFrom('Success', 'Failure', 'Other'),
-        reason: fc.constantFrom('NonZeroExitCode', 'InternalError', 'x'),
-        message: fc.string({ maxLength: 50 }),
-        details: fc.record({ causes: fc.array(fc.record({ reason: fc.constantFrom('ExitCode', 'Other'), message: fc.oneof(fc.integer().map(String), fc.string({ maxLength: 8 })) }), { maxLength: 3 }) }),
-      }).map((o) => Buffer.from(JSON.stringify(o))),
+      fc
+        .record({
+          status: fc.constantFrom('Success', 'Failure', 'Other'),
+          reason: fc.constantFrom('NonZeroExitCode', 'InternalError', 'x'),
+          message: fc.string({ maxLength: 50 }),
+          details: fc.record({
+            causes: fc.array(
+              fc.record({
+                reason: fc.constantFrom('ExitCode', 'Other'),
+                message: fc.oneof(fc.integer().map(String), fc.string({ maxLength: 8 })),
+              }),
+              { maxLength: 3 },
+            ),
+          }),
+        })
+        .map((o) => Buffer.from(JSON.stringify(o))),
     );
     run(
       fc.property(statusLike, (payload) => {

@@ -100,7 +100,9 @@ describe('data integrity through the gateway', () => {
       const encoded = Buffer.from(char);
       for (let cut = 1; cut < encoded.length; cut += 1) pieces.push(encoded.subarray(0, cut), encoded.subarray(cut));
     }
-    const script = pieces.map((piece) => `printf '${[...piece].map((b) => `\\${b.toString(8).padStart(3, '0')}`).join('')}'; sleep 0.02`).join('; ');
+    const script = pieces
+      .map((piece) => `printf '${[...piece].map((b) => `\\${b.toString(8).padStart(3, '0')}`).join('')}'; sleep 0.02`)
+      .join('; ');
     const client = openTerminal(stack.wsUrl, { command: ['sh', '-c', script], tty: false }, { token: stack.token() });
     await client.waitForMessage('exit', 20_000);
     expect(client.output().equals(Buffer.concat(pieces))).toBe(true);

@@ -22,7 +22,10 @@ beforeAll(async () => {
   hs = await startStack({ cluster, config: { auth: { jwt: { issuer: 'https://portal.example', audience: 'web-terminal' } } } });
   keyDir = mkdtempSync(join(tmpdir(), 'webterm-keys-'));
   writeFileSync(join(keyDir, 'public.pem'), publicPem);
-  rs = await startStack({ cluster, config: { auth: { jwt: { secret: undefined, publicKeyFile: join(keyDir, 'public.pem'), algorithms: ['RS256'] } } } });
+  rs = await startStack({
+    cluster,
+    config: { auth: { jwt: { secret: undefined, publicKeyFile: join(keyDir, 'public.pem'), algorithms: ['RS256'] } } },
+  });
 });
 
 afterAll(async () => {
@@ -36,7 +39,14 @@ afterAll(async () => {
 });
 
 const now = () => Math.floor(Date.now() / 1000);
-const claims = (extra: Record<string, unknown> = {}) => ({ sub: 'alice', groups: ['dev'], iss: 'https://portal.example', aud: 'web-terminal', exp: now() + 300, ...extra });
+const claims = (extra: Record<string, unknown> = {}) => ({
+  sub: 'alice',
+  groups: ['dev'],
+  iss: 'https://portal.example',
+  aud: 'web-terminal',
+  exp: now() + 300,
+  ...extra,
+});
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /** Each case: the token, and a piece of the message the gateway must give. */
@@ -54,13 +64,19 @@ function hsCases(): Array<[string, string, RegExp]> {
     ['wrong audience', jwt.sign(claims({ aud: 'another-app' }), secret, { algorithm: 'HS256' }), /audience/i],
     ['modified payload', `${header}.${base64url(claims({ groups: ['admin'] }))}.${signature}`, /signature/i],
     ['another secret', jwt.sign(claims(), 'some-other-secret-of-enough-length', { algorithm: 'HS256' }), /signature/i],
-    ['no exp', jwt.sign({ sub: 'alice', groups: ['dev'], iss: 'https://portal.example', aud: 'web-terminal' }, secret, { algorithm: 'HS256' }), /exp/i],
+    [
+      'no exp',
+      jwt.sign({ sub: 'alice', groups: ['dev'], iss: 'https://portal.example', aud: 'web-terminal' }, secret, { algorithm: 'HS256' }),
+      /exp/i,
+    ],
     ['HS512 when HS256 is pinned', jwt.sign(claims(), secret, { algorithm: 'HS512' }), /algorithm/i],
   ];
 }
 
 async function expectRest401(stack: Stack, token: string | undefined, message: RegExp): Promise<void> {
-  const response = await fetch(`${stack.gatewayUrl}/api/clusters`, { headers: token === undefined ? {} : { Authorization: `Bearer ${token}` } });
+  const response = await fetch(`${stack.gatewayUrl}/api/clusters`, {
+    headers: token === undefined ? {} : { Authorization: `Bearer ${token}` },
+  });
   expect(response.status).toBe(401);
   const body = (await response.json()) as { error: { code: string; message: string } };
   expect(['unauthenticated', 'token_expired']).toContain(body.error.code);
@@ -89,7 +105,7 @@ describe('authentication', () => {
         await expectRest401(hs, token, message);
         await expectUpgrade401(hs, token, message);
       } catch (error) {
-        throw new Error(`case "${name}": ${(error as Error).message}`);
+        throw new Error(`case "${name}": ${(error as Error).message}`, { cause: error });
       }
     }
   });
@@ -137,7 +153,10 @@ describe('authentication', () => {
     // The same through the terminal URL itself.
     const execs = cluster.activeExecs();
     const { default: WebSocket } = await import('ws');
-    const ws = new WebSocket(`${hs.wsUrl}/api/clusters/local/namespaces/default/pods/shell-0/exec?command=true&token=${good}&access_token=${good}`, ['webterm.v1']);
+    const ws = new WebSocket(
+      `${hs.wsUrl}/api/clusters/local/namespaces/default/pods/shell-0/exec?command=true&token=${good}&access_token=${good}`,
+      ['webterm.v1'],
+    );
     const status = await new Promise<number>((resolve) => {
       ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
       ws.on('open', () => resolve(101));

@@ -38,7 +38,14 @@ const verbs = ['exec', 'nginx-reload', 'hello'];
 /** The test's own reading of the rules (globs: * only), independent of the gateway's code. */
 function expected(who: { sub: string; groups: string[] }, cluster: string, namespace: string, verb: string): boolean {
   const glob = (patterns: string[] | undefined, value: string) =>
-    (patterns ?? []).some((p) => new RegExp(`^${p.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(value));
+    (patterns ?? []).some((p) =>
+      new RegExp(
+        `^${p
+          .split('*')
+          .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*')}$`,
+      ).test(value),
+    );
   return rules.some(
     (r) =>
       (glob(r.users, who.sub) || who.groups.some((g) => glob(r.groups, g))) &&
@@ -67,7 +74,12 @@ afterAll(async () => {
   await stack.stop();
 });
 
-async function tryVerb(who: { sub: string; groups: string[] }, cluster: string, target: { namespace: string; pod: string }, verb: string): Promise<boolean> {
+async function tryVerb(
+  who: { sub: string; groups: string[] },
+  cluster: string,
+  target: { namespace: string; pod: string },
+  verb: string,
+): Promise<boolean> {
   const token = stack.token(who);
   if (verb === 'exec') {
     const client = openTerminal(stack.wsUrl, { cluster, namespace: target.namespace, pod: target.pod, command: ['true'] }, { token });
@@ -101,7 +113,8 @@ describe('authorization matrix', () => {
             const got = await tryVerb(who, cluster, target, verb);
             cases += 1;
             if (got) allowed += 1;
-            if (got !== want) mismatches.push(`${who.sub}[${who.groups.join(',')}] ${verb} ${cluster}/${target.namespace}: got ${got}, want ${want}`);
+            if (got !== want)
+              mismatches.push(`${who.sub}[${who.groups.join(',')}] ${verb} ${cluster}/${target.namespace}: got ${got}, want ${want}`);
           }
         }
       }
@@ -124,11 +137,17 @@ describe('authorization matrix', () => {
 
   it('lists only the clusters and namespaces a rule names for the caller', async () => {
     const list = async (who: { sub: string; groups: string[] }, path: string) =>
-      (await fetch(`${stack.gatewayUrl}${path}`, { headers: { Authorization: `Bearer ${stack.token(who)}` } })).json() as Promise<{ items?: Array<{ name: string }> }>;
+      (await fetch(`${stack.gatewayUrl}${path}`, { headers: { Authorization: `Bearer ${stack.token(who)}` } })).json() as Promise<{
+        items?: Array<{ name: string }>;
+      }>;
     expect((await list({ sub: 'alice', groups: [] }, '/api/clusters')).items?.map((c) => c.name)).toEqual(['local']);
     expect((await list({ sub: 'eve', groups: ['nobody'] }, '/api/clusters')).items).toEqual([]);
-    expect((await list({ sub: 'bob', groups: ['ops'] }, '/api/clusters/local/namespaces')).items?.map((n) => n.name)).toEqual(['ingress-nginx']);
-    const forbidden = await fetch(`${stack.gatewayUrl}/api/clusters/local/namespaces/default/pods`, { headers: { Authorization: `Bearer ${stack.token({ sub: 'bob', groups: ['ops'] })}` } });
+    expect((await list({ sub: 'bob', groups: ['ops'] }, '/api/clusters/local/namespaces')).items?.map((n) => n.name)).toEqual([
+      'ingress-nginx',
+    ]);
+    const forbidden = await fetch(`${stack.gatewayUrl}/api/clusters/local/namespaces/default/pods`, {
+      headers: { Authorization: `Bearer ${stack.token({ sub: 'bob', groups: ['ops'] })}` },
+    });
     expect(forbidden.status).toBe(403);
   });
 });

@@ -4,7 +4,6 @@
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { openTerminal, poll } from '../helpers/terminal-client.js';
@@ -104,9 +103,15 @@ describe('names are checked before any upstream call', () => {
         if (field === 'cluster' && badForKubernetesNames.some(([, name]) => name === bad)) continue;
         const segments = { cluster: 'local', namespace: 'default', pod: 'shell-0', [field]: bad };
         const query = field === 'container' ? `container=${bad}&command=true` : 'command=true';
-        const { status, text } = await rawRequest(`/api/clusters/${segments.cluster}/namespaces/${segments.namespace}/pods/${segments.pod}/exec?${query}`, upgrade);
+        const { status, text } = await rawRequest(
+          `/api/clusters/${segments.cluster}/namespaces/${segments.namespace}/pods/${segments.pod}/exec?${query}`,
+          upgrade,
+        );
         // Refused after the upgrade as a webterm.v1 error message (or before it, as 400).
-        const message = status === 101 ? (JSON.parse(text) as { type: string; status: number; message: string }) : { type: 'error', ...(JSON.parse(text) as { error: { message: string } }).error, status };
+        const message =
+          status === 101
+            ? (JSON.parse(text) as { type: string; status: number; message: string })
+            : { type: 'error', ...(JSON.parse(text) as { error: { message: string } }).error, status };
         expect({ what, field, type: message.type, status: message.status }).toEqual({ what, field, type: 'error', status: 400 });
         expect(message.message).toContain(field);
       }
@@ -119,11 +124,16 @@ describe('names are checked before any upstream call', () => {
 describe('commands', () => {
   it('refuses too many arguments, too long a command, and NUL, with 4400', async () => {
     const token = stack.token();
-    for (const command of [Array.from({ length: 300 }, () => 'x'), ['echo', 'y'.repeat(12 * 1024), ...Array.from({ length: 5 }, () => 'z'.repeat(12 * 1024))], ['echo', 'a\0b']]) {
+    for (const command of [
+      Array.from({ length: 300 }, () => 'x'),
+      ['echo', 'y'.repeat(12 * 1024), ...Array.from({ length: 5 }, () => 'z'.repeat(12 * 1024))],
+      ['echo', 'a\0b'],
+    ]) {
       const client = openTerminal(stack.wsUrl, { command }, { token });
       const outcome = await Promise.race([client.closed.then((c) => c.code), client.refused.then((r) => r.status)]);
       // A URL beyond Node's header limit (16 KiB) is refused by the HTTP layer (431); the rest by the gateway.
-      if (outcome === 4400) expect(client.messages[0]).toMatchObject({ type: 'error', code: 'bad_request', message: expect.stringMatching(/command/) });
+      if (outcome === 4400)
+        expect(client.messages[0]).toMatchObject({ type: 'error', code: 'bad_request', message: expect.stringMatching(/command/) });
       else expect(outcome).toBe(431);
     }
     await servesStill();
@@ -214,7 +224,11 @@ describe('websocket abuse', () => {
   it('refuses a foreign Origin with 403 and a missing webterm.v1 with 400, before the upgrade', async () => {
     const foreign = openTerminal(stack.wsUrl, { command: ['true'] }, { token: stack.token(), origin: 'https://evil.example' });
     expect((await foreign.refused).status).toBe(403);
-    const bare = openTerminal(stack.wsUrl, { command: ['true'] }, { token: stack.token(), tokenInHeader: true, protocols: ['something-else'] });
+    const bare = openTerminal(
+      stack.wsUrl,
+      { command: ['true'] },
+      { token: stack.token(), tokenInHeader: true, protocols: ['something-else'] },
+    );
     const refused = await bare.refused;
     expect(refused.status).toBe(400);
     expect(refused.body).toContain('webterm.v1');

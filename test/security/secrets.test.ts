@@ -24,7 +24,13 @@ beforeAll(async () => {
   registerSecret(clientCert.keyPem.split('\n')[1]);
   stack = await startStack({
     clusters: [
-      { name: 'by-cert', server: 'https://127.0.0.1:9', clientCertFile: join(dir, 'client.crt'), clientKeyFile: join(dir, 'client.key'), insecureSkipTLSVerify: true },
+      {
+        name: 'by-cert',
+        server: 'https://127.0.0.1:9',
+        clientCertFile: join(dir, 'client.crt'),
+        clientKeyFile: join(dir, 'client.key'),
+        insecureSkipTLSVerify: true,
+      },
       { name: 'by-file', server: 'https://127.0.0.1:9', tokenFile: join(dir, 'token'), insecureSkipTLSVerify: true },
     ],
     config: {
@@ -47,17 +53,36 @@ describe('secrets', () => {
     const token = stack.token();
     const auth = { Authorization: `Bearer ${token}` };
     const paths = [
-      '/', '/healthz', '/readyz', '/metrics', '/api/clusters', '/api/kubeconfig', '/api/clusters/local/namespaces',
-      '/api/clusters/local/namespaces/default/pods', '/api/clusters/local/actions', '/api/clusters/by-cert/namespaces',
-      '/api/clusters/by-file/namespaces/default/pods', '/api/clusters/nowhere/namespaces', '/api/recordings', '/api/nothing',
-      '/k8s/clusters/local/api/v1/namespaces/default/pods/shell-0', '/k8s/clusters/by-cert/api/v1/namespaces/default/pods/x',
-      '/k8s/clusters/local/api/v1/secrets', '/nothing-here',
+      '/',
+      '/healthz',
+      '/readyz',
+      '/metrics',
+      '/api/clusters',
+      '/api/kubeconfig',
+      '/api/clusters/local/namespaces',
+      '/api/clusters/local/namespaces/default/pods',
+      '/api/clusters/local/actions',
+      '/api/clusters/by-cert/namespaces',
+      '/api/clusters/by-file/namespaces/default/pods',
+      '/api/clusters/nowhere/namespaces',
+      '/api/recordings',
+      '/api/nothing',
+      '/k8s/clusters/local/api/v1/namespaces/default/pods/shell-0',
+      '/k8s/clusters/by-cert/api/v1/namespaces/default/pods/x',
+      '/k8s/clusters/local/api/v1/secrets',
+      '/nothing-here',
     ];
     for (const path of paths) {
       for (const headers of [auth, {}]) await (await fetch(`${stack.gatewayUrl}${path}`, { headers })).text();
     }
     for (const cluster of ['local', 'by-cert', 'by-file']) {
-      await (await fetch(`${stack.gatewayUrl}/api/clusters/${cluster}/actions/hello`, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: '{}' })).text();
+      await (
+        await fetch(`${stack.gatewayUrl}/api/clusters/${cluster}/actions/hello`, {
+          method: 'POST',
+          headers: { ...auth, 'Content-Type': 'application/json' },
+          body: '{}',
+        })
+      ).text();
       const client = openTerminal(stack.wsUrl, { cluster, command: ['env'] }, { token });
       await client.closed;
     }

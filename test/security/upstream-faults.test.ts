@@ -24,7 +24,10 @@ interface Fake {
 }
 
 /** Counts the sockets a fake holds: TCP connections, or TLS ones for an https fake. */
-function track(server: NetServer | HttpsServer, event: 'connection' | 'secureConnection' = 'secureConnection'): { open: () => number; sockets: Set<Socket> } {
+function track(
+  server: NetServer | HttpsServer,
+  event: 'connection' | 'secureConnection' = 'secureConnection',
+): { open: () => number; sockets: Set<Socket> } {
   const sockets = new Set<Socket>();
   server.on(event, (socket: Socket) => {
     sockets.add(socket);
@@ -39,7 +42,12 @@ async function listen(server: NetServer | HttpsServer): Promise<number> {
 }
 
 /** An https fake whose upgrade answer is `respond`. */
-async function httpsFake(name: string, certificate: typeof trusted, respond: (socket: Socket, head: Buffer, fake: Fake) => void, onRequest?: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void): Promise<Fake> {
+async function httpsFake(
+  name: string,
+  certificate: typeof trusted,
+  respond: (socket: Socket, head: Buffer, fake: Fake) => void,
+  onRequest?: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void,
+): Promise<Fake> {
   const server = createHttpsServer({ cert: certificate.certPem, key: certificate.keyPem }, onRequest);
   const tracked = track(server);
   const fake: Fake = {
@@ -47,10 +55,11 @@ async function httpsFake(name: string, certificate: typeof trusted, respond: (so
     port: 0,
     open: tracked.open,
     bytesAfterRequest: [],
-    close: () => new Promise<void>((resolve) => {
-      for (const socket of tracked.sockets) socket.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of tracked.sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
   };
   server.on('upgrade', (_req, socket: Socket, head: Buffer) => {
     const index = fake.bytesAfterRequest.push(head.length) - 1;
@@ -76,12 +85,28 @@ beforeAll(async () => {
   // Accepts TCP and never says a word.
   const silent = createNetServer((socket) => socket.on('error', () => undefined));
   const silentTracked = track(silent, 'connection');
-  const silentFake: Fake = { name: 'silent', port: await listen(silent), open: silentTracked.open, bytesAfterRequest: [], close: () => new Promise((r) => { for (const s of silentTracked.sockets) s.destroy(); silent.close(() => r()); }) };
+  const silentFake: Fake = {
+    name: 'silent',
+    port: await listen(silent),
+    open: silentTracked.open,
+    bytesAfterRequest: [],
+    close: () =>
+      new Promise((r) => {
+        for (const s of silentTracked.sockets) s.destroy();
+        silent.close(() => r());
+      }),
+  };
 
   fakes.push(
     silentFake,
     await httpsFake('answers-500', trusted, (socket) => {
-      const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'etcdserver: request timed out', code: 500 });
+      const body = JSON.stringify({
+        kind: 'Status',
+        apiVersion: 'v1',
+        status: 'Failure',
+        message: 'etcdserver: request timed out',
+        code: 500,
+      });
       socket.end(`HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
     }),
     await httpsFake('answers-200', trusted, (socket) => {
@@ -103,8 +128,30 @@ beforeAll(async () => {
   const garbledTracked = track(garbled);
   const garbledWss = new WebSocketServer({ server: garbled, handleProtocols: () => 'v5.channel.k8s.io' });
   garbledWss.on('connection', (ws) => ws.send(Buffer.concat([Buffer.from([3]), Buffer.from('null')])));
-  fakes.push({ name: 'garbled-status', port: await listen(garbled), open: garbledTracked.open, bytesAfterRequest: [], close: () => new Promise((r) => { for (const s of garbledTracked.sockets) s.destroy(); garbledWss.close(); garbled.close(() => r()); }) });
-  fakes.push({ name: 'drops-mid-stream', port: await listen(dropping), open: droppingTracked.open, bytesAfterRequest: [], close: () => new Promise((r) => { for (const s of droppingTracked.sockets) s.destroy(); wss.close(); dropping.close(() => r()); }) });
+  fakes.push({
+    name: 'garbled-status',
+    port: await listen(garbled),
+    open: garbledTracked.open,
+    bytesAfterRequest: [],
+    close: () =>
+      new Promise((r) => {
+        for (const s of garbledTracked.sockets) s.destroy();
+        garbledWss.close();
+        garbled.close(() => r());
+      }),
+  });
+  fakes.push({
+    name: 'drops-mid-stream',
+    port: await listen(dropping),
+    open: droppingTracked.open,
+    bytesAfterRequest: [],
+    close: () =>
+      new Promise((r) => {
+        for (const s of droppingTracked.sockets) s.destroy();
+        wss.close();
+        dropping.close(() => r());
+      }),
+  });
 
   stack = await startStack({
     clusters: [
@@ -148,7 +195,9 @@ describe('upstream faults', () => {
 
   it('a REST call to a cluster that never answers: 504 within the bound, and its socket closed', async () => {
     const started = Date.now();
-    const response = await fetch(`${stack.gatewayUrl}/api/clusters/silent/namespaces`, { headers: { Authorization: `Bearer ${stack.token()}` } });
+    const response = await fetch(`${stack.gatewayUrl}/api/clusters/silent/namespaces`, {
+      headers: { Authorization: `Bearer ${stack.token()}` },
+    });
     expect(response.status).toBe(504);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe('upstream_timeout');
     expect(Date.now() - started).toBeLessThan(2500);

@@ -11,7 +11,10 @@ const moduleUrl = pathToFileURL(join(root, 'dist', 'server', 'heap-tuning.js')).
 
 /** The growing factors V8 reports for each full collection of a fresh process that runs `script`. */
 function growingFactors(script: string): number[] {
-  const result = spawnSync(process.execPath, ['--expose-gc', '--trace-gc-verbose', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+  const result = spawnSync(process.execPath, ['--expose-gc', '--trace-gc-verbose', '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
   expect(result.status, result.stderr).toBe(0);
   // "[HeapController] Limit: old size: 3014 KB, new limit: 13064 KB (4.0)": the factor applied.
   return [...result.stdout.matchAll(/\[HeapController\] Limit: .*\(([\d.]+)\)$/gm)].map((match) => Number(match[1]));
@@ -33,7 +36,9 @@ describe('tuneHeapForStreaming', () => {
   });
 
   it('makes every later limit four times the live heap', () => {
-    const factors = growingFactors(`const { tuneHeapForStreaming } = await import(${JSON.stringify(moduleUrl)}); tuneHeapForStreaming(); ${twoCollections}`);
+    const factors = growingFactors(
+      `const { tuneHeapForStreaming } = await import(${JSON.stringify(moduleUrl)}); tuneHeapForStreaming(); ${twoCollections}`,
+    );
     expect(factors.length).toBeGreaterThanOrEqual(2);
     expect(factors.slice(-2)).toEqual([4, 4]);
   });

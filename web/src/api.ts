@@ -31,7 +31,11 @@ export function createApi(token: () => string | undefined): Api {
     try {
       response = await fetch(`api/${path}`, {
         ...init,
-        headers: { Accept: 'application/json', Authorization: `Bearer ${bearer}`, ...(init.body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+        headers: {
+          Accept: 'application/json',
+          Authorization: `Bearer ${bearer}`,
+          ...(init.body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        },
         cache: 'no-store',
       });
     } catch {
@@ -49,6 +53,7 @@ export function createApi(token: () => string | undefined): Api {
     namespaces: (cluster) => call(`clusters/${segment(cluster)}/namespaces`),
     pods: (cluster, namespace) => call(`clusters/${segment(cluster)}/namespaces/${segment(namespace)}/pods`),
     actions: (cluster, namespace) => call(`clusters/${segment(cluster)}/actions${namespace ? `?namespace=${segment(namespace)}` : ''}`),
-    runAction: (cluster, action, request) => call(`clusters/${segment(cluster)}/actions/${segment(action)}`, { method: 'POST', body: JSON.stringify(request) }),
+    runAction: (cluster, action, request) =>
+      call(`clusters/${segment(cluster)}/actions/${segment(action)}`, { method: 'POST', body: JSON.stringify(request) }),
   };
 }

@@ -18,11 +18,13 @@ export function attachTerminal(view: AttachableView, connection: AttachableConne
   store.add(view.onResize(({ cols, rows }) => connection.send({ type: 'resize', cols, rows })));
   // Flow control: while xterm's write queue is long, the gateway holds output back.
   store.add(view.onBackpressure((paused) => connection.send({ type: paused ? 'pause' : 'resume' })));
-  store.add(connection.onOpened(() => {
-    // The first size goes out before any output is drawn; a reconnect keeps a pause in force.
-    const { cols, rows } = view.size();
-    connection.send({ type: 'resize', cols, rows });
-    if (view.backpressured()) connection.send({ type: 'pause' });
-  }));
+  store.add(
+    connection.onOpened(() => {
+      // The first size goes out before any output is drawn; a reconnect keeps a pause in force.
+      const { cols, rows } = view.size();
+      connection.send({ type: 'resize', cols, rows });
+      if (view.backpressured()) connection.send({ type: 'pause' });
+    }),
+  );
   return store;
 }

@@ -60,7 +60,8 @@ export function createEmbedBridge(handlers: EmbedHandlers): EmbedBridge {
     if (origin === undefined || event.source !== window.parent || event.origin !== origin) return;
     const data = event.data as { type?: unknown; token?: unknown } | null;
     if (data === null || typeof data !== 'object') return;
-    if (data.type === 'token' && typeof data.token === 'string' && data.token.length > 0 && data.token.length <= 8192) handlers.token(data.token);
+    if (data.type === 'token' && typeof data.token === 'string' && data.token.length > 0 && data.token.length <= 8192)
+      handlers.token(data.token);
     else if (data.type === 'resize') handlers.resize();
     else if (data.type === 'focus') handlers.focus();
   });

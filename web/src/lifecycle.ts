@@ -26,7 +26,11 @@ export class DisposableStore implements Disposable {
 
 /** addEventListener, undone by dispose(). */
 export function listen<K extends keyof WindowEventMap>(target: Window, type: K, handler: (event: WindowEventMap[K]) => void): Disposable;
-export function listen<K extends keyof HTMLElementEventMap>(target: HTMLElement, type: K, handler: (event: HTMLElementEventMap[K]) => void): Disposable;
+export function listen<K extends keyof HTMLElementEventMap>(
+  target: HTMLElement,
+  type: K,
+  handler: (event: HTMLElementEventMap[K]) => void,
+): Disposable;
 export function listen(target: EventTarget, type: string, handler: (event: Event) => void): Disposable;
 export function listen(target: EventTarget, type: string, handler: (event: never) => void): Disposable {
   const listener = handler as unknown as EventListener;

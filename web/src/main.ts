@@ -36,7 +36,13 @@ const view = createTerminalView(element('terminal'), {
 view.terminal.textarea?.setAttribute('aria-describedby', 'terminal-help');
 
 const searchBar = createSearchBar(
-  { form: element('find'), input: element('find-text'), previous: element('find-previous'), close: element('find-close'), count: element('find-count') },
+  {
+    form: element('find'),
+    input: element('find-text'),
+    previous: element('find-previous'),
+    close: element('find-close'),
+    count: element('find-count'),
+  },
   view.search,
   () => view.focus(),
 );

@@ -52,7 +52,12 @@ export function createPickers(elements: PickerElements, api: Api, events: Picker
   let loaded = false;
 
   function current(): Selection {
-    return { cluster: elements.cluster.value, namespace: elements.namespace.value, pod: elements.pod.value, container: elements.container.value };
+    return {
+      cluster: elements.cluster.value,
+      namespace: elements.namespace.value,
+      pod: elements.pod.value,
+      container: elements.container.value,
+    };
   }
 
   /** Writes the selection into the query, keeping other parameters (embed, a11y, command). */
@@ -80,14 +85,23 @@ export function createPickers(elements: PickerElements, api: Api, events: Picker
     }
     const pods = (await api.pods(cluster, namespace)).items;
     containersByPod = new Map(pods.map((p) => [p.name, p.containers]));
-    fill(elements.pod, pods.map((p) => p.name), linked);
+    fill(
+      elements.pod,
+      pods.map((p) => p.name),
+      linked,
+    );
     loadContainers(linkedContainer);
   }
 
   async function loadNamespaces(linked: string | null, linkedPod: string | null, linkedContainer: string | null): Promise<void> {
     const cluster = elements.cluster.value;
     namespaces = cluster ? (await api.namespaces(cluster)).items : [];
-    fill(elements.namespace, namespaces.map((n) => n.name), linked, startingNamespace(namespaces));
+    fill(
+      elements.namespace,
+      namespaces.map((n) => n.name),
+      linked,
+      startingNamespace(namespaces),
+    );
     await loadPods(linkedPod, linkedContainer);
   }
 
@@ -117,10 +131,22 @@ export function createPickers(elements: PickerElements, api: Api, events: Picker
         events.error(error);
       },
     );
-  elements.cluster.addEventListener('change', guard(() => loadNamespaces(null, null, null), true));
-  elements.namespace.addEventListener('change', guard(() => loadPods(null, null), true));
-  elements.pod.addEventListener('change', guard(async () => loadContainers(null), false));
-  elements.container.addEventListener('change', guard(async () => undefined, false));
+  elements.cluster.addEventListener(
+    'change',
+    guard(() => loadNamespaces(null, null, null), true),
+  );
+  elements.namespace.addEventListener(
+    'change',
+    guard(() => loadPods(null, null), true),
+  );
+  elements.pod.addEventListener(
+    'change',
+    guard(async () => loadContainers(null), false),
+  );
+  elements.container.addEventListener(
+    'change',
+    guard(async () => undefined, false),
+  );
 
   return {
     load,

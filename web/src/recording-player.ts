@@ -49,4 +49,6 @@ async function play(): Promise<void> {
   show(`Recording ${id}`, 'connected');
 }
 
-play().catch((error: unknown) => show(`The recording could not be played: ${error instanceof Error ? error.message : String(error)}`, 'error'));
+play().catch((error: unknown) =>
+  show(`The recording could not be played: ${error instanceof Error ? error.message : String(error)}`, 'error'),
+);

@@ -38,7 +38,11 @@ function resultRow(result: ActionPodResult): HTMLTableRowElement {
     cell(code + step, 'code'),
     cell(`${result.durationMs} ms`),
     cell(result.stdout + (result.stdoutTruncated ? '\n[cut]' : ''), undefined, true),
-    cell(result.stderr + (result.stderrTruncated ? '\n[cut]' : '') + (result.error && result.exitCode !== null ? `\n${result.error}` : ''), undefined, true),
+    cell(
+      result.stderr + (result.stderrTruncated ? '\n[cut]' : '') + (result.error && result.exitCode !== null ? `\n${result.error}` : ''),
+      undefined,
+      true,
+    ),
   );
   return row;
 }
@@ -80,7 +84,8 @@ export function createReloadPanel(elements: ReloadElements, api: Api, target: ()
     try {
       listed = (await api.actions(cluster, namespace || undefined)).items;
     } catch (error) {
-      elements.button.title = error instanceof ApiError ? describeError(error.status, error.message) : `Cannot list the actions of ${where}`;
+      elements.button.title =
+        error instanceof ApiError ? describeError(error.status, error.message) : `Cannot list the actions of ${where}`;
       return;
     }
     // The answer of an older request must not undo a newer choice.
@@ -98,9 +103,10 @@ export function createReloadPanel(elements: ReloadElements, api: Api, target: ()
   function describeChoice(): void {
     const action = chosen();
     const { cluster, namespace } = target();
-    elements.confirm.textContent = action === undefined
-      ? ''
-      : `Runs "${action.name}" on every Running pod of ${cluster} / ${action.namespace ?? namespace}${action.selector ? ` matching ${action.selector}` : ''}.`;
+    elements.confirm.textContent =
+      action === undefined
+        ? ''
+        : `Runs "${action.name}" on every Running pod of ${cluster} / ${action.namespace ?? namespace}${action.selector ? ` matching ${action.selector}` : ''}.`;
   }
 
   elements.button.addEventListener('click', () => {

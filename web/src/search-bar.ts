@@ -18,7 +18,9 @@ export interface SearchBar extends Disposable {
 
 export function createSearchBar(elements: SearchBarElements, search: SearchAddon, returnFocus: () => void): SearchBar {
   const store = new DisposableStore();
-  const options = { decorations: { matchOverviewRuler: '#888888', activeMatchColorOverviewRuler: '#2563eb', activeMatchBackground: '#2563eb' } };
+  const options = {
+    decorations: { matchOverviewRuler: '#888888', activeMatchColorOverviewRuler: '#2563eb', activeMatchBackground: '#2563eb' },
+  };
 
   function find(backwards: boolean): void {
     const text = elements.input.value;
@@ -34,22 +36,28 @@ export function createSearchBar(elements: SearchBarElements, search: SearchAddon
     returnFocus();
   }
 
-  store.add(search.onDidChangeResults(({ resultIndex, resultCount }) => {
-    elements.count.textContent = resultCount === 0 ? 'No match' : `${resultIndex + 1} of ${resultCount}`;
-  }));
-  store.add(listen(elements.form, 'submit', (event) => {
-    event.preventDefault();
-    find(false);
-  }));
-  store.add(listen(elements.input, 'keydown', (event) => {
-    if (event.key === 'Escape') {
+  store.add(
+    search.onDidChangeResults(({ resultIndex, resultCount }) => {
+      elements.count.textContent = resultCount === 0 ? 'No match' : `${resultIndex + 1} of ${resultCount}`;
+    }),
+  );
+  store.add(
+    listen(elements.form, 'submit', (event) => {
       event.preventDefault();
-      close();
-    } else if (event.key === 'Enter' && event.shiftKey) {
-      event.preventDefault();
-      find(true);
-    }
-  }));
+      find(false);
+    }),
+  );
+  store.add(
+    listen(elements.input, 'keydown', (event) => {
+      if (event.key === 'Escape') {
+        event.preventDefault();
+        close();
+      } else if (event.key === 'Enter' && event.shiftKey) {
+        event.preventDefault();
+        find(true);
+      }
+    }),
+  );
   store.add(listen(elements.previous, 'click', () => find(true)));
   store.add(listen(elements.close, 'click', close));
 

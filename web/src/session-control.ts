@@ -133,10 +133,18 @@ export function createSessionControl({ view, statusBar, bridge, pickers, api, to
     const { cluster, namespace, pod } = pickers.current();
     const grants = pickers.grants();
     if (grants === undefined) {
-      return { text: `Forbidden: user "${user}" may not use namespace "${namespace}" of cluster "${cluster}". Choose another namespace.`, kind: 'error', refusal: { status: 403, code: 'forbidden' } };
+      return {
+        text: `Forbidden: user "${user}" may not use namespace "${namespace}" of cluster "${cluster}". Choose another namespace.`,
+        kind: 'error',
+        refusal: { status: 403, code: 'forbidden' },
+      };
     }
     const actions = grants.actions.length > 0 ? `Reload… runs ${grants.actions.join(', ')} here.` : '';
-    if (!grants.exec) return { text: `You may not open a shell in ${cluster} / ${namespace}. ${actions || 'No action is allowed here either.'}`.trim(), kind: 'idle' };
+    if (!grants.exec)
+      return {
+        text: `You may not open a shell in ${cluster} / ${namespace}. ${actions || 'No action is allowed here either.'}`.trim(),
+        kind: 'idle',
+      };
     if (!pod) return { text: `No pods in ${cluster} / ${namespace}. ${actions}`.trim(), kind: 'idle' };
     return { text: `Choose a pod, then Connect. ${actions}`.trim(), kind: 'idle' };
   }
@@ -155,7 +163,9 @@ export function createSessionControl({ view, statusBar, bridge, pickers, api, to
       await api.clusters();
       return undefined;
     } catch (error) {
-      return error instanceof ApiError && error.status !== 0 ? { status: error.status, message: error.message, code: error.code } : undefined;
+      return error instanceof ApiError && error.status !== 0
+        ? { status: error.status, message: error.message, code: error.code }
+        : undefined;
     }
   }
 
@@ -220,7 +230,11 @@ export function createSessionControl({ view, statusBar, bridge, pickers, api, to
     },
     showTabMode(tabMovesFocus) {
       const { text, kind } = describe(state);
-      statusBar.show(`${text} ${tabMovesFocus ? 'Tab now moves the focus (Ctrl+Shift+M gives it back to the shell).' : 'Tab goes to the shell again.'}`, kind, isFinished(state));
+      statusBar.show(
+        `${text} ${tabMovesFocus ? 'Tab now moves the focus (Ctrl+Shift+M gives it back to the shell).' : 'Tab goes to the shell again.'}`,
+        kind,
+        isFinished(state),
+      );
     },
   };
 }

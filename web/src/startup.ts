@@ -26,7 +26,11 @@ export function startPage({ tokens, pickers, reload, session, statusBar, embedde
   async function start(options: { connectLinked: boolean }): Promise<void> {
     if (tokens.get() === undefined) {
       if (embedded && window.parent !== window) statusBar.show('Waiting for a token from the embedding page…', 'connecting');
-      else if (embedded) statusBar.show('Not signed in: this page is meant for a portal\'s frame, which hands it a token; alone, open it with #token=<jwt>.', 'error');
+      else if (embedded)
+        statusBar.show(
+          "Not signed in: this page is meant for a portal's frame, which hands it a token; alone, open it with #token=<jwt>.",
+          'error',
+        );
       else statusBar.show('Not signed in: open this page from your portal, or with #token=<jwt>.', 'error');
       return;
     }
@@ -47,11 +51,10 @@ export function startPage({ tokens, pickers, reload, session, statusBar, embedde
         else session.showGuidance();
       }
       await refreshed;
-    })()
-      .catch((error: unknown) => {
-        starting = undefined;
-        session.showError(error);
-      });
+    })().catch((error: unknown) => {
+      starting = undefined;
+      session.showError(error);
+    });
     await starting;
   }
 

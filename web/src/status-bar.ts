@@ -73,7 +73,10 @@ export function isFinished(state: ConnectionState): boolean {
 /** The status bar's button: New session after an end, Reconnect now during a backoff wait. */
 export type StatusButton = 'new-session' | 'reconnect-now' | 'none';
 
-const buttonLabels: Readonly<Record<Exclude<StatusButton, 'none'>, string>> = { 'new-session': 'New session', 'reconnect-now': 'Reconnect now' };
+const buttonLabels: Readonly<Record<Exclude<StatusButton, 'none'>, string>> = {
+  'new-session': 'New session',
+  'reconnect-now': 'Reconnect now',
+};
 
 export function createStatusBar(text: HTMLElement, button: HTMLButtonElement) {
   return {

@@ -2,7 +2,13 @@
 // subprotocol, translate messages, report state, and reconnect with backoff
 // after an abnormal close (never after an exit or a refusal).
 import { RETRYABLE_CLOSE_CODES, statusOfCloseCode } from '../../shared/errors.js';
-import { BEARER_PROTOCOL_PREFIX, WEBTERM_PROTOCOL, parseServerMessage, type ClientMessage, type ServerMessage } from '../../shared/protocol.js';
+import {
+  BEARER_PROTOCOL_PREFIX,
+  WEBTERM_PROTOCOL,
+  parseServerMessage,
+  type ClientMessage,
+  type ServerMessage,
+} from '../../shared/protocol.js';
 import { DisposableStore, Emitter, listen, timeout, type Listenable } from './lifecycle.js';
 
 export interface Target {
@@ -21,7 +27,10 @@ export type ConnectionState =
   | { kind: 'connected'; session: SessionInfo }
   | { kind: 'exited'; code: number }
   | { kind: 'error'; status: number; message: string; code?: string }
-  /** status: the gateway's HTTP-style status for the failure (502, 504, …), when it gave one; retryAt: when the next attempt starts (ms since the epoch). */
+  /**
+   * status: the gateway's HTTP-style status for the failure (502, 504, …),
+   * when it gave one; retryAt: when the next attempt starts (ms since the epoch).
+   */
   | { kind: 'reconnecting'; inSeconds: number; retryAt: number; attempt: number; reason: string; status?: number }
   | { kind: 'closed'; reason: string };
 
@@ -122,37 +131,48 @@ export class TerminalConnection {
     const resume = this.sessionId === undefined ? undefined : { id: this.sessionId, offset: this.received };
     this.resuming = resume !== undefined;
     // The token rides in a subprotocol, never in the URL (URLs end up in logs and history).
-    const socket = new WebSocket(execUrl(this.target, window.location.href, resume), [WEBTERM_PROTOCOL, `${BEARER_PROTOCOL_PREFIX}${token}`]);
+    const socket = new WebSocket(execUrl(this.target, window.location.href, resume), [
+      WEBTERM_PROTOCOL,
+      `${BEARER_PROTOCOL_PREFIX}${token}`,
+    ]);
     socket.binaryType = 'arraybuffer';
     this.socket = socket;
     let opened = false;
     const store = this.attemptStore;
-    store.add(listen(socket, 'open', () => {
-      opened = true;
-      this.openedEmitter.fire();
-    }));
-    store.add(listen(socket, 'message', (event) => {
-      const data = (event as MessageEvent<ArrayBuffer | string>).data;
-      if (typeof data !== 'string') {
-        // Raw bytes: xterm decodes UTF-8 itself and keeps a sequence split across frames.
-        this.received += data.byteLength;
-        this.outputEmitter.fire(new Uint8Array(data));
-        return;
-      }
-      const parsed = parseServerMessage(data);
-      if (parsed.ok) this.handle(parsed.value);
-    }));
-    store.add(listen(socket, 'close', (event) => {
-      const { code } = event as CloseEvent;
-      this.socket = undefined;
-      store.dispose();
-      if (this.attemptStore === store) this.attemptStore = new DisposableStore();
-      if (opened || this.stopped) this.onClose(code);
-      else void this.onRefused(code);
-    }));
-    store.add({ dispose: () => {
-      if (socket.readyState === WebSocket.CONNECTING || socket.readyState === WebSocket.OPEN) socket.close(1000);
-    } });
+    store.add(
+      listen(socket, 'open', () => {
+        opened = true;
+        this.openedEmitter.fire();
+      }),
+    );
+    store.add(
+      listen(socket, 'message', (event) => {
+        const data = (event as MessageEvent<ArrayBuffer | string>).data;
+        if (typeof data !== 'string') {
+          // Raw bytes: xterm decodes UTF-8 itself and keeps a sequence split across frames.
+          this.received += data.byteLength;
+          this.outputEmitter.fire(new Uint8Array(data));
+          return;
+        }
+        const parsed = parseServerMessage(data);
+        if (parsed.ok) this.handle(parsed.value);
+      }),
+    );
+    store.add(
+      listen(socket, 'close', (event) => {
+        const { code } = event as CloseEvent;
+        this.socket = undefined;
+        store.dispose();
+        if (this.attemptStore === store) this.attemptStore = new DisposableStore();
+        if (opened || this.stopped) this.onClose(code);
+        else void this.onRefused(code);
+      }),
+    );
+    store.add({
+      dispose: () => {
+        if (socket.readyState === WebSocket.CONNECTING || socket.readyState === WebSocket.OPEN) socket.close(1000);
+      },
+    });
   }
 
   private handle(message: ServerMessage): void {
@@ -173,7 +193,11 @@ export class TerminalConnection {
         this.stateEmitter.fire({ kind: 'exited', code: message.code });
         return;
       case 'error':
-        this.lastError = { status: message.status, message: message.message, ...(message.code === undefined ? {} : { code: message.code }) };
+        this.lastError = {
+          status: message.status,
+          message: message.message,
+          ...(message.code === undefined ? {} : { code: message.code }),
+        };
         return;
       case 'notice':
         this.noticeEmitter.fire({ message: message.message, code: message.code });
@@ -193,13 +217,21 @@ export class TerminalConnection {
       this.sessionId = undefined;
       this.received = 0;
       this.lastError = undefined;
-      this.noticeEmitter.fire({ message: 'the previous session ended while the connection was down; starting a new one', code: 'resume_failed' });
+      this.noticeEmitter.fire({
+        message: 'the previous session ended while the connection was down; starting a new one',
+        code: 'resume_failed',
+      });
       this.open();
       return;
     }
     if (status !== undefined && !RETRYABLE_STATUSES.has(status)) {
       // A refusal (4401, 4403, 4404, …): retrying would be refused again.
-      this.stateEmitter.fire({ kind: 'error', status, message: this.lastError?.message ?? 'the gateway refused the session', ...(this.lastError?.code === undefined ? {} : { code: this.lastError.code }) });
+      this.stateEmitter.fire({
+        kind: 'error',
+        status,
+        message: this.lastError?.message ?? 'the gateway refused the session',
+        ...(this.lastError?.code === undefined ? {} : { code: this.lastError.code }),
+      });
       return;
     }
     if (status === undefined && !RETRYABLE_CLOSE_CODES.has(code)) {
@@ -213,7 +245,14 @@ export class TerminalConnection {
     }
     const inSeconds = backoffSeconds(this.attempt);
     const retryAt = Date.now() + inSeconds * 1000;
-    this.stateEmitter.fire({ kind: 'reconnecting', inSeconds, retryAt, attempt: this.attempt, reason, ...(status === undefined ? {} : { status }) });
+    this.stateEmitter.fire({
+      kind: 'reconnecting',
+      inSeconds,
+      retryAt,
+      attempt: this.attempt,
+      reason,
+      ...(status === undefined ? {} : { status }),
+    });
     const retry = () => {
       this.retryPending = undefined;
       this.open();
@@ -235,7 +274,12 @@ export class TerminalConnection {
     const why = await this.diagnose().catch(() => undefined);
     if (this.stopped) return;
     if (why !== undefined && !RETRYABLE_STATUSES.has(why.status)) {
-      this.stateEmitter.fire({ kind: 'error', status: why.status, message: why.message, ...(why.code === undefined ? {} : { code: why.code }) });
+      this.stateEmitter.fire({
+        kind: 'error',
+        status: why.status,
+        message: why.message,
+        ...(why.code === undefined ? {} : { code: why.code }),
+      });
       return;
     }
     this.onClose(code);

@@ -12,9 +12,26 @@ import { DisposableStore, Emitter, listen, type Disposable, type Listenable } fr
 // xterm's default ANSI colours are made for a dark background (its yellow is
 // unreadable on white); the light theme brings a palette with contrast on white.
 const light: ITheme = {
-  background: '#fafafa', foreground: '#1d1f21', cursor: '#1d1f21', selectionBackground: '#b4d5fe',
-  black: '#24292f', red: '#cf222e', green: '#116329', yellow: '#7d4e00', blue: '#0969da', magenta: '#8250df', cyan: '#1b7c83', white: '#6e7781',
-  brightBlack: '#57606a', brightRed: '#a40e26', brightGreen: '#1a7f37', brightYellow: '#633c01', brightBlue: '#218bff', brightMagenta: '#a475f9', brightCyan: '#3192aa', brightWhite: '#8c959f',
+  background: '#fafafa',
+  foreground: '#1d1f21',
+  cursor: '#1d1f21',
+  selectionBackground: '#b4d5fe',
+  black: '#24292f',
+  red: '#cf222e',
+  green: '#116329',
+  yellow: '#7d4e00',
+  blue: '#0969da',
+  magenta: '#8250df',
+  cyan: '#1b7c83',
+  white: '#6e7781',
+  brightBlack: '#57606a',
+  brightRed: '#a40e26',
+  brightGreen: '#1a7f37',
+  brightYellow: '#633c01',
+  brightBlue: '#218bff',
+  brightMagenta: '#a475f9',
+  brightCyan: '#3192aa',
+  brightWhite: '#8c959f',
 };
 const dark: ITheme = { background: '#0f1115', foreground: '#e6e6e6', cursor: '#e6e6e6', selectionBackground: '#3a4a6b' };
 
@@ -65,7 +82,12 @@ export interface TerminalView extends Disposable {
  * puts the GPU context's set-up in front of the prompt when the chunk is
  * already cached.
  */
-function loadWebgl(terminal: Terminal, store: DisposableStore, firstOutput: Promise<void>, changed: (renderer: 'webgl' | 'dom') => void): void {
+function loadWebgl(
+  terminal: Terminal,
+  store: DisposableStore,
+  firstOutput: Promise<void>,
+  changed: (renderer: 'webgl' | 'dom') => void,
+): void {
   let cancelled = false;
   store.add({ dispose: () => (cancelled = true) });
   const start = () => {
@@ -77,10 +99,12 @@ function loadWebgl(terminal: Terminal, store: DisposableStore, firstOutput: Prom
         if (cancelled) return;
         try {
           const webgl = new WebglAddon();
-          store.add(webgl.onContextLoss(() => {
-            webgl.dispose();
-            changed('dom');
-          }));
+          store.add(
+            webgl.onContextLoss(() => {
+              webgl.dispose();
+              changed('dom');
+            }),
+          );
           terminal.loadAddon(webgl);
           changed('webgl');
         } catch {
@@ -104,17 +128,19 @@ function loadWebgl(terminal: Terminal, store: DisposableStore, firstOutput: Prom
 export function createTerminalView(container: HTMLElement, options: TerminalViewOptions): TerminalView {
   const store = new DisposableStore();
   const scheme = window.matchMedia('(prefers-color-scheme: dark)');
-  const terminal = store.add(new Terminal({
-    allowProposedApi: true,
-    cursorBlink: true,
-    fontFamily: 'ui-monospace, "Cascadia Mono", "DejaVu Sans Mono", Menlo, "Noto Color Emoji", monospace',
-    fontSize: 14,
-    scrollback: 10_000,
-    screenReaderMode: options.screenReader,
-    theme: scheme.matches ? dark : light,
-    // Right-click selects a word, and the browser's menu then offers Copy and Paste.
-    rightClickSelectsWord: true,
-  }));
+  const terminal = store.add(
+    new Terminal({
+      allowProposedApi: true,
+      cursorBlink: true,
+      fontFamily: 'ui-monospace, "Cascadia Mono", "DejaVu Sans Mono", Menlo, "Noto Color Emoji", monospace',
+      fontSize: 14,
+      scrollback: 10_000,
+      screenReaderMode: options.screenReader,
+      theme: scheme.matches ? dark : light,
+      // Right-click selects a word, and the browser's menu then offers Copy and Paste.
+      rightClickSelectsWord: true,
+    }),
+  );
   store.add(listen(scheme, 'change', () => (terminal.options.theme = scheme.matches ? dark : light)));
   const fitAddon = new FitAddon();
   const search = new SearchAddon();
@@ -149,7 +175,10 @@ export function createTerminalView(container: HTMLElement, options: TerminalView
       const selection = terminal.getSelection();
       if (selection !== '') void navigator.clipboard?.writeText(selection).catch(() => undefined);
     } else if (action === 'paste') {
-      void navigator.clipboard?.readText().then((text) => terminal.paste(text), () => undefined);
+      void navigator.clipboard?.readText().then(
+        (text) => terminal.paste(text),
+        () => undefined,
+      );
     } else if (action === 'find') {
       options.onFind();
     } else {
@@ -159,10 +188,12 @@ export function createTerminalView(container: HTMLElement, options: TerminalView
     return false;
   });
   // Copy on selection, as terminal users expect (where the browser allows it).
-  store.add(terminal.onSelectionChange(() => {
-    const selection = terminal.getSelection();
-    if (selection !== '' && document.hasFocus()) void navigator.clipboard?.writeText(selection).catch(() => undefined);
-  }));
+  store.add(
+    terminal.onSelectionChange(() => {
+      const selection = terminal.getSelection();
+      if (selection !== '' && document.hasFocus()) void navigator.clipboard?.writeText(selection).catch(() => undefined);
+    }),
+  );
 
   // Flow control: count bytes handed to xterm and not yet parsed. A reset starts a new generation,
   // so callbacks of writes from before it do not skew the count.
@@ -204,10 +235,12 @@ export function createTerminalView(container: HTMLElement, options: TerminalView
   // The container changes size with the window, the frame, or the toolbar wrapping.
   const observer = new ResizeObserver(fitSoon);
   observer.observe(container);
-  store.add({ dispose: () => {
-    observer.disconnect();
-    window.clearTimeout(resizeTimer);
-  } });
+  store.add({
+    dispose: () => {
+      observer.disconnect();
+      window.clearTimeout(resizeTimer);
+    },
+  });
   fit();
 
   return {

@@ -32,7 +32,12 @@ export function handleControl(message: ClientMessage, session: ControlContext): 
     case 'eof':
       if (session.stdinClosed) return;
       if (session.upstream.closeStdin()) session.closedStdin();
-      else session.notice({ type: 'notice', code: 'bad_request', message: `this cluster cannot close stdin alone (it speaks ${session.upstream.protocol})` });
+      else
+        session.notice({
+          type: 'notice',
+          code: 'bad_request',
+          message: `this cluster cannot close stdin alone (it speaks ${session.upstream.protocol})`,
+        });
       return;
     case 'pause':
       session.flow.pauseForClient();

@@ -57,13 +57,19 @@ export class SessionClocks {
         events.notice({
           type: 'notice',
           code: what === 'idle' ? 'idle_warning' : 'time_limit_warning',
-          message: what === 'idle' ? `this session ends in ${secondsLeft} s unless you type something` : `this session reaches its time limit in ${secondsLeft} s`,
+          message:
+            what === 'idle'
+              ? `this session ends in ${secondsLeft} s unless you type something`
+              : `this session reaches its time limit in ${secondsLeft} s`,
         }),
       expire: (what) =>
         events.expire(
           what === 'idle'
             ? new GatewayError('idle_timeout', `the session ended after ${Math.round(settings.idleTimeoutMs / 1000)} s without input`)
-            : new GatewayError('session_time_limit', `the session reached its time limit of ${Math.round(settings.maxDurationMs / 1000)} s`),
+            : new GatewayError(
+                'session_time_limit',
+                `the session reached its time limit of ${Math.round(settings.maxDurationMs / 1000)} s`,
+              ),
         ),
     });
     this.expiry = new TokenExpiry(settings.expiryWarningSeconds, {

@@ -69,7 +69,11 @@ async function eventually(port: number, route: string, expected: string): Promis
   return answer;
 }
 
-async function post<T>(path: string, body: unknown, token = stack.token({ sub: 'olga', groups: ['ops'] })): Promise<{ status: number; body: T }> {
+async function post<T>(
+  path: string,
+  body: unknown,
+  token = stack.token({ sub: 'olga', groups: ['ops'] }),
+): Promise<{ status: number; body: T }> {
   const response = await fetch(`${stack.gatewayUrl}/api/${path}`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
@@ -132,7 +136,8 @@ describe('nginx-reload', () => {
 
   it('touches nothing when the check fails, and reports nginx’s own error', async () => {
     const good = controllers.map((pod) => readFileSync(pod.nginx!.confPath, 'utf8'));
-    for (const pod of controllers) writeFileSync(pod.nginx!.confPath, routingConf(pod, false).replace('map $http_x_route', 'map_broken $http_x_route'));
+    for (const pod of controllers)
+      writeFileSync(pod.nginx!.confPath, routingConf(pod, false).replace('map $http_x_route', 'map_broken $http_x_route'));
     const { status, body } = await post<ActionRunResult>('clusters/local/actions/nginx-reload', {});
     expect(status).toBe(200);
     expect(body.success).toBe(false);
@@ -161,7 +166,11 @@ describe('nginx-reload', () => {
   });
 
   it('refuses a user the policy does not grant the action, and a pod outside the selector is untouched', async () => {
-    const refused = await post<{ error: { code: string } }>('clusters/local/actions/nginx-reload', {}, stack.token({ sub: 'dev', groups: ['dev'] }));
+    const refused = await post<{ error: { code: string } }>(
+      'clusters/local/actions/nginx-reload',
+      {},
+      stack.token({ sub: 'dev', groups: ['dev'] }),
+    );
     expect(refused.status).toBe(403);
     const none = await post<{ error: { code: string; message: string } }>('clusters/local/actions/nginx-reload', { selector: 'app=none' });
     expect(none.status).toBe(404);

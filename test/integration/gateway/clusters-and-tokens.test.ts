@@ -121,9 +121,12 @@ describe('credentials never leave the gateway', () => {
   it('keeps every cluster token out of REST answers and log lines', async () => {
     const headers = { Authorization: `Bearer ${stack.token(claims)}` };
     const bodies = await Promise.all(
-      ['/api/clusters', '/api/clusters/local/namespaces/default/pods', '/api/clusters/down/namespaces/default/pods', '/api/clusters/wrong-ca/namespaces'].map(
-        async (path) => (await fetch(`${stack.gatewayUrl}${path}`, { headers })).text(),
-      ),
+      [
+        '/api/clusters',
+        '/api/clusters/local/namespaces/default/pods',
+        '/api/clusters/down/namespaces/default/pods',
+        '/api/clusters/wrong-ca/namespaces',
+      ].map(async (path) => (await fetch(`${stack.gatewayUrl}${path}`, { headers })).text()),
     );
     const secrets = [stack.cluster.token, otherCluster.token, 'down-cluster-token-0123456789', 'silent-cluster-token-0123456789'];
     for (const secret of secrets) {

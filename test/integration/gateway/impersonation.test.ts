@@ -18,7 +18,14 @@ beforeAll(async () => {
   recorder = createServer({ cert: certificate.certPem, key: certificate.keyPem });
   recorder.on('upgrade', (req, socket) => {
     seen.push(req.headers);
-    const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'pods "shell-0" is forbidden: User "alice" cannot get resource "pods/exec"', reason: 'Forbidden', code: 403 });
+    const body = JSON.stringify({
+      kind: 'Status',
+      apiVersion: 'v1',
+      status: 'Failure',
+      message: 'pods "shell-0" is forbidden: User "alice" cannot get resource "pods/exec"',
+      reason: 'Forbidden',
+      code: 403,
+    });
     socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
   });
   await new Promise<void>((resolve) => recorder.listen(0, '127.0.0.1', resolve));
@@ -37,9 +44,17 @@ afterAll(async () => {
 });
 
 it('sends Impersonate-User and Impersonate-Group when the cluster asks for it, and shows the cluster refusal', async () => {
-  const client = openTerminal(stack.wsUrl, { cluster: 'as-user', command: ['true'] }, { token: stack.token({ sub: 'alice', groups: ['dev', 'ops'] }) });
+  const client = openTerminal(
+    stack.wsUrl,
+    { cluster: 'as-user', command: ['true'] },
+    { token: stack.token({ sub: 'alice', groups: ['dev', 'ops'] }) },
+  );
   expect((await client.closed).code).toBe(4403);
-  expect(client.messages[0]).toMatchObject({ type: 'error', status: 403, message: expect.stringContaining('cannot get resource "pods/exec"') });
+  expect(client.messages[0]).toMatchObject({
+    type: 'error',
+    status: 403,
+    message: expect.stringContaining('cannot get resource "pods/exec"'),
+  });
   const headers = seen.at(-1)!;
   expect(headers.authorization).toBe('Bearer gateway-sa-token-0123456789');
   expect(headers['impersonate-user']).toBe('alice');

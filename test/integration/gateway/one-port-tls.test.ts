@@ -16,7 +16,10 @@ beforeAll(async () => {
   const answer = (scheme: string) => (req: { url?: string }, res: { end(body: string): void }) => res.end(`${scheme} ${req.url}`);
   const plain = createHttpServer(answer('http'));
   const tls = createHttpsServer({ cert: certificate.certPem, key: certificate.keyPem }, answer('https'));
-  for (const [server, scheme] of [[plain, 'ws'], [tls, 'wss']] as const) {
+  for (const [server, scheme] of [
+    [plain, 'ws'],
+    [tls, 'wss'],
+  ] as const) {
     const sockets = new WebSocketServer({ noServer: true });
     server.on('upgrade', (req, socket, head) => sockets.handleUpgrade(req, socket, head, (ws) => ws.send(scheme)));
   }

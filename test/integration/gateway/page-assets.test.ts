@@ -9,7 +9,10 @@ import { projectRoot, startStack, type Stack } from '../../helpers/stack.js';
 
 let stack: Stack;
 const webRoot = join(projectRoot, 'dist', 'web');
-const manifest = JSON.parse(readFileSync(join(webRoot, '.vite', 'manifest.json'), 'utf8')) as Record<string, { file: string; css?: string[] }>;
+const manifest = JSON.parse(readFileSync(join(webRoot, '.vite', 'manifest.json'), 'utf8')) as Record<
+  string,
+  { file: string; css?: string[] }
+>;
 const script = manifest['index.html']!.file;
 const styleSheet = manifest['index.html']!.css![0]!;
 
@@ -69,7 +72,12 @@ describe('the page assets', () => {
   });
 
   it('answers 404 for an asset that is not there, and serves nothing outside the page', async () => {
-    for (const path of ['/assets/missing-0000.js', '/assets/..%2F..%2Fpackage.json', '/assets/%2E%2E%2F%2E%2E%2Fpackage.json', '/assets/..%2F..%2F..%2Fetc%2Fpasswd']) {
+    for (const path of [
+      '/assets/missing-0000.js',
+      '/assets/..%2F..%2Fpackage.json',
+      '/assets/%2E%2E%2F%2E%2E%2Fpackage.json',
+      '/assets/..%2F..%2F..%2Fetc%2Fpasswd',
+    ]) {
       const response = await fetchRaw(path, 'br');
       expect([403, 404], path).toContain(response.status);
       expect(response.headers['content-type'], path).toMatch(/^application\/json/);

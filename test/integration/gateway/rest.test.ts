@@ -79,7 +79,12 @@ describe('namespaces, health and unknown paths', () => {
     // No action is declared in this configuration: a rule naming one grants nothing to run.
     expect(body).toEqual({ items: [{ name: 'ingress-nginx', exec: false, actions: [] }] });
     const dev = await get('/api/clusters/local/namespaces', stack.token());
-    expect(dev.body).toEqual({ items: [{ name: 'default', exec: true, actions: [] }, { name: 'ingress-nginx', exec: true, actions: [] }] });
+    expect(dev.body).toEqual({
+      items: [
+        { name: 'default', exec: true, actions: [] },
+        { name: 'ingress-nginx', exec: true, actions: [] },
+      ],
+    });
   });
 
   it('answers /healthz and /readyz', async () => {

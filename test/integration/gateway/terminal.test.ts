@@ -34,7 +34,14 @@ describe('a command through the gateway', () => {
   it('announces the session before any output', async () => {
     const client = openTerminal(stack.wsUrl, { command: ['echo', 'x'], container: 'shell' }, { token: stack.token() });
     await client.closed;
-    expect(client.messages[0]).toMatchObject({ type: 'session', cluster: 'local', namespace: 'default', pod: 'shell-0', container: 'shell', tty: false });
+    expect(client.messages[0]).toMatchObject({
+      type: 'session',
+      cluster: 'local',
+      namespace: 'default',
+      pod: 'shell-0',
+      container: 'shell',
+      tty: false,
+    });
   });
 
   it('reports a non-zero exit code as exit 3', async () => {
@@ -158,7 +165,11 @@ describe('refusals before the upgrade', () => {
   });
 
   it('refuses an upgrade that does not offer webterm.v1', async () => {
-    const client = openTerminal(stack.wsUrl, { command: ['true'] }, { token: stack.token(), tokenInHeader: true, protocols: ['v5.channel.k8s.io'] });
+    const client = openTerminal(
+      stack.wsUrl,
+      { command: ['true'] },
+      { token: stack.token(), tokenInHeader: true, protocols: ['v5.channel.k8s.io'] },
+    );
     expect((await client.refused).status).toBe(400);
   });
 });

@@ -27,9 +27,7 @@ beforeAll(async () => {
   stack = await startStack({
     config: {
       listen: { tls: { certFile: join(dir, 'tls.crt'), keyFile: join(dir, 'tls.key') } },
-      policy: [
-        { groups: ['dev'], clusters: ['local'], namespaces: ['default'], allow: ['exec'] },
-      ],
+      policy: [{ groups: ['dev'], clusters: ['local'], namespaces: ['default'], allow: ['exec'] }],
     },
   });
   kubeconfig = writeKubeconfig(await kubeconfigFromGateway(stack.token({ expiresInSeconds: 600 })));
@@ -86,12 +84,17 @@ describe.each(versions)('%s through the gateway', (kubectl) => {
     expect(result.code).toBe(0);
   });
 
-  it('lists pods with the API server\'s columns: READY, STATUS, RESTARTS, AGE', async () => {
+  it("lists pods with the API server's columns: READY, STATUS, RESTARTS, AGE", async () => {
     const result = await run(['get', 'pods']);
     expect(result.stderr).toBe('');
     const [header = '', ...rows] = result.stdout.toString().trim().split('\n');
     expect(header.split(/\s+/)).toEqual(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE']);
-    expect(rows.find((row) => row.startsWith('shell-0 '))?.split(/\s+/).slice(0, 4)).toEqual(['shell-0', '1/1', 'Running', '0']);
+    expect(
+      rows
+        .find((row) => row.startsWith('shell-0 '))
+        ?.split(/\s+/)
+        .slice(0, 4),
+    ).toEqual(['shell-0', '1/1', 'Running', '0']);
     const one = await run(['get', 'pod', 'shell-0', '-o', 'wide']);
     expect(one.stdout.toString()).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE/);
   });
@@ -104,7 +107,16 @@ describe.each(versions)('%s through the gateway', (kubectl) => {
   });
 
   it('refuses an expired token', async () => {
-    const result = await runKubectl(kubectl, ['--kubeconfig', kubeconfig.path, '--token', stack.token({ expiresInSeconds: -10 }), 'exec', 'shell-0', '--', 'true']);
+    const result = await runKubectl(kubectl, [
+      '--kubeconfig',
+      kubeconfig.path,
+      '--token',
+      stack.token({ expiresInSeconds: -10 }),
+      'exec',
+      'shell-0',
+      '--',
+      'true',
+    ]);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/Unauthorized|logged in/);
   });
@@ -129,7 +141,9 @@ describe('@kubernetes/client-node Exec through the gateway', () => {
     let out = '';
     stdout.on('data', (d: Buffer) => (out += d.toString()));
     const status = await new Promise<V1Status>((resolve, reject) => {
-      new Exec(kc).exec('default', 'shell-0', 'shell', ['sh', '-c', 'echo node-client; exit 4'], stdout, null, null, false, resolve).catch(reject);
+      new Exec(kc)
+        .exec('default', 'shell-0', 'shell', ['sh', '-c', 'echo node-client; exit 4'], stdout, null, null, false, resolve)
+        .catch(reject);
     });
     expect(out).toBe('node-client\n');
     expect(status.details?.causes).toEqual([{ reason: 'ExitCode', message: '4' }]);
@@ -139,11 +153,15 @@ describe('@kubernetes/client-node Exec through the gateway', () => {
 describe('the rest of the Kubernetes API', () => {
   function call(method: string, path: string, token?: string): Promise<{ status: number; body: Record<string, unknown> }> {
     return new Promise((resolve, reject) => {
-      request(`${stack.gatewayUrl}/k8s/clusters/local${path}`, { method, ca: caPem, headers: token === undefined ? {} : { Authorization: `Bearer ${token}` } }, (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }));
-      })
+      request(
+        `${stack.gatewayUrl}/k8s/clusters/local${path}`,
+        { method, ca: caPem, headers: token === undefined ? {} : { Authorization: `Bearer ${token}` } },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }));
+        },
+      )
         .on('error', reject)
         .end();
     });

@@ -54,26 +54,89 @@ const versions = [...new Set([...kubectlBinaries(), kubectlOfMinor(30)].filter((
 /** kubectl against the gateway's endpoint for `clusterName`, with the given token (none when undefined). */
 function kubectl(binary: string, gateway: Stack, token: string | undefined, args: string[], clusterName = 'local') {
   const auth = token === undefined ? [] : ['--token', token];
-  return runKubectl(binary, ['--server', `${gateway.gatewayUrl}/k8s/clusters/${clusterName}`, '--certificate-authority', caFile, ...auth, ...args], { timeoutMs: 20_000 });
+  return runKubectl(
+    binary,
+    ['--server', `${gateway.gatewayUrl}/k8s/clusters/${clusterName}`, '--certificate-authority', caFile, ...auth, ...args],
+    { timeoutMs: 20_000 },
+  );
 }
 
 describe.each(versions)('%s refused by the gateway', (binary) => {
   const good = () => stack.token({ aud: AUDIENCE, iss: ISSUER });
   // Each case: what the user runs, and the line kubectl must print.
   const cases: Array<[string, () => Promise<{ code: number | null; stderr: string }>, string]> = [
-    ['a token that does not verify', () => kubectl(binary, stack, 'not-a-jwt', ['get', 'pods']), 'error: You must be logged in to the server (invalid token: not a JWT)'],
-    ['an expired token', () => kubectl(binary, stack, stack.token({ aud: AUDIENCE, iss: ISSUER, expiresInSeconds: -10 }), ['get', 'pods']), 'error: You must be logged in to the server (the token expired at '],
-    ['a token for another audience', () => kubectl(binary, stack, stack.token({ aud: 'other', iss: ISSUER }), ['get', 'pods']), "error: You must be logged in to the server (invalid token: the token's audience is not accepted by this gateway)"],
-    ['a token from another issuer', () => kubectl(binary, stack, stack.token({ aud: AUDIENCE, iss: 'https://elsewhere.example' }), ['exec', 'shell-0', '--', 'true']), "error: You must be logged in to the server (invalid token: the token's issuer is not accepted by this gateway)"],
-    ['get pods in a forbidden namespace', () => kubectl(binary, stack, good(), ['get', 'pods', '-n', 'ingress-nginx']), 'Error from server (Forbidden): user "alice" may not open a shell in namespace "ingress-nginx" of cluster "local" (gateway policy)'],
-    ['exec in a forbidden namespace', () => kubectl(binary, stack, good(), ['exec', '-n', 'ingress-nginx', 'ingress-nginx-controller-0', '--', 'true']), 'Error from server (Forbidden): user "alice" may not open a shell in namespace "ingress-nginx" of cluster "local" (gateway policy)'],
-    ['a cluster no rule names', () => kubectl(binary, stack, good(), ['get', 'pods'], 'nosuch'), 'Error from server (Forbidden): User "alice" may not use cluster "nosuch" (gateway policy)'],
-    ['an unknown cluster', () => kubectl(binary, stack, stack.token({ aud: AUDIENCE, iss: ISSUER, sub: 'olga', groups: ['ops'] }), ['exec', 'shell-0', '--', 'true'], 'nosuch'), 'Error from server (NotFound): cluster "nosuch" is not known to this gateway'],
-    ['a bad cluster name', () => kubectl(binary, stack, good(), ['get', 'pods'], 'bad~name'), 'invalid cluster name "bad~name": must be letters, digits'],
-    ['a bad namespace name', () => kubectl(binary, stack, good(), ['get', 'pods', '-n', 'Bad_NS']), 'invalid namespace name "Bad_NS": must be a DNS-1123 label'],
-    ['exec in a bad pod name', () => kubectl(binary, stack, good(), ['exec', 'Bad_Pod', '--', 'true']), 'Error from server (BadRequest): invalid pod name "Bad_Pod"'],
-    ['port-forward', () => kubectl(binary, stack, good(), ['port-forward', 'shell-0', '0:80']), 'error: error upgrading connection: port-forward is not supported by this gateway; use exec'],
-    ['attach', () => kubectl(binary, stack, good(), ['attach', 'shell-0']), 'Error from server (MethodNotAllowed): attach is not supported by this gateway; use exec'],
+    [
+      'a token that does not verify',
+      () => kubectl(binary, stack, 'not-a-jwt', ['get', 'pods']),
+      'error: You must be logged in to the server (invalid token: not a JWT)',
+    ],
+    [
+      'an expired token',
+      () => kubectl(binary, stack, stack.token({ aud: AUDIENCE, iss: ISSUER, expiresInSeconds: -10 }), ['get', 'pods']),
+      'error: You must be logged in to the server (the token expired at ',
+    ],
+    [
+      'a token for another audience',
+      () => kubectl(binary, stack, stack.token({ aud: 'other', iss: ISSUER }), ['get', 'pods']),
+      "error: You must be logged in to the server (invalid token: the token's audience is not accepted by this gateway)",
+    ],
+    [
+      'a token from another issuer',
+      () => kubectl(binary, stack, stack.token({ aud: AUDIENCE, iss: 'https://elsewhere.example' }), ['exec', 'shell-0', '--', 'true']),
+      "error: You must be logged in to the server (invalid token: the token's issuer is not accepted by this gateway)",
+    ],
+    [
+      'get pods in a forbidden namespace',
+      () => kubectl(binary, stack, good(), ['get', 'pods', '-n', 'ingress-nginx']),
+      'Error from server (Forbidden): user "alice" may not open a shell in namespace "ingress-nginx" of cluster "local" (gateway policy)',
+    ],
+    [
+      'exec in a forbidden namespace',
+      () => kubectl(binary, stack, good(), ['exec', '-n', 'ingress-nginx', 'ingress-nginx-controller-0', '--', 'true']),
+      'Error from server (Forbidden): user "alice" may not open a shell in namespace "ingress-nginx" of cluster "local" (gateway policy)',
+    ],
+    [
+      'a cluster no rule names',
+      () => kubectl(binary, stack, good(), ['get', 'pods'], 'nosuch'),
+      'Error from server (Forbidden): User "alice" may not use cluster "nosuch" (gateway policy)',
+    ],
+    [
+      'an unknown cluster',
+      () =>
+        kubectl(
+          binary,
+          stack,
+          stack.token({ aud: AUDIENCE, iss: ISSUER, sub: 'olga', groups: ['ops'] }),
+          ['exec', 'shell-0', '--', 'true'],
+          'nosuch',
+        ),
+      'Error from server (NotFound): cluster "nosuch" is not known to this gateway',
+    ],
+    [
+      'a bad cluster name',
+      () => kubectl(binary, stack, good(), ['get', 'pods'], 'bad~name'),
+      'invalid cluster name "bad~name": must be letters, digits',
+    ],
+    [
+      'a bad namespace name',
+      () => kubectl(binary, stack, good(), ['get', 'pods', '-n', 'Bad_NS']),
+      'invalid namespace name "Bad_NS": must be a DNS-1123 label',
+    ],
+    [
+      'exec in a bad pod name',
+      () => kubectl(binary, stack, good(), ['exec', 'Bad_Pod', '--', 'true']),
+      'Error from server (BadRequest): invalid pod name "Bad_Pod"',
+    ],
+    [
+      'port-forward',
+      () => kubectl(binary, stack, good(), ['port-forward', 'shell-0', '0:80']),
+      'error: error upgrading connection: port-forward is not supported by this gateway; use exec',
+    ],
+    [
+      'attach',
+      () => kubectl(binary, stack, good(), ['attach', 'shell-0']),
+      'Error from server (MethodNotAllowed): attach is not supported by this gateway; use exec',
+    ],
   ];
   it.each(cases)('%s', async (_name, run, line) => {
     const result = await run();
@@ -86,7 +149,11 @@ describe.each(versions)('%s refused by the gateway', (binary) => {
 });
 
 describe('refusals seen over HTTP', () => {
-  function call(method: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+  function call(
+    method: string,
+    path: string,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
     return new Promise((resolve, reject) => {
       request(`${stack.gatewayUrl}${path}`, { method, ca: caPem, headers }, (res) => {
         let text = '';
@@ -104,7 +171,14 @@ describe('refusals seen over HTTP', () => {
     // a client that sends no token gets this.
     const answer = await call('GET', '/k8s/clusters/local/api/v1/namespaces/default/pods');
     expect(answer.status).toBe(401);
-    expect(answer.body).toMatchObject({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Unauthorized', code: 401, message: expect.stringContaining('--token') });
+    expect(answer.body).toMatchObject({
+      kind: 'Status',
+      apiVersion: 'v1',
+      status: 'Failure',
+      reason: 'Unauthorized',
+      code: 401,
+      message: expect.stringContaining('--token'),
+    });
   });
 
   it('answers discovery without a token, the same for every cluster name, and nothing else', async () => {
@@ -118,22 +192,37 @@ describe('refusals seen over HTTP', () => {
   it('refuses a plain request to an unsupported subresource with the same words', async () => {
     const answer = await call('POST', '/k8s/clusters/local/api/v1/namespaces/default/pods/shell-0/portforward', bearer());
     expect(answer.status).toBe(405);
-    expect(answer.body).toMatchObject({ kind: 'Status', reason: 'MethodNotAllowed', code: 405, message: 'port-forward is not supported by this gateway; use exec' });
+    expect(answer.body).toMatchObject({
+      kind: 'Status',
+      reason: 'MethodNotAllowed',
+      code: 405,
+      message: 'port-forward is not supported by this gateway; use exec',
+    });
   });
 
   it('says exec needs a websocket when it comes as a plain request', async () => {
     const answer = await call('POST', '/k8s/clusters/local/api/v1/namespaces/default/pods/shell-0/exec?command=true', bearer());
-    expect(answer).toMatchObject({ status: 400, body: { kind: 'Status', reason: 'BadRequest', message: expect.stringContaining('websocket upgrade') } });
+    expect(answer).toMatchObject({
+      status: 400,
+      body: { kind: 'Status', reason: 'BadRequest', message: expect.stringContaining('websocket upgrade') },
+    });
   });
 
   it('answers anything else under /k8s with a 404 Status', async () => {
     const answer = await call('GET', '/k8s/elsewhere');
-    expect(answer).toMatchObject({ status: 404, body: { kind: 'Status', reason: 'NotFound', message: expect.stringContaining('/k8s/clusters/{cluster}') } });
+    expect(answer).toMatchObject({
+      status: 404,
+      body: { kind: 'Status', reason: 'NotFound', message: expect.stringContaining('/k8s/clusters/{cluster}') },
+    });
   });
 
   it('refuses an upgrade elsewhere under /k8s with a Status before any upgrade', async () => {
     const refused = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const ws = new WebSocket(`${stack.gatewayUrl.replace(/^https/, 'wss')}/k8s/clusters/local/api/v1/namespaces/default/pods/shell-0/portforward?ports=80`, ['v4.channel.k8s.io'], { ca: caPem, headers: bearer() });
+      const ws = new WebSocket(
+        `${stack.gatewayUrl.replace(/^https/, 'wss')}/k8s/clusters/local/api/v1/namespaces/default/pods/shell-0/portforward?ports=80`,
+        ['v4.channel.k8s.io'],
+        { ca: caPem, headers: bearer() },
+      );
       ws.once('open', () => reject(new Error('upgraded')));
       ws.once('error', () => undefined);
       ws.once('unexpected-response', (_req, res) => {
@@ -143,13 +232,23 @@ describe('refusals seen over HTTP', () => {
       });
     });
     expect(refused.status).toBe(405);
-    expect(JSON.parse(refused.body)).toMatchObject({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'MethodNotAllowed', code: 405, message: 'port-forward is not supported by this gateway; use exec' });
+    expect(JSON.parse(refused.body)).toMatchObject({
+      kind: 'Status',
+      apiVersion: 'v1',
+      status: 'Failure',
+      reason: 'MethodNotAllowed',
+      code: 405,
+      message: 'port-forward is not supported by this gateway; use exec',
+    });
   });
 });
 
 describe.each(versions)('%s while the gateway drains', (binary) => {
   it('is told the gateway is shutting down and to retry', async () => {
-    const draining = await startStack({ cluster, config: { listen: tlsConfig, policy: [{ groups: ['dev'], clusters: ['local'], namespaces: ['default'], allow: ['exec'] }] } });
+    const draining = await startStack({
+      cluster,
+      config: { listen: tlsConfig, policy: [{ groups: ['dev'], clusters: ['local'], namespaces: ['default'], allow: ['exec'] }] },
+    });
     try {
       // An open session keeps the gateway draining (not closed) while the new exec is refused.
       const holder = kubectl(binary, draining, draining.token(), ['exec', 'shell-0', '--', 'sleep', '30']);

@@ -20,7 +20,10 @@ afterAll(async () => {
 
 const json = async (path: string, headers?: Record<string, string>) => {
   const answer = await httpsGet(cluster, path, headers ?? { Authorization: `Bearer ${cluster.token}` });
-  return { status: answer.status, body: JSON.parse(answer.body) as Record<string, unknown> & { items?: Array<{ metadata: { name: string; namespace?: string } }> } };
+  return {
+    status: answer.status,
+    body: JSON.parse(answer.body) as Record<string, unknown> & { items?: Array<{ metadata: { name: string; namespace?: string } }> },
+  };
 };
 const names = (body: { items?: Array<{ metadata: { name: string } }> }) => body.items!.map((i) => i.metadata.name);
 
@@ -77,7 +80,15 @@ describe('TLS and authentication', () => {
   ])('answers %s with 401 and the Unauthorized Status', async (_what, headers) => {
     const answer = await json('/api/v1/namespaces/default/pods', headers);
     expect(answer.status).toBe(401);
-    expect(answer.body).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
+    expect(answer.body).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'Unauthorized',
+      reason: 'Unauthorized',
+      code: 401,
+    });
   });
 });
 
@@ -87,13 +98,26 @@ describe('discovery', () => {
     expect((await json('/apis')).body).toEqual({ kind: 'APIGroupList', apiVersion: 'v1', groups: [] });
     const v1 = (await json('/api/v1')).body as { resources: Array<{ name: string }> };
     expect(v1.resources.map((r) => r.name)).toEqual(expect.arrayContaining(['pods', 'pods/exec', 'namespaces']));
-    expect((await json('/version')).body).toMatchObject({ major: '1', minor: expect.any(String), gitVersion: expect.stringMatching(/^v1\./) });
+    expect((await json('/version')).body).toMatchObject({
+      major: '1',
+      minor: expect.any(String),
+      gitVersion: expect.stringMatching(/^v1\./),
+    });
   });
 
   it('answers an unknown path with the NotFound Status', async () => {
     const answer = await json('/api/v1/services');
     expect(answer.status).toBe(404);
-    expect(answer.body).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', details: {}, code: 404 });
+    expect(answer.body).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'the server could not find the requested resource',
+      reason: 'NotFound',
+      details: {},
+      code: 404,
+    });
   });
 });
 
@@ -122,22 +146,51 @@ describe('namespaces and pods', () => {
     expect(body).toMatchObject({
       kind: 'Pod',
       apiVersion: 'v1',
-      metadata: { name: 'sidecar-0', namespace: 'default', uid: expect.any(String), creationTimestamp: expect.stringMatching(/Z$/), labels: { app: 'sidecar' } },
-      spec: { containers: [{ name: 'app', image: expect.any(String) }, { name: 'sidecar', image: expect.any(String) }] },
-      status: { phase: 'Running', containerStatuses: [{ name: 'app', ready: true }, { name: 'sidecar', ready: true }] },
+      metadata: {
+        name: 'sidecar-0',
+        namespace: 'default',
+        uid: expect.any(String),
+        creationTimestamp: expect.stringMatching(/Z$/),
+        labels: { app: 'sidecar' },
+      },
+      spec: {
+        containers: [
+          { name: 'app', image: expect.any(String) },
+          { name: 'sidecar', image: expect.any(String) },
+        ],
+      },
+      status: {
+        phase: 'Running',
+        containerStatuses: [
+          { name: 'app', ready: true },
+          { name: 'sidecar', ready: true },
+        ],
+      },
     });
   });
 
   it('answers an unknown pod or namespace with NotFound naming it', async () => {
     const pod = await json('/api/v1/namespaces/default/pods/ghost');
     expect(pod.status).toBe(404);
-    expect(pod.body).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'pods "ghost" not found', reason: 'NotFound', details: { name: 'ghost', kind: 'pods' }, code: 404 });
+    expect(pod.body).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'pods "ghost" not found',
+      reason: 'NotFound',
+      details: { name: 'ghost', kind: 'pods' },
+      code: 404,
+    });
     expect((await json('/api/v1/namespaces/nowhere')).body).toMatchObject({ message: 'namespaces "nowhere" not found', code: 404 });
   });
 
   it.each([
     ['app.kubernetes.io/component=controller', ['ingress-nginx-controller-0', 'ingress-nginx-controller-1']],
-    ['app.kubernetes.io/component==controller,app.kubernetes.io/name=ingress-nginx', ['ingress-nginx-controller-0', 'ingress-nginx-controller-1']],
+    [
+      'app.kubernetes.io/component==controller,app.kubernetes.io/name=ingress-nginx',
+      ['ingress-nginx-controller-0', 'ingress-nginx-controller-1'],
+    ],
     ['app!=shell', ['sidecar-0', 'tiny-0', 'ingress-nginx-controller-0', 'ingress-nginx-controller-1']],
     ['app in (shell, tiny)', ['shell-0', 'tiny-0']],
     ['app notin (shell,tiny)', ['sidecar-0', 'ingress-nginx-controller-0', 'ingress-nginx-controller-1']],
@@ -156,7 +209,10 @@ describe('namespaces and pods', () => {
 
   it('filters by field selector, and refuses a field pods do not support', async () => {
     expect(names((await json('/api/v1/pods?fieldSelector=metadata.name%3Dshell-0')).body)).toEqual(['shell-0']);
-    expect(names((await json('/api/v1/pods?fieldSelector=metadata.namespace!%3Ddefault,status.phase%3DRunning')).body)).toEqual(['ingress-nginx-controller-0', 'ingress-nginx-controller-1']);
+    expect(names((await json('/api/v1/pods?fieldSelector=metadata.namespace!%3Ddefault,status.phase%3DRunning')).body)).toEqual([
+      'ingress-nginx-controller-0',
+      'ingress-nginx-controller-1',
+    ]);
     const refused = await json('/api/v1/pods?fieldSelector=spec.color%3Dred');
     expect(refused.status).toBe(400);
     expect(refused.body).toMatchObject({ message: 'field label not supported: spec.color', reason: 'BadRequest' });
@@ -165,7 +221,12 @@ describe('namespaces and pods', () => {
   it('answers with a Table when asked as kubectl get does', async () => {
     const accept = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
     const { body } = await json('/api/v1/namespaces/default/pods', { Authorization: `Bearer ${cluster.token}`, Accept: accept });
-    const table = body as { kind: string; apiVersion: string; columnDefinitions: Array<{ name: string }>; rows: Array<{ cells: unknown[]; object: { kind: string; metadata: { name: string } } }> };
+    const table = body as {
+      kind: string;
+      apiVersion: string;
+      columnDefinitions: Array<{ name: string }>;
+      rows: Array<{ cells: unknown[]; object: { kind: string; metadata: { name: string } } }>;
+    };
     expect(table.kind).toBe('Table');
     expect(table.apiVersion).toBe('meta.k8s.io/v1');
     expect(table.columnDefinitions.map((c) => c.name).slice(0, 5)).toEqual(['Name', 'Ready', 'Status', 'Restarts', 'Age']);
@@ -175,15 +236,26 @@ describe('namespaces and pods', () => {
 
   it('serves a watch: ADDED for each pod, nothing from the current resourceVersion, ended at the timeout', async () => {
     const fresh = await httpsGet(cluster, '/api/v1/namespaces/ingress-nginx/pods?watch=1&timeoutSeconds=1');
-    const events = fresh.body.trim().split('\n').map((line) => JSON.parse(line) as { type: string; object: { metadata: { name: string } } });
-    expect(events.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['ADDED ingress-nginx-controller-0', 'ADDED ingress-nginx-controller-1']);
+    const events = fresh.body
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; object: { metadata: { name: string } } });
+    expect(events.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual([
+      'ADDED ingress-nginx-controller-0',
+      'ADDED ingress-nginx-controller-1',
+    ]);
     const current = await httpsGet(cluster, '/api/v1/namespaces/ingress-nginx/pods?watch=true&resourceVersion=1&timeoutSeconds=1');
     expect(current.status).toBe(200);
     expect(current.body).toBe('');
   });
 
   it('is read-only: other methods get MethodNotAllowed', async () => {
-    const answer = await httpsGet(cluster, '/api/v1/namespaces/default/pods/shell-0', { Authorization: `Bearer ${cluster.token}` }, 'DELETE');
+    const answer = await httpsGet(
+      cluster,
+      '/api/v1/namespaces/default/pods/shell-0',
+      { Authorization: `Bearer ${cluster.token}` },
+      'DELETE',
+    );
     expect(answer.status).toBe(405);
     expect(JSON.parse(answer.body)).toMatchObject({ reason: 'MethodNotAllowed', code: 405 });
   });

@@ -42,7 +42,17 @@ async function clientNodeExec(command: string[], options: { stdin?: string; only
   let protocol = '';
   const status = await new Promise<V1Status>((resolve, reject) => {
     new Exec(kc, handler)
-      .exec('default', 'shell-0', 'shell', command, stdout, stderr, options.stdin === undefined ? null : Readable.from([options.stdin]), false, resolve)
+      .exec(
+        'default',
+        'shell-0',
+        'shell',
+        command,
+        stdout,
+        stderr,
+        options.stdin === undefined ? null : Readable.from([options.stdin]),
+        false,
+        resolve,
+      )
       .then((ws) => (protocol = ws.protocol), reject);
   });
   return { stdout: out, stderr: err, status, protocol };
@@ -87,7 +97,9 @@ describe('@kubernetes/client-node Exec', () => {
 
 describe('channel protocols', () => {
   it('speaks v4: binary frames, one empty initial frame, output, status on channel 3, close 1000', async () => {
-    const exec = rawExec(cluster, `${commandQuery(['sh', '-c', 'echo hi; echo oops >&2; exit 2'])}&stdout=true&stderr=true`, ['v4.channel.k8s.io']);
+    const exec = rawExec(cluster, `${commandQuery(['sh', '-c', 'echo hi; echo oops >&2; exit 2'])}&stdout=true&stderr=true`, [
+      'v4.channel.k8s.io',
+    ]);
     expect(await exec.opened).toBe('v4.channel.k8s.io');
     expect(await exec.closed).toBe(1000);
     expect(exec.frames[0]).toEqual({ data: Buffer.from([1]), binary: true });
@@ -96,7 +108,11 @@ describe('channel protocols', () => {
     expect(exec.output(1)).toBe('hi\n');
     expect(exec.output(2)).toBe('oops\n');
     expect(exec.frames.at(-1)!.data[0]).toBe(3);
-    expect(exec.status()).toMatchObject({ status: 'Failure', reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: '2' }] } });
+    expect(exec.status()).toMatchObject({
+      status: 'Failure',
+      reason: 'NonZeroExitCode',
+      details: { causes: [{ reason: 'ExitCode', message: '2' }] },
+    });
     expect(exec.status()).not.toHaveProperty('kind');
     expect(exec.status()).not.toHaveProperty('code');
   });
@@ -160,13 +176,17 @@ describe('channel protocols', () => {
 
   it('takes a browser token from the base64url bearer subprotocol and never echoes it', async () => {
     const tokenProtocol = `base64url.bearer.authorization.k8s.io.${Buffer.from(cluster.token).toString('base64url')}`;
-    const exec = rawExec(cluster, `${commandQuery(['echo', 'browser'])}&stdout=true`, [tokenProtocol, 'v5.channel.k8s.io'], { headers: {} });
+    const exec = rawExec(cluster, `${commandQuery(['echo', 'browser'])}&stdout=true`, [tokenProtocol, 'v5.channel.k8s.io'], {
+      headers: {},
+    });
     expect(await exec.opened).toBe('v5.channel.k8s.io');
     await exec.closed;
     expect(exec.output(1)).toBe('browser\n');
     const alone = rawExec(cluster, 'command=true&stdout=true', [tokenProtocol], { headers: {} });
     expect((await alone.refused).status).toBe(401);
-    const wrong = rawExec(cluster, 'command=true&stdout=true', ['base64url.bearer.authorization.k8s.io.d3Jvbmc', 'v5.channel.k8s.io'], { headers: {} });
+    const wrong = rawExec(cluster, 'command=true&stdout=true', ['base64url.bearer.authorization.k8s.io.d3Jvbmc', 'v5.channel.k8s.io'], {
+      headers: {},
+    });
     expect(await wrong.refused).toMatchObject({ status: 401 });
   });
 
@@ -183,13 +203,32 @@ describe('channel protocols', () => {
       code: 400,
     });
     const container = await rawExec(cluster, 'command=true&stdout=true&container=nope', ['v5.channel.k8s.io']).refused;
-    expect(JSON.parse(container.body)).toMatchObject({ message: 'container nope is not valid for pod shell-0', reason: 'BadRequest', code: 400 });
+    expect(JSON.parse(container.body)).toMatchObject({
+      message: 'container nope is not valid for pod shell-0',
+      reason: 'BadRequest',
+      code: 400,
+    });
     const pod = await rawExec(cluster, 'command=true&stdout=true', ['v5.channel.k8s.io'], { pod: 'ghost' }).refused;
     expect(pod.status).toBe(404);
-    expect(JSON.parse(pod.body)).toMatchObject({ message: 'pods "ghost" not found', reason: 'NotFound', details: { name: 'ghost', kind: 'pods' }, code: 404 });
-    const unauthorized = await rawExec(cluster, 'command=true&stdout=true', ['v5.channel.k8s.io'], { headers: { Authorization: 'Bearer wrong' } }).refused;
+    expect(JSON.parse(pod.body)).toMatchObject({
+      message: 'pods "ghost" not found',
+      reason: 'NotFound',
+      details: { name: 'ghost', kind: 'pods' },
+      code: 404,
+    });
+    const unauthorized = await rawExec(cluster, 'command=true&stdout=true', ['v5.channel.k8s.io'], {
+      headers: { Authorization: 'Bearer wrong' },
+    }).refused;
     expect(unauthorized.status).toBe(401);
-    expect(JSON.parse(unauthorized.body)).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
+    expect(JSON.parse(unauthorized.body)).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'Unauthorized',
+      reason: 'Unauthorized',
+      code: 401,
+    });
   });
 
   it('answers a request without any stream as the kubelet does (v4) or as the translator does (v5)', async () => {
@@ -215,14 +254,18 @@ describe('channel protocols', () => {
     const v5 = rawExec(cluster, 'command=no-such-program&stdout=true', ['v5.channel.k8s.io']);
     await v5.closed;
     expect(v5.status()).toMatchObject({ reason: 'InternalError', code: 500 });
-    expect(v5.status().message).toMatch(/^Internal error occurred: Internal error occurred: error executing command in container: .*exec: "no-such-program": executable file not found in \$PATH: unknown$/);
+    expect(v5.status().message).toMatch(
+      /^Internal error occurred: Internal error occurred: error executing command in container: .*exec: "no-such-program": executable file not found in \$PATH: unknown$/,
+    );
     const v4 = rawExec(cluster, 'command=no-such-program&stdout=true', ['v4.channel.k8s.io']);
     await v4.closed;
     expect(v4.status().message).toMatch(/^Internal error occurred: error executing command in container: /);
   });
 
   it('drops stderr when a tty is asked for: the terminal carries both', async () => {
-    const exec = rawExec(cluster, `${commandQuery(['sh', '-c', 'echo to-err >&2'])}&stdout=true&stderr=true&tty=true`, ['v5.channel.k8s.io']);
+    const exec = rawExec(cluster, `${commandQuery(['sh', '-c', 'echo to-err >&2'])}&stdout=true&stderr=true&tty=true`, [
+      'v5.channel.k8s.io',
+    ]);
     await exec.closed;
     expect(exec.output(2)).toBe('');
     expect(exec.output(1)).toBe('to-err\r\n');
@@ -238,9 +281,16 @@ describe('channel protocols', () => {
   it('answers a plain request to exec with 400 Upgrade request required, after the pod checks', async () => {
     const plain = await httpsGet(cluster, '/api/v1/namespaces/default/pods/shell-0/exec?command=true');
     expect(plain.status).toBe(400);
-    expect(JSON.parse(plain.body)).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Upgrade request required', reason: 'BadRequest', code: 400 });
+    expect(JSON.parse(plain.body)).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'Upgrade request required',
+      reason: 'BadRequest',
+      code: 400,
+    });
     const ghost = await httpsGet(cluster, '/api/v1/namespaces/default/pods/ghost/exec?command=true');
     expect(ghost.status).toBe(404);
   });
-
 });

@@ -102,7 +102,11 @@ describe.each(binaries)('%s', (kubectl) => {
     expect(result.code).toBe(0);
     const lines = result.stdout.toString().trim().split('\n');
     expect(lines[0]).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE$/);
-    expect(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 4).join(' '))).toEqual(['shell-0 1/1 Running 0', 'sidecar-0 2/2 Running 0', 'tiny-0 1/1 Running 0']);
+    expect(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 4).join(' '))).toEqual([
+      'shell-0 1/1 Running 0',
+      'sidecar-0 2/2 Running 0',
+      'tiny-0 1/1 Running 0',
+    ]);
     const all = await run(['get', 'pods', '-A', '-o', 'wide']);
     const header = all.stdout.toString().split('\n')[0]!;
     expect(header).toMatch(/^NAMESPACE\s+NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE/);
@@ -114,7 +118,12 @@ describe.each(binaries)('%s', (kubectl) => {
   it('gets one pod as JSON', async () => {
     const result = await run(['get', 'pod', 'sidecar-0', '-o', 'json']);
     expect(result.code).toBe(0);
-    const pod = JSON.parse(result.stdout.toString()) as { kind: string; metadata: { name: string }; spec: { containers: Array<{ name: string }> }; status: { phase: string } };
+    const pod = JSON.parse(result.stdout.toString()) as {
+      kind: string;
+      metadata: { name: string };
+      spec: { containers: Array<{ name: string }> };
+      status: { phase: string };
+    };
     expect(pod.kind).toBe('Pod');
     expect(pod.metadata.name).toBe('sidecar-0');
     expect(pod.spec.containers.map((c) => c.name)).toEqual(['app', 'sidecar']);
@@ -126,7 +135,7 @@ describe.each(binaries)('%s', (kubectl) => {
     expect(sidecar.stdout.toString()).toBe('sidecar-0\n');
     const tiny = await run(['exec', 'tiny-0', '--', 'sh', '-c', 'command -v bash']);
     expect(tiny.code).not.toBe(0);
-    expect(tiny.stdout.toString()).toBe("");
+    expect(tiny.stdout.toString()).toBe('');
     const bash = await run(['exec', 'tiny-0', '--', 'bash']);
     expect(bash.code).not.toBe(0);
     expect(bash.stderr).toContain('executable file not found in $PATH');

@@ -14,7 +14,8 @@ import { commandQuery, rawExec } from './raw-client.js';
 
 const NGINX = '/usr/sbin/nginx';
 const haveNginx = existsSync(NGINX);
-if (!haveNginx) console.warn(`${NGINX} is missing: the tests of the real per-pod nginx are skipped (apt-get install nginx-light runs them)`);
+if (!haveNginx)
+  console.warn(`${NGINX} is missing: the tests of the real per-pod nginx are skipped (apt-get install nginx-light runs them)`);
 
 function get(port: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -30,7 +31,10 @@ function get(port: number): Promise<string> {
 }
 
 async function runIn(cluster: LocalCluster, pod: string, argv: string[]) {
-  const exec = rawExec(cluster, `${commandQuery(argv)}&stdout=true&stderr=true`, ['v5.channel.k8s.io'], { pod, namespace: 'ingress-nginx' });
+  const exec = rawExec(cluster, `${commandQuery(argv)}&stdout=true&stderr=true`, ['v5.channel.k8s.io'], {
+    pod,
+    namespace: 'ingress-nginx',
+  });
   await exec.closed;
   return { stdout: exec.output(1), stderr: exec.output(2), status: exec.status() };
 }
@@ -45,7 +49,9 @@ describe.skipIf(!haveNginx)('nginx pods with nginx installed', () => {
   });
 
   it('runs one nginx per controller pod, each on its own port answering its pod name', async () => {
-    const [first, second] = ['ingress-nginx-controller-0', 'ingress-nginx-controller-1'].map((name) => cluster.pod('ingress-nginx', name)!.nginx!);
+    const [first, second] = ['ingress-nginx-controller-0', 'ingress-nginx-controller-1'].map(
+      (name) => cluster.pod('ingress-nginx', name)!.nginx!,
+    );
     expect(first!.port).not.toBe(second!.port);
     expect(first!.prefix).not.toBe(second!.prefix);
     expect(await get(first!.port)).toBe('ingress-nginx-controller-0\n');

@@ -97,7 +97,9 @@ async function endAndCheck(child: EndingProcess, snapshot: TreeSnapshot, how: En
     left = survivors(snapshot);
   }
   const list = describeProcesses(left).join('\n');
-  expect(left.length, `${left.length} of ${snapshot.processes.length} processes outlived the ${how} by ${LIFETIME_MS} ms:\n${list}`).toBe(0);
+  expect(left.length, `${left.length} of ${snapshot.processes.length} processes outlived the ${how} by ${LIFETIME_MS} ms:\n${list}`).toBe(
+    0,
+  );
 }
 
 /**
@@ -112,34 +114,44 @@ async function expectRootRemoved(root: string, how: Ending): Promise<void> {
 }
 
 describe('the local cluster process (npm run local-cluster) behind a gateway', () => {
-  it.each(ENDINGS)('leaves no process and no directory after %s', async (how) => {
-    const { process: child, cluster, root } = await startClusterProcess();
-    let stack: Stack | undefined;
-    try {
-      stack = await startStack({ cluster, config: { sessions: { resumeGraceSeconds: 60 } } });
-      await openSessions(stack.wsUrl, stack.token());
-      const snapshot = await captureScene(child.pid, root, { nginx: 4, sleep: 4, cat: 1 });
-      await endAndCheck(child, snapshot, how);
-      await expectRootRemoved(root, how);
-    } finally {
-      await stack?.stop();
-      await child.kill();
-    }
-  }, 60_000);
+  it.each(ENDINGS)(
+    'leaves no process and no directory after %s',
+    async (how) => {
+      const { process: child, cluster, root } = await startClusterProcess();
+      let stack: Stack | undefined;
+      try {
+        stack = await startStack({ cluster, config: { sessions: { resumeGraceSeconds: 60 } } });
+        await openSessions(stack.wsUrl, stack.token());
+        const snapshot = await captureScene(child.pid, root, { nginx: 4, sleep: 4, cat: 1 });
+        await endAndCheck(child, snapshot, how);
+        await expectRootRemoved(root, how);
+      } finally {
+        await stack?.stop();
+        await child.kill();
+      }
+    },
+    60_000,
+  );
 
-  it.each(ENDINGS)('leaves no process after a burst of 200 sessions closed at once, then %s', async (how) => {
-    const { process: child, cluster, root } = await startClusterProcess();
-    try {
-      const execs = Array.from({ length: 200 }, () => rawExec(cluster, `${commandQuery(['cat'])}&stdin=true&stdout=true`, ['v5.channel.k8s.io']));
-      await Promise.all(execs.map((exec) => exec.opened));
-      const snapshot = await captureScene(child.pid, root, { nginx: 4, cat: 200 });
-      for (const exec of execs) exec.ws.terminate();
-      await endAndCheck(child, snapshot, how);
-      await expectRootRemoved(root, how);
-    } finally {
-      await child.kill();
-    }
-  }, 60_000);
+  it.each(ENDINGS)(
+    'leaves no process after a burst of 200 sessions closed at once, then %s',
+    async (how) => {
+      const { process: child, cluster, root } = await startClusterProcess();
+      try {
+        const execs = Array.from({ length: 200 }, () =>
+          rawExec(cluster, `${commandQuery(['cat'])}&stdin=true&stdout=true`, ['v5.channel.k8s.io']),
+        );
+        await Promise.all(execs.map((exec) => exec.opened));
+        const snapshot = await captureScene(child.pid, root, { nginx: 4, cat: 200 });
+        for (const exec of execs) exec.ws.terminate();
+        await endAndCheck(child, snapshot, how);
+        await expectRootRemoved(root, how);
+      } finally {
+        await child.kill();
+      }
+    },
+    60_000,
+  );
 });
 
 describe('stop()', () => {
@@ -168,19 +180,22 @@ describe('stop()', () => {
 
 describe('the demo gateway (npm start)', () => {
   // SIGTERM drains for 30 s first; the local cluster's side of it is the same as above.
-  it.each(ENDINGS.filter((how) => how !== 'SIGTERM'))('leaves no process and no directory after %s', async (how) => {
-    const child = startEndingProcess([], { GATEWAY_CONFIG: '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
-    try {
-      const [, url, token] = await child.waitFor(/Open (https?:\/\/[^/]+)\/#token=(\S+)/);
-      const root = clusterRoot(child.pid);
-      if (root === undefined) throw new Error('no temporary directory owned by the gateway process');
-      await openSessions(url!.replace(/^http/, 'ws'), token!);
-      const snapshot = await captureScene(child.pid, root, { nginx: 4, sleep: 4, cat: 1 });
-      await endAndCheck(child, snapshot, how);
-      await expectRootRemoved(root, how);
-    } finally {
-      await child.kill();
-    }
-  }, 60_000);
+  it.each(ENDINGS.filter((how) => how !== 'SIGTERM'))(
+    'leaves no process and no directory after %s',
+    async (how) => {
+      const child = startEndingProcess([], { GATEWAY_CONFIG: '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
+      try {
+        const [, url, token] = await child.waitFor(/Open (https?:\/\/[^/]+)\/#token=(\S+)/);
+        const root = clusterRoot(child.pid);
+        if (root === undefined) throw new Error('no temporary directory owned by the gateway process');
+        await openSessions(url!.replace(/^http/, 'ws'), token!);
+        const snapshot = await captureScene(child.pid, root, { nginx: 4, sleep: 4, cat: 1 });
+        await endAndCheck(child, snapshot, how);
+        await expectRootRemoved(root, how);
+      } finally {
+        await child.kill();
+      }
+    },
+    60_000,
+  );
 });
-

@@ -58,7 +58,12 @@ describe('containers', () => {
   });
 
   it('expands replicas into pods with their own working directories', async () => {
-    expect(cluster.pods().filter((p) => p.labels.app === 'web').map((p) => p.name)).toEqual(['web-0', 'web-1', 'web-2']);
+    expect(
+      cluster
+        .pods()
+        .filter((p) => p.labels.app === 'web')
+        .map((p) => p.name),
+    ).toEqual(['web-0', 'web-1', 'web-2']);
     const { stdout } = await run(['pwd'], 'web-2');
     expect(stdout.trim()).toBe(cluster.pod('default', 'web-2')!.workDir('c'));
     expect(stdout.trim().endsWith('/srv')).toBe(true);
@@ -68,7 +73,9 @@ describe('containers', () => {
 
 describe('terminals', () => {
   it('gives tty=true a PTY that follows resize messages on channel 4', async () => {
-    const exec = rawExec(cluster, `${commandQuery(['sh', '-c', 'stty size; read line; stty size'])}&stdin=true&stdout=true&tty=true`, ['v5.channel.k8s.io']);
+    const exec = rawExec(cluster, `${commandQuery(['sh', '-c', 'stty size; read line; stty size'])}&stdin=true&stdout=true&tty=true`, [
+      'v5.channel.k8s.io',
+    ]);
     await exec.opened;
     await poll(() => /\d+ \d+/.test(exec.output(1)), 5000, 'the first size');
     // kubectl's form: TerminalSize JSON with a newline; keys in any case are accepted.
@@ -81,7 +88,9 @@ describe('terminals', () => {
   });
 
   it('reads the JavaScript client resize form too ({"height","width"} in lower case)', async () => {
-    const exec = rawExec(cluster, `${commandQuery(['sh', '-c', 'read line; stty size'])}&stdin=true&stdout=true&tty=true`, ['v4.channel.k8s.io']);
+    const exec = rawExec(cluster, `${commandQuery(['sh', '-c', 'read line; stty size'])}&stdin=true&stdout=true&tty=true`, [
+      'v4.channel.k8s.io',
+    ]);
     await exec.opened;
     exec.ws.send(Buffer.concat([Buffer.from([4]), Buffer.from('{"height":30,"width":90}')]));
     exec.ws.send(Buffer.concat([Buffer.from([0]), Buffer.from('\n')]));
@@ -106,7 +115,9 @@ describe('ending an exec', () => {
   });
 
   it('also ends what a finished command left running in the background', async () => {
-    const exec = rawExec(cluster, `${commandQuery(['sh', '-c', 'sleep 303 >/dev/null 2>&1 & echo $$'])}&stdout=true`, ['v5.channel.k8s.io']);
+    const exec = rawExec(cluster, `${commandQuery(['sh', '-c', 'sleep 303 >/dev/null 2>&1 & echo $$'])}&stdout=true`, [
+      'v5.channel.k8s.io',
+    ]);
     expect(await exec.closed).toBe(1000);
     expect(exec.status()).toEqual({ metadata: {}, status: 'Success' });
     const shell = Number(exec.output(1).trim());
@@ -123,7 +134,9 @@ describe('ending an exec', () => {
   });
 
   it('stops reading output while the client does not read, without losing a byte', async () => {
-    const exec = rawExec(cluster, `${commandQuery(['sh', '-c', 'head -c 8000000 /dev/zero | tr "\\0" "x"'])}&stdout=true`, ['v5.channel.k8s.io']);
+    const exec = rawExec(cluster, `${commandQuery(['sh', '-c', 'head -c 8000000 /dev/zero | tr "\\0" "x"'])}&stdout=true`, [
+      'v5.channel.k8s.io',
+    ]);
     await exec.opened;
     // Stop reading from the socket for a while: the server's buffer fills and it pauses the process.
     const socket = (exec.ws as unknown as { _socket: import('node:net').Socket })._socket;

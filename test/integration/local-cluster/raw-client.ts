@@ -77,7 +77,12 @@ export interface HttpAnswer {
   body: string;
 }
 
-export function httpsGet(cluster: LocalCluster, path: string, headers: Record<string, string> = { Authorization: `Bearer ${cluster.token}` }, method = 'GET'): Promise<HttpAnswer> {
+export function httpsGet(
+  cluster: LocalCluster,
+  path: string,
+  headers: Record<string, string> = { Authorization: `Bearer ${cluster.token}` },
+  method = 'GET',
+): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(new URL(path, cluster.url), { method, headers, ca: cluster.caPem }, (res) => {
       let body = '';

@@ -13,9 +13,7 @@ beforeAll(async () => {
   stack = await startStack({
     config: {
       sessions: { maxSessionsPerUser: 1 },
-      policy: [
-        { groups: ['dev'], clusters: ['*'], namespaces: ['default'], allow: ['exec', 'hello'] },
-      ],
+      policy: [{ groups: ['dev'], clusters: ['*'], namespaces: ['default'], allow: ['exec', 'hello'] }],
       actions: { hello: { command: ['echo', 'hello'], namespace: 'default', selector: 'app=shell' } },
     },
   });
@@ -46,7 +44,15 @@ describe('audit log', () => {
     expect(await client.waitForMessage('exit')).toEqual({ type: 'exit', code: 3 });
 
     const start = await waitForEvent('session.start', (l) => l.sessionId === id);
-    expect(start).toMatchObject({ user: 'alice', groups: ['dev'], cluster: 'local', namespace: 'default', pod: 'shell-0', command: ['sh', '-c', 'read line; echo got; exit 3'], tty: false });
+    expect(start).toMatchObject({
+      user: 'alice',
+      groups: ['dev'],
+      cluster: 'local',
+      namespace: 'default',
+      pod: 'shell-0',
+      command: ['sh', '-c', 'read line; echo got; exit 3'],
+      tty: false,
+    });
     expect(typeof start.time).toBe('string');
     const end = await waitForEvent('session.end', (l) => l.sessionId === id);
     expect(end).toMatchObject({ user: 'alice', cluster: 'local', pod: 'shell-0', bytesIn: 22, bytesOut: 4, exitCode: 3, reason: 'exit' });
@@ -61,7 +67,13 @@ describe('audit log', () => {
     });
     const body = (await response.json()) as { results: Array<{ pod: string }> };
     const run = await waitForEvent('action.run', (l) => l.action === 'hello');
-    expect(run).toMatchObject({ user: 'alice', cluster: 'local', namespace: 'default', success: true, pods: body.results.map((r) => r.pod) });
+    expect(run).toMatchObject({
+      user: 'alice',
+      cluster: 'local',
+      namespace: 'default',
+      success: true,
+      pods: body.results.map((r) => r.pod),
+    });
     const pod = await waitForEvent('action.pod', (l) => l.runId === run.runId);
     expect(pod).toMatchObject({ action: 'hello', cluster: 'local', namespace: 'default', exitCode: 0 });
   });
@@ -80,9 +92,19 @@ describe('audit log', () => {
     await openTerminal(stack.wsUrl, { command: ['sleep', '30'] }, { token: stack.token({ sub: 'carol' }) }).closed;
     held.ws.close(1000);
 
-    expect(await waitForEvent('refusal', (l) => l.code === 'unauthenticated')).toMatchObject({ what: 'rest', reason: expect.stringContaining('no token') });
-    expect(await waitForEvent('refusal', (l) => l.code === 'origin_refused')).toMatchObject({ what: 'upgrade', reason: expect.stringContaining('evil.example') });
-    expect(await waitForEvent('refusal', (l) => l.code === 'forbidden' && l.what === 'exec')).toMatchObject({ user: 'bob', namespace: 'kube-system', reason: expect.stringContaining('may not open a shell') });
+    expect(await waitForEvent('refusal', (l) => l.code === 'unauthenticated')).toMatchObject({
+      what: 'rest',
+      reason: expect.stringContaining('no token'),
+    });
+    expect(await waitForEvent('refusal', (l) => l.code === 'origin_refused')).toMatchObject({
+      what: 'upgrade',
+      reason: expect.stringContaining('evil.example'),
+    });
+    expect(await waitForEvent('refusal', (l) => l.code === 'forbidden' && l.what === 'exec')).toMatchObject({
+      user: 'bob',
+      namespace: 'kube-system',
+      reason: expect.stringContaining('may not open a shell'),
+    });
     expect(await waitForEvent('refusal', (l) => l.code === 'too_many_sessions')).toMatchObject({ user: 'carol', what: 'exec' });
   });
 
@@ -103,13 +125,17 @@ describe('audit log', () => {
       const fileStack = await startStack({ cluster: stack.cluster, config: { audit: { file } }, auditToConfig: true });
       await fetch(`${fileStack.gatewayUrl}/api/clusters`);
       await fileStack.stop();
-      await poll(() => {
-        try {
-          return readFileSync(file, 'utf8').includes('"event":"refusal"');
-        } catch {
-          return false;
-        }
-      }, 3000, 'the audit file');
+      await poll(
+        () => {
+          try {
+            return readFileSync(file, 'utf8').includes('"event":"refusal"');
+          } catch {
+            return false;
+          }
+        },
+        3000,
+        'the audit file',
+      );
       const line = JSON.parse(readFileSync(file, 'utf8').trim().split('\n').at(-1)!) as AuditLine;
       expect(line).toMatchObject({ audit: true, event: 'refusal', what: 'rest', code: 'unauthenticated' });
       expect(statSync(file).mode & 0o777).toBe(0o600);

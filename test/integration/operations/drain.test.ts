@@ -51,7 +51,9 @@ describe('drain', () => {
 
     expect(await finishing.waitForMessage('exit')).toEqual({ type: 'exit', code: 0 });
     expect(finishing.outputText()).toBe('finished\n');
-    expect(lingering.messages).toContainEqual(expect.objectContaining({ type: 'notice', code: 'draining', message: expect.stringContaining('2 s') }));
+    expect(lingering.messages).toContainEqual(
+      expect.objectContaining({ type: 'notice', code: 'draining', message: expect.stringContaining('2 s') }),
+    );
     expect((await lingering.closed).code).toBe(4503);
     await drained;
     const elapsed = Date.now() - started;
@@ -90,7 +92,11 @@ describe('drain', () => {
   it('exits 0 when every session ended within the grace period, and leaves no process behind', async () => {
     const gateway = await startProductionGateway();
     try {
-      const client = openTerminal(gateway.url.replace(/^http/, 'ws'), { command: ['sh', '-c', 'read line; echo bye'], tty: false }, { token: signToken(secret) });
+      const client = openTerminal(
+        gateway.url.replace(/^http/, 'ws'),
+        { command: ['sh', '-c', 'read line; echo bye'], tty: false },
+        { token: signToken(secret) },
+      );
       await client.waitForMessage('session');
       const tree = captureTree(gateway.child.pid!);
       gateway.child.kill('SIGTERM');
@@ -107,7 +113,11 @@ describe('drain', () => {
   it('exits 130 when a second signal (SIGINT) cuts the drain short', async () => {
     const gateway = await startProductionGateway();
     try {
-      const client = openTerminal(gateway.url.replace(/^http/, 'ws'), { command: ['sleep', '100'], tty: false }, { token: signToken(secret) });
+      const client = openTerminal(
+        gateway.url.replace(/^http/, 'ws'),
+        { command: ['sleep', '100'], tty: false },
+        { token: signToken(secret) },
+      );
       await client.waitForMessage('session');
       gateway.child.kill('SIGTERM');
       await client.waitForMessage('notice');

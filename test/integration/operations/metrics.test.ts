@@ -40,7 +40,10 @@ function parsePrometheus(text: string): { types: Map<string, string>; samples: S
       continue;
     }
     if (/^# HELP [a-zA-Z_:][a-zA-Z0-9_:]* .*$/.test(line)) continue;
-    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{((?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*",?)*)\})? (-?[0-9.eE+-]+|[Nn]a[Nn]|[+-]Inf)$/.exec(line);
+    const sample =
+      /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{((?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*",?)*)\})? (-?[0-9.eE+-]+|[Nn]a[Nn]|[+-]Inf)$/.exec(
+        line,
+      );
     if (sample === null) throw new Error(`not a Prometheus line: ${JSON.stringify(line)}`);
     const labels: Record<string, string> = {};
     for (const [, key, value] of (sample[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[key!] = value!;
@@ -59,14 +62,18 @@ async function scrape(): Promise<{ types: Map<string, string>; value(name: strin
   return {
     types,
     value: (name, labels = {}) =>
-      samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((sum, s) => sum + s.value, 0),
+      samples
+        .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
+        .reduce((sum, s) => sum + s.value, 0),
   };
 }
 
 describe('/metrics', () => {
   it('declares the metrics an operator needs, in valid Prometheus text', async () => {
     const { types } = await scrape();
-    expect(Object.fromEntries([...types].filter(([name]) => !name.startsWith('webterm_process') && !name.startsWith('webterm_nodejs')))).toEqual({
+    expect(
+      Object.fromEntries([...types].filter(([name]) => !name.startsWith('webterm_process') && !name.startsWith('webterm_nodejs'))),
+    ).toEqual({
       webterm_sessions_open: 'gauge',
       webterm_sessions_total: 'counter',
       webterm_session_bytes_total: 'counter',
@@ -85,11 +92,19 @@ describe('/metrics', () => {
     await client.waitForOutput('0123456789\n');
 
     const during = await scrape();
-    expect(during.value('webterm_sessions_open', { cluster: 'local' })).toBe(before.value('webterm_sessions_open', { cluster: 'local' }) + 1);
+    expect(during.value('webterm_sessions_open', { cluster: 'local' })).toBe(
+      before.value('webterm_sessions_open', { cluster: 'local' }) + 1,
+    );
     // Bytes of an open session count before it ends.
-    expect(during.value('webterm_session_bytes_total', { direction: 'in' }) - before.value('webterm_session_bytes_total', { direction: 'in' })).toBe(11);
-    expect(during.value('webterm_session_bytes_total', { direction: 'out' }) - before.value('webterm_session_bytes_total', { direction: 'out' })).toBe(11);
-    expect(during.value('webterm_upstream_connect_seconds_count', { cluster: 'local' })).toBe(before.value('webterm_upstream_connect_seconds_count', { cluster: 'local' }) + 1);
+    expect(
+      during.value('webterm_session_bytes_total', { direction: 'in' }) - before.value('webterm_session_bytes_total', { direction: 'in' }),
+    ).toBe(11);
+    expect(
+      during.value('webterm_session_bytes_total', { direction: 'out' }) - before.value('webterm_session_bytes_total', { direction: 'out' }),
+    ).toBe(11);
+    expect(during.value('webterm_upstream_connect_seconds_count', { cluster: 'local' })).toBe(
+      before.value('webterm_upstream_connect_seconds_count', { cluster: 'local' }) + 1,
+    );
 
     client.control({ type: 'eof' });
     await client.waitForMessage('exit');
@@ -104,10 +119,16 @@ describe('/metrics', () => {
 
     const after = await scrape();
     expect(after.value('webterm_sessions_open', { cluster: 'local' })).toBe(before.value('webterm_sessions_open', { cluster: 'local' }));
-    expect(after.value('webterm_sessions_total', { cluster: 'local', outcome: 'exit' })).toBe(before.value('webterm_sessions_total', { cluster: 'local', outcome: 'exit' }) + 1);
+    expect(after.value('webterm_sessions_total', { cluster: 'local', outcome: 'exit' })).toBe(
+      before.value('webterm_sessions_total', { cluster: 'local', outcome: 'exit' }) + 1,
+    );
     // Once ended, the session's bytes stay in the totals.
-    expect(after.value('webterm_session_bytes_total', { direction: 'out' }) - before.value('webterm_session_bytes_total', { direction: 'out' })).toBe(11);
-    expect(after.value('webterm_refusals_total', { what: 'rest', reason: 'unauthenticated' })).toBe(before.value('webterm_refusals_total', { what: 'rest', reason: 'unauthenticated' }) + 1);
+    expect(
+      after.value('webterm_session_bytes_total', { direction: 'out' }) - before.value('webterm_session_bytes_total', { direction: 'out' }),
+    ).toBe(11);
+    expect(after.value('webterm_refusals_total', { what: 'rest', reason: 'unauthenticated' })).toBe(
+      before.value('webterm_refusals_total', { what: 'rest', reason: 'unauthenticated' }) + 1,
+    );
     expect(after.value('webterm_action_runs_total', { action: 'hello', cluster: 'local', result: 'success' })).toBe(
       before.value('webterm_action_runs_total', { action: 'hello', cluster: 'local', result: 'success' }) + 1,
     );
@@ -125,16 +146,24 @@ describe('/metrics', () => {
     kubectl.send(Buffer.from('\x000123456789\n', 'latin1'));
     await poll(() => Buffer.concat(output).toString() === '0123456789\n', 5000, 'the echo');
     const during = await scrape();
-    expect(during.value('webterm_session_bytes_total', { direction: 'in' }) - before.value('webterm_session_bytes_total', { direction: 'in' })).toBe(11);
-    expect(during.value('webterm_session_bytes_total', { direction: 'out' }) - before.value('webterm_session_bytes_total', { direction: 'out' })).toBe(11);
+    expect(
+      during.value('webterm_session_bytes_total', { direction: 'in' }) - before.value('webterm_session_bytes_total', { direction: 'in' }),
+    ).toBe(11);
+    expect(
+      during.value('webterm_session_bytes_total', { direction: 'out' }) - before.value('webterm_session_bytes_total', { direction: 'out' }),
+    ).toBe(11);
 
     kubectl.send(Buffer.from([255, 0]));
     await once(kubectl, 'close');
     // The gateway counts the session ended before it closes kubectl's websocket.
     const after = await scrape();
     expect(after.value('webterm_sessions_open', { cluster: 'local' })).toBe(before.value('webterm_sessions_open', { cluster: 'local' }));
-    expect(after.value('webterm_session_bytes_total', { direction: 'in' }) - before.value('webterm_session_bytes_total', { direction: 'in' })).toBe(11);
-    expect(after.value('webterm_session_bytes_total', { direction: 'out' }) - before.value('webterm_session_bytes_total', { direction: 'out' })).toBe(11);
+    expect(
+      after.value('webterm_session_bytes_total', { direction: 'in' }) - before.value('webterm_session_bytes_total', { direction: 'in' }),
+    ).toBe(11);
+    expect(
+      after.value('webterm_session_bytes_total', { direction: 'out' }) - before.value('webterm_session_bytes_total', { direction: 'out' }),
+    ).toBe(11);
   });
 
   it('asks for its own bearer token when one is configured', async () => {

@@ -51,17 +51,20 @@ const violations: Array<[string, number, string, (client: TerminalClient) => voi
 ];
 
 describe('a session the gateway ends for a protocol violation', () => {
-  it.each(violations)('ends at once for %s (close %i), process and all, and cannot be resumed', async (_name, closeCode, errorCode, violate) => {
-    const { client, id, execsBefore } = await openCat();
-    violate(client);
-    expect((await client.closed).code).toBe(closeCode);
-    // Ended by the gateway: the upstream exec is closed and the process goes, well within the grace period.
-    await poll(() => stack.cluster.activeExecs() === execsBefore, 5000, 'the process to end');
-    await poll(() => endLine(id) !== undefined, 2000, 'the session.end audit line');
-    expect(endLine(id)).toMatchObject({ reason: 'protocol-violation', code: errorCode });
-    const back = openTerminal(stack.wsUrl, { resume: id, offset: 0 }, { token: stack.token() });
-    expect((await back.closed).code).toBe(4404);
-  });
+  it.each(violations)(
+    'ends at once for %s (close %i), process and all, and cannot be resumed',
+    async (_name, closeCode, errorCode, violate) => {
+      const { client, id, execsBefore } = await openCat();
+      violate(client);
+      expect((await client.closed).code).toBe(closeCode);
+      // Ended by the gateway: the upstream exec is closed and the process goes, well within the grace period.
+      await poll(() => stack.cluster.activeExecs() === execsBefore, 5000, 'the process to end');
+      await poll(() => endLine(id) !== undefined, 2000, 'the session.end audit line');
+      expect(endLine(id)).toMatchObject({ reason: 'protocol-violation', code: errorCode });
+      const back = openTerminal(stack.wsUrl, { resume: id, offset: 0 }, { token: stack.token() });
+      expect((await back.closed).code).toBe(4404);
+    },
+  );
 
   it('counts it in the metrics by its error code', async () => {
     const metrics = await (await fetch(`${stack.gatewayUrl}/metrics`)).text();
@@ -86,14 +89,20 @@ describe('a kubectl exec the gateway closes for a protocol violation', () => {
   it('ends with its upstream, audited as a protocol violation', async () => {
     const execsBefore = stack.cluster.activeExecs();
     const url = `${stack.wsUrl}/k8s/clusters/local/api/v1/namespaces/default/pods/shell-0/exec?command=cat&stdin=true&stdout=true`;
-    const kubectl = new WebSocket(url, ['v5.channel.k8s.io'], { headers: { Authorization: `Bearer ${stack.token({ sub: 'kubectl-violator' })}` } });
+    const kubectl = new WebSocket(url, ['v5.channel.k8s.io'], {
+      headers: { Authorization: `Bearer ${stack.token({ sub: 'kubectl-violator' })}` },
+    });
     const closed = new Promise<number>((resolve) => kubectl.once('close', (code) => resolve(code)));
     await once(kubectl, 'open');
     await poll(() => stack.cluster.activeExecs() > execsBefore, 5000, 'the process to start');
     kubectl.send(Buffer.from([0x00, 0xc3, 0x28]), { binary: false });
     expect(await closed).toBe(1007);
     await poll(() => stack.cluster.activeExecs() === execsBefore, 5000, 'the process to end');
-    await poll(() => stack.logs.some((l) => l.includes('"event":"session.end"') && l.includes('kubectl-violator')), 2000, 'the session.end audit line');
+    await poll(
+      () => stack.logs.some((l) => l.includes('"event":"session.end"') && l.includes('kubectl-violator')),
+      2000,
+      'the session.end audit line',
+    );
     const line = stack.logs.find((l) => l.includes('"event":"session.end"') && l.includes('kubectl-violator')) ?? '{}';
     expect(JSON.parse(line)).toMatchObject({ reason: 'protocol-violation' });
   });

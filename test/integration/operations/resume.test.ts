@@ -52,7 +52,11 @@ describe('resume after a dropped connection', () => {
   it('loses no output: every line of a stream cut in the middle arrives exactly once, in order', async () => {
     const token = stack.token();
     const lines = 400;
-    const first = openTerminal(stack.wsUrl, { command: ['sh', '-c', `i=1; while [ $i -le ${lines} ]; do echo line-$i; i=$((i+1)); sleep 0.002; done`], tty: false }, { token });
+    const first = openTerminal(
+      stack.wsUrl,
+      { command: ['sh', '-c', `i=1; while [ $i -le ${lines} ]; do echo line-$i; i=$((i+1)); sleep 0.002; done`], tty: false },
+      { token },
+    );
     const id = await sessionId(first);
     await first.waitForOutput('line-50\n');
     const before = first.output();
@@ -151,6 +155,10 @@ describe('resume after a dropped connection', () => {
     await poll(() => !alive(), 10_000, 'the exec to end after the grace period');
     const late = openTerminal(stack.wsUrl, { resume: id, tty: false }, { token });
     expect((await late.closed).code).toBe(4404);
-    await poll(() => stack.logs.some((l) => l.includes('"event":"session.end"') && l.includes(id) && l.includes('resume-expired')), 2000, 'the audit line');
+    await poll(
+      () => stack.logs.some((l) => l.includes('"event":"session.end"') && l.includes(id) && l.includes('resume-expired')),
+      2000,
+      'the audit line',
+    );
   });
 });

@@ -38,7 +38,12 @@ describe('the per-user cap', () => {
       }
       const fourth = openTerminal(stack.wsUrl, sleeper, { token });
       expect((await fourth.closed).code).toBe(4429);
-      expect(fourth.messages[0]).toMatchObject({ type: 'error', status: 429, code: 'too_many_sessions', message: expect.stringContaining('carol') });
+      expect(fourth.messages[0]).toMatchObject({
+        type: 'error',
+        status: 429,
+        code: 'too_many_sessions',
+        message: expect.stringContaining('carol'),
+      });
 
       // Another user is not affected by carol's sessions.
       const dave = openTerminal(stack.wsUrl, sleeper, { token: stack.token({ sub: 'dave' }) });
@@ -49,7 +54,11 @@ describe('the per-user cap', () => {
       await held[0]!.closed;
       // The slot frees when the gateway sees the close, a moment after the client does.
       let again = openTerminal(stack.wsUrl, sleeper, { token });
-      for (let attempt = 0; (await Promise.race([again.closed, again.waitForMessage('session').then(() => undefined)])) !== undefined; attempt += 1) {
+      for (
+        let attempt = 0;
+        (await Promise.race([again.closed, again.waitForMessage('session').then(() => undefined)])) !== undefined;
+        attempt += 1
+      ) {
         expect(attempt).toBeLessThan(20);
         await new Promise((resolve) => setTimeout(resolve, 50));
         again = openTerminal(stack.wsUrl, sleeper, { token });
@@ -83,7 +92,9 @@ describe('the per-user cap', () => {
     await withStack({ sessions: { maxSessionsPerUser: 5 } }, async (stack) => {
       const token = stack.token({ sub: 'mallory' });
       const clients = Array.from({ length: 1000 }, () => openTerminal(stack.wsUrl, sleeper, { token }));
-      const codes = await Promise.all(clients.map(async (c) => (await Promise.race([c.closed, c.waitForMessage('session', 30_000).then(() => ({ code: 0 }))])).code));
+      const codes = await Promise.all(
+        clients.map(async (c) => (await Promise.race([c.closed, c.waitForMessage('session', 30_000).then(() => ({ code: 0 }))])).code),
+      );
       expect(codes.filter((code) => code === 0)).toHaveLength(5);
       expect(codes.filter((code) => code === 4429)).toHaveLength(995);
       expect(cluster.activeExecs()).toBeLessThanOrEqual(5);
@@ -120,7 +131,11 @@ describe('idle timeout and maximum duration', () => {
         clearInterval(typing);
       }
       busy.ws.close(1000);
-      await poll(() => stack.logs.some((l) => l.includes('"event":"session.end"') && l.includes('"code":"idle_timeout"')), 2000, 'the audit line');
+      await poll(
+        () => stack.logs.some((l) => l.includes('"event":"session.end"') && l.includes('"code":"idle_timeout"')),
+        2000,
+        'the audit line',
+      );
     });
   });
 

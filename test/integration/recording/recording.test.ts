@@ -61,7 +61,10 @@ describe('session recording', () => {
     const { header, events } = readCast(path);
     expect(header).toMatchObject({ version: 2, width: 80, height: 24, title: 'alice in local/default/shell-0' });
     expect(typeof header.timestamp).toBe('number');
-    const output = events.filter((e) => e[1] === 'o').map((e) => e[2]).join('');
+    const output = events
+      .filter((e) => e[1] === 'o')
+      .map((e) => e[2])
+      .join('');
     expect(output).toBe(shown);
     expect(output).toContain('中文 ✓ 🚀');
     expect(events.filter((e) => e[1] === 'r').map((e) => e[2])).toEqual(['100x30', '90x20']);
@@ -73,7 +76,11 @@ describe('session recording', () => {
   });
 
   it('records only what a rule with record: true allows', async () => {
-    const client = openTerminal(stack.wsUrl, { namespace: 'ingress-nginx', pod: 'ingress-nginx-controller-0', command: ['true'] }, { token: stack.token() });
+    const client = openTerminal(
+      stack.wsUrl,
+      { namespace: 'ingress-nginx', pod: 'ingress-nginx-controller-0', command: ['true'] },
+      { token: stack.token() },
+    );
     const session = await client.waitForMessage('session');
     await client.waitForMessage('exit');
     expect(() => statSync(join(directory, `${session.type === 'session' ? session.id : ''}.cast`))).toThrow();
@@ -119,7 +126,11 @@ describe('a recording that cannot be written', () => {
       const execs = cluster.activeExecs();
       const client = openTerminal(closed.wsUrl, { command: ['echo', 'should-not-run'] }, { token: closed.token() });
       expect((await client.closed).code).toBe(4500);
-      expect(client.messages[0]).toMatchObject({ type: 'error', code: 'recording_failed', message: expect.stringContaining('must be recorded') });
+      expect(client.messages[0]).toMatchObject({
+        type: 'error',
+        code: 'recording_failed',
+        message: expect.stringContaining('must be recorded'),
+      });
       expect(client.outputText()).toBe('');
       expect(cluster.activeExecs()).toBe(execs);
     } finally {
@@ -148,7 +159,13 @@ describe('a recording that cannot be written', () => {
     const recorder = {
       async start() {
         const writer = new AsciicastWriter('/dev/full', await open('/dev/full', 'w'), { width: 80, height: 24, timestamp: 0 });
-        return { path: '/dev/full', output: (d: Buffer) => writer.output(d), resize: (c: number, r: number) => writer.resize(c, r), onError: (l: (e: Error) => void) => writer.onError(l), close: () => writer.close() };
+        return {
+          path: '/dev/full',
+          output: (d: Buffer) => writer.output(d),
+          resize: (c: number, r: number) => writer.resize(c, r),
+          onError: (l: (e: Error) => void) => writer.onError(l),
+          close: () => writer.close(),
+        };
       },
     };
     const full = await startStack({ cluster, config: { recording: { directory }, policy }, recorder });
@@ -159,7 +176,11 @@ describe('a recording that cannot be written', () => {
       expect(client.messages.at(-1)).toMatchObject({ type: 'error', code: 'recording_failed' });
       // The first write fails before or after the cluster answered (a refusal, or the end of a
       // started session): either way audited with the code, and no process is left.
-      await poll(() => full.logs.some((l) => /"event":"(refusal|session\.end)"/.test(l) && l.includes('recording_failed')), 5000, 'the audit line');
+      await poll(
+        () => full.logs.some((l) => /"event":"(refusal|session\.end)"/.test(l) && l.includes('recording_failed')),
+        5000,
+        'the audit line',
+      );
       await poll(() => cluster.activeExecs() === 0, 5000, 'no exec left');
     } finally {
       await full.stop();

@@ -36,7 +36,8 @@ export function findGo(): string | undefined {
 }
 
 export function cacheDir(): string {
-  const base = process.env.XDG_CACHE_HOME !== undefined && process.env.XDG_CACHE_HOME !== '' ? process.env.XDG_CACHE_HOME : join(homedir(), '.cache');
+  const base =
+    process.env.XDG_CACHE_HOME !== undefined && process.env.XDG_CACHE_HOME !== '' ? process.env.XDG_CACHE_HOME : join(homedir(), '.cache');
   return join(base, 'webterm-gateway', `k8s-${KUBERNETES_VERSION}`);
 }
 
@@ -44,11 +45,15 @@ function goBuild(go: string, pkg: string, output: string, ldflags = ''): Promise
   const partial = `${output}.partial-${process.pid}`;
   return new Promise((resolve, reject) => {
     // nice: the machine's two cores are shared; the build is a background chore.
-    const child = spawn('nice', ['-n', '10', go, 'build', '-trimpath', ...(ldflags === '' ? [] : ['-ldflags', ldflags]), '-o', partial, pkg], {
-      cwd: kubeModule,
-      env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      'nice',
+      ['-n', '10', go, 'build', '-trimpath', ...(ldflags === '' ? [] : ['-ldflags', ldflags]), '-o', partial, pkg],
+      {
+        cwd: kubeModule,
+        env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let log = '';
     child.stdout.on('data', (d: Buffer) => (log += d.toString()));
     child.stderr.on('data', (d: Buffer) => (log += d.toString()));
@@ -64,7 +69,13 @@ function goBuild(go: string, pkg: string, output: string, ldflags = ''): Promise
 /** The version stamp a release build carries (hack/lib/version.sh), so /version and kubectl see v1.N.x. */
 function versionLdflags(): string {
   const [, major, minor] = /^v(\d+)\.(\d+)\./.exec(KUBERNETES_VERSION)!;
-  const vars = { gitVersion: KUBERNETES_VERSION, gitMajor: major!, gitMinor: minor!, gitTreeState: 'clean', buildDate: '1970-01-01T00:00:00Z' };
+  const vars = {
+    gitVersion: KUBERNETES_VERSION,
+    gitMajor: major!,
+    gitMinor: minor!,
+    gitTreeState: 'clean',
+    buildDate: '1970-01-01T00:00:00Z',
+  };
   return Object.entries(vars)
     .flatMap(([key, value]) => [`-X k8s.io/client-go/pkg/version.${key}=${value}`, `-X k8s.io/component-base/version.${key}=${value}`])
     .join(' ');
@@ -100,9 +111,17 @@ async function withLock<T>(dir: string, work: () => Promise<T>): Promise<T> {
 export async function ensureBinaries(go: string): Promise<Binaries> {
   const dir = cacheDir();
   mkdirSync(dir, { recursive: true });
-  const apiserver = join(dir, `kube-apiserver-${createHash('sha256').update(versionLdflags()).update(readFileSync(join(kubeModule, 'go.sum'))).digest('hex').slice(0, 12)}`);
+  const apiserver = join(
+    dir,
+    `kube-apiserver-${createHash('sha256')
+      .update(versionLdflags())
+      .update(readFileSync(join(kubeModule, 'go.sum')))
+      .digest('hex')
+      .slice(0, 12)}`,
+  );
   const hash = createHash('sha256');
-  for (const file of [join(kubeModule, 'cmd', 'testnode', 'main.go'), join(kubeModule, 'go.mod'), join(kubeModule, 'go.sum')]) hash.update(readFileSync(file));
+  for (const file of [join(kubeModule, 'cmd', 'testnode', 'main.go'), join(kubeModule, 'go.mod'), join(kubeModule, 'go.sum')])
+    hash.update(readFileSync(file));
   const node = join(dir, `testnode-${hash.digest('hex').slice(0, 12)}`);
   const nodeStale = () => !existsSync(node);
   if (!existsSync(apiserver) || nodeStale()) {

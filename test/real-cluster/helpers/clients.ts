@@ -15,7 +15,11 @@ export interface RunResult {
   stderr: string;
 }
 
-export function run(binary: string, args: string[], options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number; input?: Buffer } = {}): Promise<RunResult> {
+export function run(
+  binary: string,
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number; input?: Buffer } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(binary, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     const stdout: Buffer[] = [];
@@ -58,8 +62,13 @@ export async function javaClient(): Promise<string[]> {
   const stamp = join(out, 'built-from.sha256');
   if (!current(stamp, sources) || !existsSync(jar) || !existsSync(classpath)) {
     mkdirSync(out, { recursive: true });
-    const built = await run('nice', ['-n', '10', 'mvn', '-B', '-q', `-DbuildDir=${out}`, 'package', 'dependency:build-classpath', `-Dmdep.outputFile=${classpath}`], { cwd: project, timeoutMs: 15 * 60_000 });
-    if (built.code !== 0) throw new Error(`mvn package failed (${built.code}):\n${built.stdout.toString().slice(-4000)}${built.stderr.slice(-2000)}`);
+    const built = await run(
+      'nice',
+      ['-n', '10', 'mvn', '-B', '-q', `-DbuildDir=${out}`, 'package', 'dependency:build-classpath', `-Dmdep.outputFile=${classpath}`],
+      { cwd: project, timeoutMs: 15 * 60_000 },
+    );
+    if (built.code !== 0)
+      throw new Error(`mvn package failed (${built.code}):\n${built.stdout.toString().slice(-4000)}${built.stderr.slice(-2000)}`);
     writeFileSync(stamp, recipe(sources));
   }
   return ['java', '-cp', `${jar}:${readFileSync(classpath, 'utf8').trim()}`, 'webterm.ExecReload'];

@@ -46,7 +46,9 @@ export interface PodOptions {
 
 /** Go is required; everything else the set-up provides. Undefined when the tests can run. */
 export function skipReason(): string | undefined {
-  return findGo() === undefined ? 'Go is not installed (no go on PATH, /usr/local/go/bin/go or /usr/bin/go): the real control plane is built from Go modules' : undefined;
+  return findGo() === undefined
+    ? 'Go is not installed (no go on PATH, /usr/local/go/bin/go or /usr/bin/go): the real control plane is built from Go modules'
+    : undefined;
 }
 
 export interface ControlPlaneOptions {
@@ -97,19 +99,31 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const contentType = method === 'PATCH' ? 'application/strategic-merge-patch+json' : 'application/json';
-      const req = request(`${url}${path}`, { method, ca: pki.caPem, headers: { Authorization: `Bearer ${tokens[user]}`, Accept: 'application/json', ...(payload === undefined ? {} : { 'Content-Type': contentType }) } }, (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => {
-          let parsed: unknown;
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            parsed = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, body: parsed, text });
-        });
-      });
+      const req = request(
+        `${url}${path}`,
+        {
+          method,
+          ca: pki.caPem,
+          headers: {
+            Authorization: `Bearer ${tokens[user]}`,
+            Accept: 'application/json',
+            ...(payload === undefined ? {} : { 'Content-Type': contentType }),
+          },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => {
+            let parsed: unknown;
+            try {
+              parsed = JSON.parse(text);
+            } catch {
+              parsed = undefined;
+            }
+            resolve({ status: res.statusCode ?? 0, body: parsed, text });
+          });
+        },
+      );
       req.setTimeout(20_000, () => req.destroy(new Error(`${method} ${path} timed out`)));
       req.on('error', reject);
       req.end(payload);
@@ -163,8 +177,20 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     };
     await applyRbac(must, namespaces, options);
 
-    node = startProcess('testnode', binaries.node, [`--server=${url}`, `--token=${tokens.admin}`, `--ca=${pki.caCert}`, `--tls-cert=${pki.servingCert}`, `--tls-key=${pki.servingKey}`, `--node-name=${NODE_NAME}`]);
-    await waitFor('the test node', async () => (await api('GET', `/api/v1/nodes/${NODE_NAME}`)).body?.status?.daemonEndpoints?.kubeletEndpoint?.Port > 0, node, 30_000);
+    node = startProcess('testnode', binaries.node, [
+      `--server=${url}`,
+      `--token=${tokens.admin}`,
+      `--ca=${pki.caCert}`,
+      `--tls-cert=${pki.servingCert}`,
+      `--tls-key=${pki.servingKey}`,
+      `--node-name=${NODE_NAME}`,
+    ]);
+    await waitFor(
+      'the test node',
+      async () => (await api('GET', `/api/v1/nodes/${NODE_NAME}`)).body?.status?.daemonEndpoints?.kubeletEndpoint?.Port > 0,
+      node,
+      30_000,
+    );
 
     const createPod: ControlPlane['createPod'] = async (namespace, name, spec = {}) => {
       const containers = (spec.containers ?? [{ name: 'main' }]).map((c) => ({
@@ -177,7 +203,12 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         metadata: { name, labels: spec.labels ?? {} },
         spec: { nodeName: NODE_NAME, containers, automountServiceAccountToken: false, terminationGracePeriodSeconds: 0 },
       });
-      await waitFor(`pod ${namespace}/${name} Running`, async () => (await api('GET', `/api/v1/namespaces/${namespace}/pods/${name}`)).body?.status?.phase === 'Running', node!, 30_000);
+      await waitFor(
+        `pod ${namespace}/${name} Running`,
+        async () => (await api('GET', `/api/v1/namespaces/${namespace}/pods/${name}`)).body?.status?.phase === 'Running',
+        node!,
+        30_000,
+      );
     };
 
     return {

@@ -33,7 +33,11 @@ export interface RealGateway {
 }
 
 /** `extra` is merged over the top level of gateway.yaml; `moreClusters` are added to the four above. */
-export async function startRealGateway(plane: ControlPlane, extra: Record<string, unknown> = {}, moreClusters: Array<Record<string, unknown>> = []): Promise<RealGateway> {
+export async function startRealGateway(
+  plane: ControlPlane,
+  extra: Record<string, unknown> = {},
+  moreClusters: Array<Record<string, unknown>> = [],
+): Promise<RealGateway> {
   const secret = randomBytes(24).toString('base64url');
   const certificate = createServerCertificate('real-cluster-gateway-ca');
   writeFileSync(join(plane.dir, 'gateway-tls.crt'), certificate.certPem + certificate.caPem);
@@ -42,7 +46,11 @@ export async function startRealGateway(plane: ControlPlane, extra: Record<string
   const base = { server: plane.url, caData: plane.caPem };
   const config = parseConfig(
     {
-      listen: { host: '127.0.0.1', port: 0, tls: { certFile: join(plane.dir, 'gateway-tls.crt'), keyFile: join(plane.dir, 'gateway-tls.key') } },
+      listen: {
+        host: '127.0.0.1',
+        port: 0,
+        tls: { certFile: join(plane.dir, 'gateway-tls.crt'), keyFile: join(plane.dir, 'gateway-tls.key') },
+      },
       auth: { jwt: { secret, algorithms: ['HS256'] } },
       policy: [{ groups: ['dev'], clusters: ['*'], namespaces: ['*'], allow: ['*'] }],
       clusters: [
@@ -61,7 +69,11 @@ export async function startRealGateway(plane: ControlPlane, extra: Record<string
   for (const token of Object.values(plane.tokens)) registerSecret(token);
   const logs: string[] = [];
   const logger = createLogger('debug', { write: (line: string) => void logs.push(line) });
-  const gateway = await createGateway(config, { logger, webRoot: join(projectRoot, 'dist', 'web'), auditDestination: { write: (line: string) => void logs.push(line) } });
+  const gateway = await createGateway(config, {
+    logger,
+    webRoot: join(projectRoot, 'dist', 'web'),
+    auditDestination: { write: (line: string) => void logs.push(line) },
+  });
   const url = await gateway.listen();
   return {
     url,
@@ -74,17 +86,25 @@ export async function startRealGateway(plane: ControlPlane, extra: Record<string
     request: (method, path, body, token = signToken(secret)) =>
       new Promise((resolve, reject) => {
         const payload = body === undefined ? undefined : JSON.stringify(body);
-        const req = request(`${url}${path}`, { method, ca: certificate.caPem, headers: { Authorization: `Bearer ${token}`, ...(payload === undefined ? {} : { 'Content-Type': 'application/json' }) } }, (res) => {
-          let text = '';
-          res.on('data', (c: Buffer) => (text += c.toString()));
-          res.on('end', () => {
-            try {
-              resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) });
-            } catch {
-              resolve({ status: res.statusCode ?? 0, body: text as never });
-            }
-          });
-        });
+        const req = request(
+          `${url}${path}`,
+          {
+            method,
+            ca: certificate.caPem,
+            headers: { Authorization: `Bearer ${token}`, ...(payload === undefined ? {} : { 'Content-Type': 'application/json' }) },
+          },
+          (res) => {
+            let text = '';
+            res.on('data', (c: Buffer) => (text += c.toString()));
+            res.on('end', () => {
+              try {
+                resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) });
+              } catch {
+                resolve({ status: res.statusCode ?? 0, body: text as never });
+              }
+            });
+          },
+        );
         req.on('error', reject);
         req.end(payload);
       }),

@@ -19,7 +19,10 @@ export interface PodNginx {
 
 const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
 
-export function nginxConf(nginx: { prefix: string; port: number; name: string }, body = `location / { return 200 "${nginx.name}\\n"; }`): string {
+export function nginxConf(
+  nginx: { prefix: string; port: number; name: string },
+  body = `location / { return 200 "${nginx.name}\\n"; }`,
+): string {
   return `pid ${nginx.prefix}/logs/nginx.pid;
 worker_processes 1;
 events { worker_connections 64; }

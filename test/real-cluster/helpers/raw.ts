@@ -16,13 +16,25 @@ export interface HttpAnswer {
   body: string;
 }
 
-export function httpsRequest(endpoint: Endpoint, path: string, options: { method?: string; headers?: Record<string, string> } = {}): Promise<HttpAnswer> {
+export function httpsRequest(
+  endpoint: Endpoint,
+  path: string,
+  options: { method?: string; headers?: Record<string, string> } = {},
+): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
-    const req = request(`${endpoint.url}${path}`, { method: options.method ?? 'GET', ca: endpoint.caPem, headers: { Authorization: `Bearer ${endpoint.token}`, Accept: 'application/json', ...options.headers } }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body }));
-    });
+    const req = request(
+      `${endpoint.url}${path}`,
+      {
+        method: options.method ?? 'GET',
+        ca: endpoint.caPem,
+        headers: { Authorization: `Bearer ${endpoint.token}`, Accept: 'application/json', ...options.headers },
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });

@@ -37,44 +37,58 @@ type Must = (method: string, path: string, body?: unknown) => Promise<void>;
 
 /** Namespaces with their default ServiceAccount, Roles and RoleBindings, and the impersonator's ClusterRole. */
 export async function applyRbac(must: Must, namespaces: string[], options: ControlPlaneOptions): Promise<void> {
-    // The gateway's Role in each test namespace, and a read-only one for the credential without pods/exec.
-    for (const namespace of namespaces) {
-      await must('POST', '/api/v1/namespaces', { metadata: { name: namespace } });
-      // No controller manager: the default ServiceAccount that admission wants is made here.
-      await must('POST', `/api/v1/namespaces/${namespace}/serviceaccounts`, { metadata: { name: 'default' } });
-      await must('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/roles`, { metadata: { name: 'webterm-gateway' }, rules: gatewayRoleRules });
-      await must('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/roles`, { metadata: { name: 'pod-reader' }, rules: [gatewayRoleRules[0]] });
-      for (const [role, verb, user] of [['exec-create-only', 'create', Users.createOnly], ['exec-get-only', 'get', Users.getOnly]] as const) {
-        await must('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/roles`, { metadata: { name: role }, rules: [gatewayRoleRules[0], { apiGroups: [''], resources: ['pods/exec'], verbs: [verb] }] });
-        await must('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/rolebindings`, {
-          metadata: { name: role },
-          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role },
-          subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
-        });
-      }
-      await must('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/rolebindings`, {
-        metadata: { name: 'webterm-gateway' },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'webterm-gateway' },
-        subjects: [
-          { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: Users.gateway },
-          { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'webterm-gateway-cert' },
-          ...(options.impersonatedExec?.[namespace] ?? []).map((name) => ({ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name })),
-        ],
+  // The gateway's Role in each test namespace, and a read-only one for the credential without pods/exec.
+  for (const namespace of namespaces) {
+    await must('POST', '/api/v1/namespaces', { metadata: { name: namespace } });
+    // No controller manager: the default ServiceAccount that admission wants is made here.
+    await must('POST', `/api/v1/namespaces/${namespace}/serviceaccounts`, { metadata: { name: 'default' } });
+    await must('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/roles`, {
+      metadata: { name: 'webterm-gateway' },
+      rules: gatewayRoleRules,
+    });
+    await must('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/roles`, {
+      metadata: { name: 'pod-reader' },
+      rules: [gatewayRoleRules[0]],
+    });
+    for (const [role, verb, user] of [
+      ['exec-create-only', 'create', Users.createOnly],
+      ['exec-get-only', 'get', Users.getOnly],
+    ] as const) {
+      await must('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/roles`, {
+        metadata: { name: role },
+        rules: [gatewayRoleRules[0], { apiGroups: [''], resources: ['pods/exec'], verbs: [verb] }],
       });
       await must('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/rolebindings`, {
-        metadata: { name: 'pod-reader' },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-reader' },
-        subjects: [
-          ...(options.impersonatedReadOnly?.[namespace] ?? []).map((name) => ({ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name })),
-        ],
+        metadata: { name: role },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
       });
     }
-    // The impersonating gateway may impersonate users and groups, and nothing else.
-    await must('POST', '/apis/rbac.authorization.k8s.io/v1/clusterroles', { metadata: { name: 'webterm-impersonator' }, rules: [{ apiGroups: [''], resources: ['users', 'groups'], verbs: ['impersonate'] }] });
-    await must('POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
-      metadata: { name: 'webterm-impersonator' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'webterm-impersonator' },
-      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: Users.impersonator }],
+    await must('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/rolebindings`, {
+      metadata: { name: 'webterm-gateway' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'webterm-gateway' },
+      subjects: [
+        { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: Users.gateway },
+        { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'webterm-gateway-cert' },
+        ...(options.impersonatedExec?.[namespace] ?? []).map((name) => ({ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name })),
+      ],
     });
-
+    await must('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/rolebindings`, {
+      metadata: { name: 'pod-reader' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-reader' },
+      subjects: [
+        ...(options.impersonatedReadOnly?.[namespace] ?? []).map((name) => ({ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name })),
+      ],
+    });
+  }
+  // The impersonating gateway may impersonate users and groups, and nothing else.
+  await must('POST', '/apis/rbac.authorization.k8s.io/v1/clusterroles', {
+    metadata: { name: 'webterm-impersonator' },
+    rules: [{ apiGroups: [''], resources: ['users', 'groups'], verbs: ['impersonate'] }],
+  });
+  await must('POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
+    metadata: { name: 'webterm-impersonator' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'webterm-impersonator' },
+    subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: Users.impersonator }],
+  });
 }

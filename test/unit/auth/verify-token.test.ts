@@ -10,7 +10,10 @@ const secret = 'a-test-secret-of-enough-length-0123456789';
 const base = { algorithms: ['HS256' as const], clockToleranceSeconds: 0 };
 
 async function refusal(promise: Promise<unknown>): Promise<GatewayError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(GatewayError);
   return error as GatewayError;
 }
@@ -70,9 +73,13 @@ describe('createTokenVerifier', () => {
 
   it('names what is wrong with the issuer or audience without naming the configured ones', async () => {
     const strict = createTokenVerifier({ ...base, secret, issuer: 'https://portal', audience: 'web-terminal' });
-    const wrongIssuer = await refusal(strict.verify(jwt.sign({ sub: 'a' }, secret, { expiresIn: 60, issuer: 'https://evil', audience: 'web-terminal' })));
+    const wrongIssuer = await refusal(
+      strict.verify(jwt.sign({ sub: 'a' }, secret, { expiresIn: 60, issuer: 'https://evil', audience: 'web-terminal' })),
+    );
     expect(wrongIssuer.message).toBe("invalid token: the token's issuer is not accepted by this gateway");
-    const wrongAudience = await refusal(strict.verify(jwt.sign({ sub: 'a' }, secret, { expiresIn: 60, issuer: 'https://portal', audience: 'elsewhere' })));
+    const wrongAudience = await refusal(
+      strict.verify(jwt.sign({ sub: 'a' }, secret, { expiresIn: 60, issuer: 'https://portal', audience: 'elsewhere' })),
+    );
     expect(wrongAudience.message).toBe("invalid token: the token's audience is not accepted by this gateway");
     for (const error of [wrongIssuer, wrongAudience]) {
       expect(error.message).not.toContain('https://portal');
@@ -86,9 +93,14 @@ describe('createTokenVerifier', () => {
     const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
     const rs = createTokenVerifier({ ...base, algorithms: ['RS256'], publicKeyFile: '/keys/portal.pem' }, { readFile: () => publicPem });
-    await expect(rs.verify(jwt.sign({ sub: 'bob' }, privateKey, { algorithm: 'RS256', expiresIn: 60 }))).resolves.toMatchObject({ sub: 'bob' });
+    await expect(rs.verify(jwt.sign({ sub: 'bob' }, privateKey, { algorithm: 'RS256', expiresIn: 60 }))).resolves.toMatchObject({
+      sub: 'bob',
+    });
     // The classic confusion attack: the public key used as an HMAC secret.
-    const forged = jwt.sign({ sub: 'mallory', exp: Math.floor(Date.now() / 1000) + 60 }, publicPem, { algorithm: 'HS256', allowInsecureKeySizes: true } as jwt.SignOptions);
+    const forged = jwt.sign({ sub: 'mallory', exp: Math.floor(Date.now() / 1000) + 60 }, publicPem, {
+      algorithm: 'HS256',
+      allowInsecureKeySizes: true,
+    } as jwt.SignOptions);
     expect((await refusal(rs.verify(forged))).code).toBe('unauthenticated');
   });
 
@@ -107,7 +119,8 @@ describe('createTokenVerifier', () => {
       let now = Date.now();
       const uri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`;
       const es = createTokenVerifier({ ...base, algorithms: ['ES256'], jwksUri: uri }, { now: () => now });
-      const sign = (key: typeof first.privateKey, kid: string) => jwt.sign({ sub: 'carol' }, key, { algorithm: 'ES256', expiresIn: 600, keyid: kid });
+      const sign = (key: typeof first.privateKey, kid: string) =>
+        jwt.sign({ sub: 'carol' }, key, { algorithm: 'ES256', expiresIn: 600, keyid: kid });
       await expect(es.verify(sign(first.privateKey, 'k1'))).resolves.toMatchObject({ sub: 'carol' });
       await expect(es.verify(sign(first.privateKey, 'k1'))).resolves.toMatchObject({ sub: 'carol' });
       expect(fetches).toBe(1);

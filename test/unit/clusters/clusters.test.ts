@@ -42,7 +42,9 @@ describe('inline clusters', () => {
     expect(() => inlineCluster({ ...inline, name: 'b', server: 'https://h:6443', tokenFile: join(dir, 'nope') })).toThrow(
       new ClusterSetupError(`cluster "b": tokenFile ${join(dir, 'nope')} does not exist`),
     );
-    expect(() => inlineCluster({ ...inline, name: 'b', server: 'https://h:6443', token: 't', caFile: join(dir, 'nope.crt') })).toThrow(/caFile .* does not exist/);
+    expect(() => inlineCluster({ ...inline, name: 'b', server: 'https://h:6443', token: 't', caFile: join(dir, 'nope.crt') })).toThrow(
+      /caFile .* does not exist/,
+    );
   });
 });
 
@@ -97,13 +99,23 @@ current-context: cluster-b
   it('selects contexts and names the missing ones', async () => {
     const registry = await createClusterRegistry([{ kubeconfig, contexts: ['cluster-c'], impersonate: false }], { logger });
     expect(registry.names()).toEqual(['cluster-c']);
-    await expect(createClusterRegistry([{ kubeconfig, contexts: ['nope'], impersonate: false }], { logger })).rejects.toThrow(/has no context "nope"/);
-    await expect(createClusterRegistry([{ kubeconfig: join(dir, 'missing'), impersonate: false }], { logger })).rejects.toThrow(/could not be read/);
+    await expect(createClusterRegistry([{ kubeconfig, contexts: ['nope'], impersonate: false }], { logger })).rejects.toThrow(
+      /has no context "nope"/,
+    );
+    await expect(createClusterRegistry([{ kubeconfig: join(dir, 'missing'), impersonate: false }], { logger })).rejects.toThrow(
+      /could not be read/,
+    );
   });
 
   it('refuses a cluster defined twice', async () => {
     await expect(
-      createClusterRegistry([{ kubeconfig, impersonate: false }, { ...inline, name: 'cluster-b', server: 'https://h:6443', token: 't' }], { logger }),
+      createClusterRegistry(
+        [
+          { kubeconfig, impersonate: false },
+          { ...inline, name: 'cluster-b', server: 'https://h:6443', token: 't' },
+        ],
+        { logger },
+      ),
     ).rejects.toThrow(/defined twice/);
   });
 });

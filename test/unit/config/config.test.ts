@@ -16,17 +16,32 @@ describe('parseConfig', () => {
   it('reads the example of INTERFACE.md', () => {
     const config = parseConfig({
       listen: { host: '0.0.0.0', port: 8080, tls: { certFile: '/etc/gateway/tls.crt', keyFile: '/etc/gateway/tls.key' } },
-      auth: { jwt: { secret: '...', algorithms: ['HS256'], issuer: 'https://portal.example.com', audience: 'web-terminal' }, allowedOrigins: ['https://portal.example.com'] },
+      auth: {
+        jwt: { secret: '...', algorithms: ['HS256'], issuer: 'https://portal.example.com', audience: 'web-terminal' },
+        allowedOrigins: ['https://portal.example.com'],
+      },
       clusters: [
         { kubeconfig: '/etc/gateway/kubeconfig' },
-        { name: 'cluster-b', server: 'https://192.168.1.101:6443', tokenFile: '/var/run/secrets/cluster-b/token', caFile: '/var/run/secrets/cluster-b/ca.crt' },
+        {
+          name: 'cluster-b',
+          server: 'https://192.168.1.101:6443',
+          tokenFile: '/var/run/secrets/cluster-b/token',
+          caFile: '/var/run/secrets/cluster-b/ca.crt',
+        },
       ],
       policy: [
         { groups: ['ops'], clusters: ['*'], namespaces: ['ingress-nginx'], allow: ['nginx-reload'] },
         { groups: ['dev'], clusters: ['dev-*'], namespaces: ['*'], allow: ['exec'] },
       ],
       actions: {
-        'nginx-reload': { check: ['nginx', '-t'], command: ['nginx', '-s', 'reload'], namespace: 'ingress-nginx', selector: 'app.kubernetes.io/component=controller', container: 'controller', timeoutSeconds: 30 },
+        'nginx-reload': {
+          check: ['nginx', '-t'],
+          command: ['nginx', '-s', 'reload'],
+          namespace: 'ingress-nginx',
+          selector: 'app.kubernetes.io/component=controller',
+          container: 'controller',
+          timeoutSeconds: 30,
+        },
       },
     });
     expect(config.actions['nginx-reload']?.command).toEqual(['nginx', '-s', 'reload']);
@@ -35,7 +50,15 @@ describe('parseConfig', () => {
   it('names the key path of every problem', () => {
     let error: ConfigError | undefined;
     try {
-      parseConfig({ auth: { jwt: { algorithms: ['none'], secret: 'x' } }, clusters: [{ name: 'b', server: 'https://b:6443' }], policy: [{ clusters: ['*'], allow: ['exec'] }], extra: 1 }, 'gateway.yaml');
+      parseConfig(
+        {
+          auth: { jwt: { algorithms: ['none'], secret: 'x' } },
+          clusters: [{ name: 'b', server: 'https://b:6443' }],
+          policy: [{ clusters: ['*'], allow: ['exec'] }],
+          extra: 1,
+        },
+        'gateway.yaml',
+      );
     } catch (caught) {
       error = caught as ConfigError;
     }
@@ -72,13 +95,25 @@ describe('loadConfig', () => {
   });
 
   it('reads the YAML file named by GATEWAY_CONFIG', () => {
-    const config = loadConfig({ GATEWAY_CONFIG: '/etc/gw.yaml' }, { readFile: () => 'auth:\n  jwt:\n    secret: s\n    algorithms: [HS384]\n' });
+    const config = loadConfig(
+      { GATEWAY_CONFIG: '/etc/gw.yaml' },
+      { readFile: () => 'auth:\n  jwt:\n    secret: s\n    algorithms: [HS384]\n' },
+    );
     expect(config.demo).toBe(false);
     expect(config.auth.jwt.algorithms).toEqual(['HS384']);
   });
 
   it('names the file when it cannot be read or parsed', () => {
-    expect(() => loadConfig({ GATEWAY_CONFIG: '/nope.yaml' }, { readFile: () => { throw new Error('ENOENT'); } })).toThrowError(/\/nope\.yaml/);
+    expect(() =>
+      loadConfig(
+        { GATEWAY_CONFIG: '/nope.yaml' },
+        {
+          readFile: () => {
+            throw new Error('ENOENT');
+          },
+        },
+      ),
+    ).toThrowError(/\/nope\.yaml/);
     expect(() => loadConfig({ GATEWAY_CONFIG: '/bad.yaml' }, { readFile: () => 'a: [' })).toThrowError(/not valid YAML/);
   });
 

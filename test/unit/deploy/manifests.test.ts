@@ -14,10 +14,12 @@ type Manifest = Record<string, any>;
 const deployDir = join(projectRoot, 'deploy');
 const manifests: Manifest[] = readdirSync(deployDir)
   .filter((name) => name.endsWith('.yaml') && name !== 'kustomization.yaml')
-  .flatMap((name) => parseAllDocuments(readFileSync(join(deployDir, name), 'utf8')).map((doc) => {
-    if (doc.errors.length > 0) throw new Error(`${name}: ${doc.errors[0]!.message}`);
-    return doc.toJS() as Manifest;
-  }));
+  .flatMap((name) =>
+    parseAllDocuments(readFileSync(join(deployDir, name), 'utf8')).map((doc) => {
+      if (doc.errors.length > 0) throw new Error(`${name}: ${doc.errors[0]!.message}`);
+      return doc.toJS() as Manifest;
+    }),
+  );
 const byKind = (kind: string): Manifest => {
   const found = manifests.find((m) => m.kind === kind);
   if (found === undefined) throw new Error(`no ${kind} in deploy/`);
@@ -32,9 +34,23 @@ const container = pod.containers[0];
 
 describe('deploy/', () => {
   it('has every kind a production install needs', () => {
-    expect(manifests.map((m) => m.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'Ingress', 'Namespace', 'PodDisruptionBudget', 'Secret', 'Service']);
-    const kustomization = parseAllDocuments(readFileSync(join(deployDir, 'kustomization.yaml'), 'utf8'))[0]!.toJS() as { resources: string[] };
-    expect(kustomization.resources.sort()).toEqual(readdirSync(deployDir).filter((n) => n.endsWith('.yaml') && n !== 'kustomization.yaml').sort());
+    expect(manifests.map((m) => m.kind).sort()).toEqual([
+      'ConfigMap',
+      'Deployment',
+      'Ingress',
+      'Namespace',
+      'PodDisruptionBudget',
+      'Secret',
+      'Service',
+    ]);
+    const kustomization = parseAllDocuments(readFileSync(join(deployDir, 'kustomization.yaml'), 'utf8'))[0]!.toJS() as {
+      resources: string[];
+    };
+    expect(kustomization.resources.sort()).toEqual(
+      readdirSync(deployDir)
+        .filter((n) => n.endsWith('.yaml') && n !== 'kustomization.yaml')
+        .sort(),
+    );
   });
 
   it('renders with kubectl kustomize', () => {
@@ -55,7 +71,11 @@ describe('deploy/', () => {
     expect(container.resources.requests).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
     expect(container.resources.limits).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
     expect(pod.securityContext.runAsNonRoot).toBe(true);
-    expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(container.securityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(pod.automountServiceAccountToken).toBe(false);
   });
 
@@ -82,7 +102,10 @@ describe('deploy/', () => {
     expect(service.spec.ports[0].targetPort).toBe(container.ports[0].name);
     expect(container.ports[0].containerPort).toBe(gatewayYaml.listen.port);
     const ingress = byKind('Ingress');
-    expect(ingress.spec.rules[0].http.paths[0].backend.service).toMatchObject({ name: service.metadata.name, port: { name: service.spec.ports[0].name } });
+    expect(ingress.spec.rules[0].http.paths[0].backend.service).toMatchObject({
+      name: service.metadata.name,
+      port: { name: service.spec.ports[0].name },
+    });
     expect(Number(ingress.metadata.annotations['nginx.ingress.kubernetes.io/proxy-read-timeout'])).toBeGreaterThanOrEqual(3600);
     expect(ingress.metadata.annotations['nginx.ingress.kubernetes.io/affinity']).toBe('cookie');
   });

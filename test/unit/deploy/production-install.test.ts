@@ -34,7 +34,9 @@ describe('the production install', () => {
   });
 
   it('reaches the local cluster from demo.ts alone, by a dynamic import', () => {
-    const importers = sourceFiles('server').filter((file) => /['"]@webterm\/local-cluster[/'"]|local-cluster\/src/.test(readFileSync(join(root, file), 'utf8')));
+    const importers = sourceFiles('server').filter((file) =>
+      /['"]@webterm\/local-cluster[/'"]|local-cluster\/src/.test(readFileSync(join(root, file), 'utf8')),
+    );
     expect(importers).toEqual([join('server', 'demo.ts')]);
     const demo = readFileSync(join(root, 'server', 'demo.ts'), 'utf8');
     // A static import would load node-pty with every gateway, demo or not.

@@ -19,8 +19,14 @@ describe('relayChannels', () => {
     client.receive(Buffer.from([4, 123, 125]));
     upstream.receive(Buffer.from([1, 111, 107, 10]));
     upstream.receive(Buffer.from([2, 33]));
-    expect(upstream.binaries().map((b) => [...b])).toEqual([[0, 104, 105], [4, 123, 125]]);
-    expect(client.binaries().map((b) => [...b])).toEqual([[1, 111, 107, 10], [2, 33]]);
+    expect(upstream.binaries().map((b) => [...b])).toEqual([
+      [0, 104, 105],
+      [4, 123, 125],
+    ]);
+    expect(client.binaries().map((b) => [...b])).toEqual([
+      [1, 111, 107, 10],
+      [2, 33],
+    ]);
     expect(channels.bytes).toEqual({ in: 2, out: 4 });
   });
 

@@ -27,12 +27,26 @@ describe('parseExecStatus', () => {
 
   it('reads the ExitCode cause of NonZeroExitCode', () => {
     expect(
-      status({ metadata: {}, status: 'Failure', message: 'command terminated with non-zero exit code', reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: '3' }] } }),
+      status({
+        metadata: {},
+        status: 'Failure',
+        message: 'command terminated with non-zero exit code',
+        reason: 'NonZeroExitCode',
+        details: { causes: [{ reason: 'ExitCode', message: '3' }] },
+      }),
     ).toEqual({ kind: 'exit', code: 3 });
   });
 
   it('treats another failure as a failure with its message', () => {
-    expect(status({ metadata: {}, status: 'Failure', message: 'Internal error occurred: container not found', reason: 'InternalError', code: 500 })).toEqual({
+    expect(
+      status({
+        metadata: {},
+        status: 'Failure',
+        message: 'Internal error occurred: container not found',
+        reason: 'InternalError',
+        code: 500,
+      }),
+    ).toEqual({
       kind: 'failure',
       status: 502,
       reason: 'InternalError',
@@ -41,7 +55,9 @@ describe('parseExecStatus', () => {
   });
 
   it('does not trust an exit code out of range', () => {
-    expect(status({ status: 'Failure', reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: '999' }] } }).kind).toBe('failure');
+    expect(
+      status({ status: 'Failure', reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: '999' }] } }).kind,
+    ).toBe('failure');
   });
 
   it('survives a status that is not JSON', () => {

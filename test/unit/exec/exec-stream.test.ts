@@ -11,7 +11,11 @@ function streamOn(protocol: string) {
   const socket = new FakeSocket(protocol);
   const stream = new ExecStream(socket);
   const heard = { output: [] as string[], status: [] as ExecStatus[], close: [] as number[] };
-  stream.listen({ output: (data) => heard.output.push(data.toString()), status: (s) => heard.status.push(s), close: (code) => heard.close.push(code) });
+  stream.listen({
+    output: (data) => heard.output.push(data.toString()),
+    status: (s) => heard.status.push(s),
+    close: (code) => heard.close.push(code),
+  });
   return { socket, stream, heard };
 }
 
@@ -36,7 +40,17 @@ describe('ExecStream over v5.channel.k8s.io', () => {
     const { socket, stream, heard } = streamOn('v5.channel.k8s.io');
     socket.receive(frame(1, 'out'));
     socket.receive(frame(2, 'err'));
-    socket.receive(frame(3, JSON.stringify({ metadata: {}, status: 'Failure', reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: '3' }] } })));
+    socket.receive(
+      frame(
+        3,
+        JSON.stringify({
+          metadata: {},
+          status: 'Failure',
+          reason: 'NonZeroExitCode',
+          details: { causes: [{ reason: 'ExitCode', message: '3' }] },
+        }),
+      ),
+    );
     socket.peerClose(1000);
     expect(heard).toEqual({ output: ['out', 'err'], status: [{ kind: 'exit', code: 3 }], close: [1000] });
     expect(stream.canCloseStdin).toBe(true);

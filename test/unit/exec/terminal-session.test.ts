@@ -25,7 +25,14 @@ function session(protocol = 'v5.channel.k8s.io', tty = true) {
   const browser = new FakeSocket('webterm.v1');
   const upstream = new FakeSocket(protocol);
   const ended: SessionSummary[] = [];
-  const relay = new TerminalSession('id-1', browser, principal, settings, { verifyToken: async () => principal, heartbeat: noWatch, onEnd: (s) => ended.push(s) }, pino({ level: 'silent' }));
+  const relay = new TerminalSession(
+    'id-1',
+    browser,
+    principal,
+    settings,
+    { verifyToken: async () => principal, heartbeat: noWatch, onEnd: (s) => ended.push(s) },
+    pino({ level: 'silent' }),
+  );
   open.push(relay);
   return { browser, upstream, relay, ended, attach: () => relay.attach(new ExecStream(upstream), tty) };
 }
@@ -79,7 +86,9 @@ describe('TerminalSession', () => {
     v4.attach();
     v4.browser.receive('{"type":"eof"}', false);
     expect(v4.upstream.sent).toEqual([]);
-    expect(v4.browser.messages()).toEqual([expect.objectContaining({ type: 'notice', code: 'bad_request', message: expect.stringContaining('v4.channel.k8s.io') })]);
+    expect(v4.browser.messages()).toEqual([
+      expect.objectContaining({ type: 'notice', code: 'bad_request', message: expect.stringContaining('v4.channel.k8s.io') }),
+    ]);
   });
 
   it('resizes only with a TTY', () => {
@@ -112,14 +121,34 @@ describe('TerminalSession', () => {
     upstream.receive(frame(1, ' while away'));
     expect(ended).toEqual([]);
     const again = new FakeSocket('webterm.v1');
-    expect(relay.resume(again, principal, 6, { type: 'session', id: 'id-1', cluster: 'c', namespace: 'n', pod: 'p', container: '', tty: true, resumed: true })).toEqual({ lostBytes: 0 });
+    expect(
+      relay.resume(again, principal, 6, {
+        type: 'session',
+        id: 'id-1',
+        cluster: 'c',
+        namespace: 'n',
+        pod: 'p',
+        container: '',
+        tty: true,
+        resumed: true,
+      }),
+    ).toEqual({ lostBytes: 0 });
     expect(again.binaries().map(String)).toEqual([' while away']);
   });
 
   it('tells a browser whose session is resumed elsewhere that it was taken over (4409)', () => {
     const { browser, relay, attach } = session();
     attach();
-    relay.resume(new FakeSocket('webterm.v1'), principal, 0, { type: 'session', id: 'id-1', cluster: 'c', namespace: 'n', pod: 'p', container: '', tty: true, resumed: true });
+    relay.resume(new FakeSocket('webterm.v1'), principal, 0, {
+      type: 'session',
+      id: 'id-1',
+      cluster: 'c',
+      namespace: 'n',
+      pod: 'p',
+      container: '',
+      tty: true,
+      resumed: true,
+    });
     expect(browser.messages()).toEqual([expect.objectContaining({ type: 'error', status: 409, code: 'session_taken_over' })]);
     expect(browser.closedWith).toBe(4409);
   });

@@ -3,11 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { tableAccept } from '../../../server/kubectl/table-accept.js';
 
 describe('tableAccept', () => {
-  it('passes kubectl\'s Table request on, in its order, with plain JSON last', () => {
-    expect(tableAccept('application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json')).toBe(
-      'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json',
+  it("passes kubectl's Table request on, in its order, with plain JSON last", () => {
+    expect(
+      tableAccept('application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json'),
+    ).toBe('application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json');
+    expect(tableAccept('application/json; g=meta.k8s.io; as=Table; v=v1')).toBe(
+      'application/json;as=Table;v=v1;g=meta.k8s.io,application/json',
     );
-    expect(tableAccept('application/json; g=meta.k8s.io; as=Table; v=v1')).toBe('application/json;as=Table;v=v1;g=meta.k8s.io,application/json');
   });
 
   it('asks for plain JSON when no Table was asked for', () => {

@@ -19,7 +19,10 @@ async function writer(): Promise<{ writer: AsciicastWriter; path: string; file: 
 }
 
 function lines(path: string): unknown[] {
-  return readFileSync(path, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as unknown);
+  return readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as unknown);
 }
 
 describe('AsciicastWriter', () => {
@@ -32,7 +35,11 @@ describe('AsciicastWriter', () => {
     await w.close();
     const [header, ...events] = lines(path) as [Record<string, unknown>, ...Array<[number, string, string]>];
     expect(header).toEqual({ version: 2, width: 80, height: 24, timestamp: 1700000000, title: 't' });
-    expect(events.map(([, code, data]) => [code, data])).toEqual([['o', 'hello '], ['r', '100x30'], ['o', 'world\r\n']]);
+    expect(events.map(([, code, data]) => [code, data])).toEqual([
+      ['o', 'hello '],
+      ['r', '100x30'],
+      ['o', 'world\r\n'],
+    ]);
     expect(events[2]![0]).toBeGreaterThan(events[0]![0]);
     expect(events[2]![0] - events[0]![0]).toBeGreaterThanOrEqual(0.015);
   });
@@ -63,7 +70,9 @@ describe('AsciicastWriter', () => {
     for (let i = 0; i < 1000; i += 1) w.output(Buffer.from(`${i}\n`));
     await w.close();
     expect(writes).toBeLessThanOrEqual(3);
-    expect((lines(path).slice(1) as Array<[number, string, string]>).map((e) => e[2]).join('')).toBe(Array.from({ length: 1000 }, (_, i) => `${i}\n`).join(''));
+    expect((lines(path).slice(1) as Array<[number, string, string]>).map((e) => e[2]).join('')).toBe(
+      Array.from({ length: 1000 }, (_, i) => `${i}\n`).join(''),
+    );
   });
 
   it('reports a write failure once, and takes no more events after it', async () => {

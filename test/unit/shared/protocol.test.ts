@@ -4,7 +4,10 @@ import { parseClientMessage } from '../../../shared/protocol.js';
 
 describe('parseClientMessage', () => {
   it('reads resize, eof, pause, resume and token', () => {
-    expect(parseClientMessage('{"type":"resize","cols":80,"rows":24}')).toEqual({ ok: true, value: { type: 'resize', cols: 80, rows: 24 } });
+    expect(parseClientMessage('{"type":"resize","cols":80,"rows":24}')).toEqual({
+      ok: true,
+      value: { type: 'resize', cols: 80, rows: 24 },
+    });
     expect(parseClientMessage('{"type":"eof"}')).toEqual({ ok: true, value: { type: 'eof' } });
     expect(parseClientMessage('{"type":"pause"}')).toEqual({ ok: true, value: { type: 'pause' } });
     expect(parseClientMessage('{"type":"resume"}')).toEqual({ ok: true, value: { type: 'resume' } });

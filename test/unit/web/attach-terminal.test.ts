@@ -62,7 +62,10 @@ describe('attachTerminal', () => {
     attachTerminal(side.view, wire.connection);
     wire.open();
     side.resize(100, 30);
-    expect(wire.sent).toEqual([{ type: 'resize', cols: 120, rows: 40 }, { type: 'resize', cols: 100, rows: 30 }]);
+    expect(wire.sent).toEqual([
+      { type: 'resize', cols: 120, rows: 40 },
+      { type: 'resize', cols: 100, rows: 30 },
+    ]);
   });
 
   it('asks the gateway to pause and resume with the view, and keeps a pause in force over a reconnect', () => {
