@@ -1,4 +1,4 @@
-// The Kubernetes exec channel subprotocols (k8s-exec-protocol.md §1): one
+// The Kubernetes exec channel subprotocols (k8s.io/apimachinery/pkg/util/remotecommand): one
 // table for the gateway's dial, the kubectl relay and the local cluster.
 
 export const ChannelProtocol = {

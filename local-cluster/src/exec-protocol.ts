@@ -1,5 +1,6 @@
 // The channel protocols of pod exec over websockets, as the API server and
-// the kubelet negotiate and frame them (see shared/k8s-exec-protocol.md).
+// the kubelet negotiate and frame them (k8s.io/apiserver/pkg/util/wsstream,
+// k8s.io/apimachinery/pkg/util/remotecommand).
 
 export interface ChannelProtocol {
   name: string;

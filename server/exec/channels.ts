@@ -3,7 +3,7 @@
 // builds, and the exec status it reads.
 import { GatewayError } from '../errors.js';
 
-/** Channel numbers: the first byte of every message (k8s-exec-protocol.md §2). */
+/** Channel numbers: the first byte of every message (k8s.io/apimachinery/pkg/util/remotecommand). */
 export const Channel = {
   Stdin: 0,
   Stdout: 1,
