@@ -8,6 +8,11 @@ export interface PodSummary {
   name: string;
   phase: string;
   containers: string[];
+  /** Ephemeral (debug) containers added to the pod, with whether each runs now. */
+  ephemeralContainers?: Array<{ name: string; running: boolean }>;
+  /** Whether every container is ready, and how many restarts the pod's containers had, for the picker. */
+  ready?: boolean;
+  restarts?: number;
 }
 
 export interface PodList {
@@ -84,4 +89,41 @@ export interface ActionFanOutResult {
     results: ActionPodResult[];
     error?: { code: string; message: string };
   }>;
+}
+
+/** Body of POST …/pods/{pod}/debug (verb `debug`). Unknown fields are refused. */
+export interface DebugRequest {
+  /** The container whose process namespace the debug container joins; the pod's first by default. */
+  target?: string;
+  /** One of the configured `debug.images`; the first by default. */
+  image?: string;
+}
+
+/** 201 answer of POST …/pods/{pod}/debug: the running ephemeral container to attach to. */
+export interface DebugResult {
+  container: string;
+}
+
+/** 201 answer of PUT …/pods/{pod}/files (verb `files`). */
+export interface FileUploadResult {
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
+/** One live terminal session, as GET /api/sessions lists it. */
+export interface SessionSummaryItem {
+  id: string;
+  user: string;
+  cluster: string;
+  namespace: string;
+  pod: string;
+  container: string;
+  /** ISO 8601. */
+  startedAt: string;
+  shared: boolean;
+}
+
+export interface SessionList {
+  items: SessionSummaryItem[];
 }
