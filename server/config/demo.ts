@@ -20,6 +20,8 @@ export function demoDocument(): Record<string, unknown> {
       { groups: ['dev'], clusters: ['*'], namespaces: ['*'], allow: ['*'] },
       { groups: ['ops'], clusters: ['*'], namespaces: ['ingress-nginx'], allow: ['nginx-reload'] },
     ],
+    // An image the local cluster runs, so the demo's debug containers start.
+    debug: { images: ['local/debian'], timeoutSeconds: 30 },
     actions: {
       'nginx-reload': {
         description: 'Check the nginx configuration, then reload nginx',

@@ -3,4 +3,12 @@
 export type { ClusterConfig, InlineClusterConfig, KubeconfigClusterConfig } from './cluster-schema.js';
 export { DEMO_EMBEDDING_ORIGINS } from './demo.js';
 export { ConfigError, loadConfig, parseConfig, type LoadConfigOptions } from './load.js';
-export type { ActionConfig, GatewayConfig, GatewayConfigInput, PolicyRuleConfig, RecordingConfig, SessionLimitsConfig } from './schema.js';
+export type {
+  ActionConfig,
+  DebugConfig,
+  GatewayConfig,
+  GatewayConfigInput,
+  PolicyRuleConfig,
+  RecordingConfig,
+  SessionLimitsConfig,
+} from './schema.js';

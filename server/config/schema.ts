@@ -161,6 +161,16 @@ const recordingSchema = z
   })
   .strict();
 
+/** Ephemeral debug containers (POST …/pods/{pod}/debug, kubectl debug). */
+const debugSchema = z
+  .object({
+    /** The only images a debug container may run; the first is the default. */
+    images: z.array(nonEmpty).min(1, 'name at least one image').default(['busybox:1.36']),
+    /** How long a new debug container may take to run before the request fails with 504. */
+    timeoutSeconds: z.number().positive().max(3600).default(60),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     listen: z
@@ -191,6 +201,7 @@ export const configSchema = z
       .default({}),
     terminal: terminalSchema.default(terminalSchema.parse({})),
     sessions: sessionsSchema.default(sessionsSchema.parse({})),
+    debug: debugSchema.default(debugSchema.parse({})),
     /** Needed when a policy rule sets record: true. */
     recording: recordingSchema.optional(),
     shutdown: z
@@ -250,3 +261,4 @@ export type PolicyRuleConfig = z.output<typeof policyRuleSchema>;
 export type ActionConfig = z.output<typeof actionSchema>;
 export type SessionLimitsConfig = z.output<typeof sessionLimitsSchema>;
 export type RecordingConfig = z.output<typeof recordingSchema>;
+export type DebugConfig = z.output<typeof debugSchema>;
