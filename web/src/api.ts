@@ -1,5 +1,14 @@
 // The gateway's REST API, typed by shared/api.ts; errors carry the gateway's code and message.
-import type { ActionList, ActionRunRequest, ActionRunResult, ClusterList, NamespaceList, PodList } from '../../shared/api.js';
+import type {
+  ActionList,
+  ActionRunRequest,
+  ActionRunResult,
+  ClusterList,
+  DebugRequest,
+  DebugResult,
+  NamespaceList,
+  PodList,
+} from '../../shared/api.js';
 
 export class ApiError extends Error {
   constructor(
@@ -19,12 +28,41 @@ export interface Api {
   /** The actions the caller may run on the cluster; in `namespace` when given. */
   actions(cluster: string, namespace?: string): Promise<ActionList>;
   runAction(cluster: string, action: string, request: ActionRunRequest): Promise<ActionRunResult>;
+  /** Adds a debug container to the pod; resolves once it runs (the gateway waits for it, up to about a minute). */
+  debug(pod: PodRef, request: DebugRequest): Promise<DebugResult>;
+  /** The pod's log as the gateway streams it; refusals throw an ApiError before any byte. */
+  log(pod: PodRef, query: LogQuery, signal?: AbortSignal): Promise<Response>;
+}
+
+/** A pod, as the pod endpoints address it. */
+export interface PodRef {
+  cluster: string;
+  namespace: string;
+  pod: string;
+}
+
+/** GET …/pods/{pod}/log's query. */
+export interface LogQuery {
+  container?: string;
+  follow?: boolean;
+  tailLines?: number;
+}
+
+export function podPath({ cluster, namespace, pod }: PodRef): string {
+  return `clusters/${segment(cluster)}/namespaces/${segment(namespace)}/pods/${segment(pod)}`;
 }
 
 const segment = encodeURIComponent;
 
+/** The gateway's JSON error body as an ApiError. */
+async function refusal(response: Response): Promise<ApiError> {
+  const body = (await response.json().catch(() => undefined)) as { error?: { code?: string; message?: string } } | undefined;
+  return new ApiError(response.status, body?.error?.code ?? 'http_error', body?.error?.message ?? `HTTP ${response.status}`);
+}
+
 export function createApi(token: () => string | undefined): Api {
-  async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
+  /** One request with the token; answers other than 2xx throw the gateway's error. */
+  async function send(path: string, init: RequestInit, accept: string): Promise<Response> {
     const bearer = token();
     if (bearer === undefined) throw new ApiError(401, 'unauthenticated', 'no token: open this page from your portal, or with #token=<jwt>');
     let response: Response;
@@ -32,21 +70,23 @@ export function createApi(token: () => string | undefined): Api {
       response = await fetch(`api/${path}`, {
         ...init,
         headers: {
-          Accept: 'application/json',
+          Accept: accept,
           Authorization: `Bearer ${bearer}`,
           ...(init.body === undefined ? {} : { 'Content-Type': 'application/json' }),
         },
         cache: 'no-store',
       });
-    } catch {
+    } catch (error) {
+      if (init.signal?.aborted) throw error;
       throw new ApiError(0, 'network', 'the gateway cannot be reached');
     }
-    const body = (await response.json().catch(() => undefined)) as unknown;
-    if (!response.ok) {
-      const error = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
-      throw new ApiError(response.status, error?.code ?? 'http_error', error?.message ?? `HTTP ${response.status}`);
-    }
-    return body as T;
+    if (!response.ok) throw await refusal(response);
+    return response;
+  }
+
+  async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
+    const response = await send(path, init, 'application/json');
+    return (await response.json().catch(() => undefined)) as T;
   }
   return {
     clusters: () => call('clusters'),
@@ -55,5 +95,13 @@ export function createApi(token: () => string | undefined): Api {
     actions: (cluster, namespace) => call(`clusters/${segment(cluster)}/actions${namespace ? `?namespace=${segment(namespace)}` : ''}`),
     runAction: (cluster, action, request) =>
       call(`clusters/${segment(cluster)}/actions/${segment(action)}`, { method: 'POST', body: JSON.stringify(request) }),
+    debug: (pod, request) => call(`${podPath(pod)}/debug`, { method: 'POST', body: JSON.stringify(request) }),
+    log(pod, { container, follow, tailLines }, signal) {
+      const query = new URLSearchParams();
+      if (container) query.set('container', container);
+      if (follow) query.set('follow', 'true');
+      if (tailLines !== undefined) query.set('tailLines', String(tailLines));
+      return send(`${podPath(pod)}/log?${query}`, signal === undefined ? {} : { signal }, 'text/plain, application/json');
+    },
   };
 }

@@ -1,7 +1,7 @@
 // Cluster → namespace → pod → container, filled from the REST API (so only
 // what the policy allows) and kept in the address bar, so a link reopens the
 // target. Without a link, the page starts where the user may do something.
-import type { NamespaceSummary } from '../../shared/api.js';
+import type { NamespaceSummary, PodSummary } from '../../shared/api.js';
 import type { Api } from './api.js';
 
 export interface Selection {
@@ -18,12 +18,36 @@ export interface PickerElements {
   container: HTMLSelectElement;
 }
 
-/** What the user may do in the chosen namespace; undefined for a namespace the gateway did not list. */
-export type Grants = Pick<NamespaceSummary, 'exec' | 'actions'> | undefined;
+/**
+ * What the user may do in the chosen namespace; undefined for a namespace the
+ * gateway did not list. `logs` and `debug` are undefined while the gateway
+ * does not say: the page then tries, and shows a refusal in words.
+ */
+export type Grants = (Pick<NamespaceSummary, 'exec' | 'actions'> & { logs?: boolean; debug?: boolean }) | undefined;
+
+/** A container of a pod as the picker lists it; ephemeral ones are debug containers, attached to rather than exec'd in. */
+export interface ContainerChoice {
+  name: string;
+  ephemeral: boolean;
+}
+
+/** The picker's label of a container: a debug container says so. */
+export function containerLabel({ name, ephemeral }: ContainerChoice): string {
+  return ephemeral ? `${name} (debug)` : name;
+}
+
+function containerChoices(pod: PodSummary): ContainerChoice[] {
+  return [
+    ...pod.containers.map((name) => ({ name, ephemeral: false })),
+    ...(pod.ephemeralContainers ?? []).map(({ name }) => ({ name, ephemeral: true })),
+  ];
+}
 
 export interface PickerEvents {
   /** The user changed the cluster or namespace: what they may do there may differ. */
   targetChanged(): void;
+  /** Any of the four changed (the pod or the container too): a view of the target follows it. */
+  selectionChanged?(): void;
   error(error: unknown): void;
 }
 
@@ -31,9 +55,15 @@ export interface PickerEvents {
  * Fills a picker. A value a link names stays chosen even when unlisted, so
  * the gateway can say why; `fallback` is chosen only when it is listed.
  */
-function fill(select: HTMLSelectElement, values: string[], linked: string | null, fallback?: string): void {
+function fill(
+  select: HTMLSelectElement,
+  values: string[],
+  linked: string | null,
+  fallback?: string,
+  label: (value: string) => string = (value) => value,
+): void {
   const options = linked !== null && linked !== '' && !values.includes(linked) ? [...values, linked] : values;
-  select.replaceChildren(...options.map((value) => new Option(value, value)));
+  select.replaceChildren(...options.map((value) => new Option(label(value), value)));
   const chosen = linked !== null && linked !== '' ? linked : fallback;
   if (chosen !== undefined && options.includes(chosen)) select.value = chosen;
   select.disabled = options.length === 0;
@@ -46,7 +76,7 @@ export function startingNamespace(namespaces: readonly NamespaceSummary[]): stri
 
 export function createPickers(elements: PickerElements, api: Api, events: PickerEvents) {
   const params = new URLSearchParams(window.location.search);
-  let containersByPod = new Map<string, string[]>();
+  let containersByPod = new Map<string, ContainerChoice[]>();
   let namespaces: NamespaceSummary[] = [];
   let clusterCount = 0;
   let loaded = false;
@@ -71,7 +101,15 @@ export function createPickers(elements: PickerElements, api: Api, events: Picker
   }
 
   function loadContainers(linked: string | null): void {
-    fill(elements.container, containersByPod.get(elements.pod.value) ?? [], linked);
+    const choices = containersByPod.get(elements.pod.value) ?? [];
+    const ephemeral = new Set(choices.filter((c) => c.ephemeral).map((c) => c.name));
+    fill(
+      elements.container,
+      choices.map((c) => c.name),
+      linked,
+      undefined,
+      (name) => containerLabel({ name, ephemeral: ephemeral.has(name) }),
+    );
   }
 
   async function loadPods(linked: string | null, linkedContainer: string | null): Promise<void> {
@@ -84,7 +122,7 @@ export function createPickers(elements: PickerElements, api: Api, events: Picker
       return;
     }
     const pods = (await api.pods(cluster, namespace)).items;
-    containersByPod = new Map(pods.map((p) => [p.name, p.containers]));
+    containersByPod = new Map(pods.map((p) => [p.name, containerChoices(p)]));
     fill(
       elements.pod,
       pods.map((p) => p.name),
@@ -117,7 +155,26 @@ export function createPickers(elements: PickerElements, api: Api, events: Picker
   /** What the user may do in the chosen namespace. */
   function grants(): Grants {
     const chosen = namespaces.find((n) => n.name === elements.namespace.value);
-    return chosen === undefined ? undefined : { exec: chosen.exec, actions: chosen.actions };
+    if (chosen === undefined) return undefined;
+    // The gateway may add what else it grants; until it does, these stay undefined.
+    const more = chosen as NamespaceSummary & { logs?: unknown; debug?: unknown };
+    return {
+      exec: chosen.exec,
+      actions: chosen.actions,
+      ...(typeof more.logs === 'boolean' ? { logs: more.logs } : {}),
+      ...(typeof more.debug === 'boolean' ? { debug: more.debug } : {}),
+    };
+  }
+
+  /** Whether `container` of `pod` is an ephemeral (debug) container, as the last pod list said. */
+  function isEphemeral(pod: string, container: string): boolean {
+    return containersByPod.get(pod)?.some((c) => c.name === container && c.ephemeral) ?? false;
+  }
+
+  /** Lists the pods again (a debug container was added) and chooses `pod` and `container`. */
+  async function reloadPods(pod: string, container: string): Promise<void> {
+    await loadPods(pod, container);
+    remember();
   }
 
   const guard = (work: () => Promise<void>, targetChanged: boolean) => () =>
@@ -125,6 +182,7 @@ export function createPickers(elements: PickerElements, api: Api, events: Picker
       () => {
         remember();
         if (targetChanged) events.targetChanged();
+        events.selectionChanged?.();
       },
       (error: unknown) => {
         remember();
@@ -152,6 +210,13 @@ export function createPickers(elements: PickerElements, api: Api, events: Picker
     load,
     current,
     grants,
+    isEphemeral,
+    reloadPods,
+    /** The chosen container, as ephemeral or not. */
+    container: (): ContainerChoice => ({
+      name: elements.container.value,
+      ephemeral: isEphemeral(elements.pod.value, elements.container.value),
+    }),
     /** Whether the lists have loaded once. */
     loaded: () => loaded,
     /** Whether the gateway lets this user use any cluster at all (known after load). */

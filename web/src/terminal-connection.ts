@@ -17,6 +17,8 @@ export interface Target {
   pod: string;
   container?: string;
   command?: string[];
+  /** Attach to the container's main process (a debug container) instead of starting a command in it. */
+  attach?: boolean;
 }
 
 export type SessionInfo = Extract<ServerMessage, { type: 'session' }>;
@@ -67,12 +69,13 @@ export interface ResumePoint {
 export function execUrl(target: Target, base: string = window.location.href, resume?: ResumePoint): string {
   const query = new URLSearchParams();
   if (target.container) query.set('container', target.container);
-  for (const arg of target.command ?? []) query.append('command', arg);
+  // Attach takes no command: it joins the process that runs.
+  if (target.attach !== true) for (const arg of target.command ?? []) query.append('command', arg);
   if (resume !== undefined) {
     query.set('resume', resume.id);
     query.set('offset', String(resume.offset));
   }
-  const path = `api/clusters/${encodeURIComponent(target.cluster)}/namespaces/${encodeURIComponent(target.namespace)}/pods/${encodeURIComponent(target.pod)}/exec`;
+  const path = `api/clusters/${encodeURIComponent(target.cluster)}/namespaces/${encodeURIComponent(target.namespace)}/pods/${encodeURIComponent(target.pod)}/${target.attach === true ? 'attach' : 'exec'}`;
   const url = new URL(path, base);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   url.search = query.toString();
