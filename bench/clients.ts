@@ -1,5 +1,6 @@
 // The two clients every figure compares: direct (v5.channel.k8s.io to the
-// API server) and through the gateway (webterm.v1). Both run one command and
+// API server, or to a relay that passes it through: kubectl proxy, the floor
+// relay) and through the gateway (webterm.v1). Both run one command and
 // report bytes and time; both can echo single bytes for latency.
 import WebSocket from 'ws';
 export type Route = 'direct' | 'gateway';
@@ -30,7 +31,7 @@ function execQuery(command: string[], stdin: boolean): string {
 
 export function openExec(endpoints: Endpoints, route: Route, command: string[], stdin = false): WebSocket {
   if (route === 'direct') {
-    const url = `${endpoints.cluster.url.replace('https', 'wss')}/api/v1/namespaces/default/pods/shell-0/exec?${execQuery(command, stdin)}`;
+    const url = `${endpoints.cluster.url.replace(/^http/, 'ws')}/api/v1/namespaces/default/pods/shell-0/exec?${execQuery(command, stdin)}`;
     return new WebSocket(url, ['v5.channel.k8s.io'], {
       headers: { Authorization: `Bearer ${endpoints.cluster.token}` },
       ca: endpoints.cluster.caPem,

@@ -15,8 +15,9 @@ import { manyActive } from './figures/many-active.js';
 import { page } from './figures/page.js';
 import { slowConsumer } from './figures/slow-consumer.js';
 import { throughput } from './figures/throughput.js';
+import { startKubectlProxy } from './kubectl-proxy.js';
 import { startBenchPodsCluster, startClusterChild, startGateway } from './processes.js';
-import { report, type Row } from './report.js';
+import { report, type RouteTable, type Row } from './report.js';
 import { SESSIONS_PER_CLUSTER, readSettings, root } from './settings.js';
 
 // The clients here, direct ones included, run with the gateway's heap setting:
@@ -39,7 +40,8 @@ const FIGURES: ReadonlyArray<readonly [string, Figure]> = [
 const settings = readSettings(process.env);
 const wanted = (figure: string) => settings.only.includes(figure);
 const secret = randomBytes(24).toString('base64url');
-const token = jwt.sign({ sub: 'bench', groups: [] }, secret, { algorithm: 'HS256', expiresIn: 3600 });
+const signToken = (sub: string) => jwt.sign({ sub, groups: [] }, secret, { algorithm: 'HS256', expiresIn: 3600 });
+const token = signToken('bench');
 const main = await startClusterChild();
 // More local cluster processes for the idle sessions, SESSIONS_PER_CLUSTER each.
 const idleClusters = wanted('3')
@@ -50,12 +52,24 @@ const fanClusters = wanted('6') ? await Promise.all(Array.from({ length: 9 }, ()
 const mainBench = await startBenchPodsCluster();
 const gateway = await startGateway([main, mainBench, ...fanClusters, ...idleClusters], secret, settings);
 const endpoints: Endpoints = { cluster: main, gatewayUrl: gateway.url, token };
+const proxyFor = () => startKubectlProxy(main, settings.kubectl);
+// One kubectl proxy for the streaming and keystroke figures; without kubectl they run without it.
+const kubectlProxy =
+  wanted('1') || wanted('2') ? await proxyFor().catch((error: Error) => void console.error(`kubectl proxy: ${error.message}`)) : undefined;
+const routes: RouteTable = {};
 const context: BenchContext = {
   settings,
   endpoints,
   gateway,
   token,
   readCpu: async () => ({ client: cpuSeconds(), gateway: await gateway.cpuSeconds(), cluster: await main.cpuSeconds() }),
+  clusterCpuSeconds: main.cpuSeconds,
+  kubectlProxy: kubectlProxy ?? undefined,
+  startKubectlProxy: proxyFor,
+  // A gateway with none of the bench's history: the idle figure per user starts from its empty state.
+  startFreshGateway: () => startGateway([main], secret, settings),
+  signToken,
+  routes,
   fanOutClusters: ['fan-1', ...fanClusters.map((_, i) => `fan-${i + 2}`)],
   idleTargets: [
     endpoints,
@@ -67,9 +81,10 @@ try {
   for (const [figure, measure] of FIGURES) if (wanted(figure)) rows.push(...(await measure(context)));
 } finally {
   gateway.stop();
+  kubectlProxy?.stop();
   main.stop();
   for (const cluster of idleClusters) cluster.stop();
   await Promise.all([mainBench, ...fanClusters].map((c) => c.stop()));
 }
-report(rows, settings.rounds, root);
+report(rows, routes, settings.rounds, root);
 process.exit(0);

@@ -20,6 +20,10 @@ export interface BenchSettings {
   idle: readonly number[];
   /** Idle sessions opened at once. */
   idleBatch: number;
+  /** Idle sessions, each from a user of its own, on a freshly started gateway and through kubectl proxy. */
+  idleUsers: number;
+  /** The kubectl whose `proxy` is a route. */
+  kubectl: string;
   active: number;
   activeMiB: number;
   slowMiB: number;
@@ -42,10 +46,12 @@ export function readSettings(env: NodeJS.ProcessEnv): BenchSettings {
   return Object.freeze({
     rounds: number('BENCH_ROUNDS', 5),
     only: (env.BENCH_ONLY ?? '1,2,3,4,5,6,7').split(','),
-    throughputMiB: number('BENCH_MB', 128),
+    throughputMiB: number('BENCH_MB', 256),
     echoes: number('BENCH_ECHOES', 2000),
     idle: (env.BENCH_IDLE ?? '1000,5000').split(',').map(Number),
     idleBatch: number('BENCH_IDLE_BATCH', 100),
+    idleUsers: number('BENCH_IDLE_USERS', 300),
+    kubectl: env.BENCH_KUBECTL ?? '/usr/bin/kubectl',
     active: number('BENCH_ACTIVE', 200),
     activeMiB: number('BENCH_ACTIVE_MB', 4),
     slowMiB: number('BENCH_SLOW_MB', 64),

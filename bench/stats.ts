@@ -25,24 +25,34 @@ export function spread(values: readonly number[]): Spread {
 }
 
 /**
- * Runs `measure` for A and B alternately, `rounds` times each, starting with a
- * different one each round. `warmUpRounds` run first and are not kept: a
- * process that has moved little data is still compiling its code and growing
- * its heap, which a long-running gateway or API server has long done.
+ * Runs `measure` for every route in turn, `rounds` times each, each round
+ * starting one route further on (so every route runs in every position).
+ * `warmUpRounds` run first and are not kept: a process that has moved little
+ * data is still compiling its code and growing its heap, which a
+ * long-running gateway or API server has long done.
  */
-export async function alternate<T>(
+export async function alternateRoutes<R extends string, T>(
+  routes: readonly R[],
+  rounds: number,
+  measure: (route: R, warmUp: boolean) => Promise<T>,
+  warmUpRounds = 0,
+): Promise<Record<R, T[]>> {
+  const results = Object.fromEntries(routes.map((route) => [route, [] as T[]])) as Record<R, T[]>;
+  for (let round = 0; round < warmUpRounds + rounds; round += 1) {
+    for (let i = 0; i < routes.length; i += 1) {
+      const route = routes[(round + i) % routes.length]!;
+      const result = await measure(route, round < warmUpRounds);
+      if (round >= warmUpRounds) results[route].push(result);
+    }
+  }
+  return results;
+}
+
+/** `alternateRoutes` for A/B: direct and the gateway, starting with the other one each round. */
+export function alternate<T>(
   rounds: number,
   measure: (route: 'direct' | 'gateway', warmUp: boolean) => Promise<T>,
   warmUpRounds = 0,
 ): Promise<{ direct: T[]; gateway: T[] }> {
-  const direct: T[] = [];
-  const gateway: T[] = [];
-  for (let round = 0; round < warmUpRounds + rounds; round += 1) {
-    const order: Array<'direct' | 'gateway'> = round % 2 === 0 ? ['direct', 'gateway'] : ['gateway', 'direct'];
-    for (const route of order) {
-      const result = await measure(route, round < warmUpRounds);
-      if (round >= warmUpRounds) (route === 'direct' ? direct : gateway).push(result);
-    }
-  }
-  return { direct, gateway };
+  return alternateRoutes(['direct', 'gateway'] as const, rounds, measure, warmUpRounds);
 }

@@ -1,35 +1,78 @@
-// The A/B comparison of the streaming figures (1, 1b and 5): MB/s each way,
-// and the CPU each process spent per MiB moved.
-import { alternate, spread } from './stats.js';
+// The comparisons of the streaming figures (1 and 5): MB/s on each route, and
+// the CPU each process (the client, the relay, the local cluster) spent per
+// MiB moved.
+import { alternateRoutes, spread, type Spread } from './stats.js';
 import type { Route } from './clients.js';
 
 /** CPU seconds each process has spent so far: the bench's clients, the gateway and the local cluster. */
 export type CpuReader = () => Promise<{ client: number; gateway: number; cluster: number }>;
 
+/** CPU seconds (or ms per MiB) of the processes on one route; `relay` is 0 for direct. */
+export interface CpuSample {
+  client: number;
+  relay: number;
+  cluster: number;
+}
+
+const PROCESSES = ['client', 'relay', 'cluster'] as const;
+
 /**
- * One A/B comparison of streaming: `run` moves `mebibytes` per call and
- * resolves MB/s. One warm-up round each way first; the CPU each process spent
- * per MiB is summed over the measured rounds.
+ * Streaming on every route in turn: `run` moves `mebibytes` per call and
+ * resolves MB/s. One warm-up round on each route first; the CPU each process
+ * spent per MiB is summed over the measured rounds.
  */
-export async function streamingComparison(rounds: number, readCpu: CpuReader, mebibytes: number, run: (route: Route) => Promise<number>) {
-  const cpu = { direct: { client: 0, gateway: 0, cluster: 0 }, gateway: { client: 0, gateway: 0, cluster: 0 } };
-  const runs = await alternate(
+export async function streamingRoutes<R extends string>(
+  routes: readonly R[],
+  rounds: number,
+  readCpu: (route: R) => Promise<CpuSample>,
+  mebibytes: number,
+  run: (route: R) => Promise<number>,
+): Promise<{ spreads: Record<R, Spread>; runs: Record<R, number[]>; cpuMsPerMiB: Record<R, CpuSample> }> {
+  const cpu = Object.fromEntries(routes.map((route) => [route, { client: 0, relay: 0, cluster: 0 }])) as Record<R, CpuSample>;
+  const runs = await alternateRoutes(
+    routes,
     rounds,
     async (route, warmUp) => {
-      const before = await readCpu();
+      const before = await readCpu(route);
       const rate = await run(route);
-      const after = await readCpu();
-      if (!warmUp) for (const name of ['client', 'gateway', 'cluster'] as const) cpu[route][name] += after[name] - before[name];
+      const after = await readCpu(route);
+      if (!warmUp) for (const name of PROCESSES) cpu[route][name] += after[name] - before[name];
       return rate;
     },
     1,
   );
   const perMiB = (seconds: number) => Number(((seconds * 1000) / (rounds * mebibytes)).toFixed(2));
-  const cpuMsPerMiB = Object.fromEntries(
-    (['direct', 'gateway'] as const).map((route) => [
-      route,
-      { client: perMiB(cpu[route].client), gateway: perMiB(cpu[route].gateway), cluster: perMiB(cpu[route].cluster) },
-    ]),
+  const map = <T>(f: (route: R) => T) => Object.fromEntries(routes.map((route) => [route, f(route)])) as Record<R, T>;
+  return {
+    spreads: map((route) => spread(runs[route])),
+    runs,
+    cpuMsPerMiB: map((route) => ({
+      client: perMiB(cpu[route].client),
+      relay: perMiB(cpu[route].relay),
+      cluster: perMiB(cpu[route].cluster),
+    })),
+  };
+}
+
+/** One A/B comparison of streaming, direct against the gateway (figure 5). */
+export async function streamingComparison(rounds: number, readCpu: CpuReader, mebibytes: number, run: (route: Route) => Promise<number>) {
+  const result = await streamingRoutes(
+    ['direct', 'gateway'] as const,
+    rounds,
+    async (route) => {
+      const cpu = await readCpu();
+      return { client: cpu.client, relay: route === 'gateway' ? cpu.gateway : 0, cluster: cpu.cluster };
+    },
+    mebibytes,
+    run,
   );
-  return { direct: spread(runs.direct), gateway: spread(runs.gateway), runs, cpuMsPerMiB };
+  const cpuMsPerMiB = {
+    direct: { client: result.cpuMsPerMiB.direct.client, gateway: 0, cluster: result.cpuMsPerMiB.direct.cluster },
+    gateway: {
+      client: result.cpuMsPerMiB.gateway.client,
+      gateway: result.cpuMsPerMiB.gateway.relay,
+      cluster: result.cpuMsPerMiB.gateway.cluster,
+    },
+  };
+  return { direct: result.spreads.direct, gateway: result.spreads.gateway, runs: result.runs, cpuMsPerMiB };
 }

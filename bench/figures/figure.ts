@@ -1,7 +1,8 @@
 // What every figure gets from the runner, and what it gives back.
 import type { Endpoints } from '../clients.js';
+import type { KubectlProxy } from '../kubectl-proxy.js';
 import type { GatewayChild } from '../processes.js';
-import type { Row } from '../report.js';
+import type { RouteTable, Row } from '../report.js';
 import type { BenchSettings } from '../settings.js';
 import type { CpuReader } from '../streaming.js';
 
@@ -13,6 +14,18 @@ export interface BenchContext {
   /** A bench user's token, allowed everything. */
   token: string;
   readCpu: CpuReader;
+  /** CPU seconds the main local cluster has spent so far. */
+  clusterCpuSeconds(): Promise<number>;
+  /** kubectl proxy in front of the main local cluster, if kubectl runs here. */
+  kubectlProxy: KubectlProxy | undefined;
+  /** Starts another kubectl proxy in front of the main local cluster (stop it after). */
+  startKubectlProxy(): Promise<KubectlProxy>;
+  /** Starts another gateway in front of the main local cluster, as `local` (stop it after). */
+  startFreshGateway(): Promise<GatewayChild>;
+  /** A token for user `sub`, allowed everything. */
+  signToken(sub: string): string;
+  /** The route table the figures fill in. */
+  routes: RouteTable;
   /** The gateway's names of the clusters with bench pods, for the fan-out. */
   fanOutClusters: readonly string[];
   /** Where idle sessions go: the main cluster, then one more per SESSIONS_PER_CLUSTER. */

@@ -1,9 +1,11 @@
 // Figure 3, idle sessions: N sessions through the gateway, each a `cat`
 // waiting for input, spread over local cluster processes; the figure is the
-// gateway's RSS growth per session from half to all of them.
+// gateway's RSS growth per session from half to all of them. Then 3c: a few
+// hundred sessions, each from a user of its own, on a freshly started gateway
+// and through a freshly started kubectl proxy: the RSS growth per session from empty.
 import type WebSocket from 'ws';
-import { openExec, type Endpoints } from '../clients.js';
-import type { Row } from '../report.js';
+import { openExec, type Endpoints, type Route } from '../clients.js';
+import type { RouteTable, Row } from '../report.js';
 import { SESSIONS_PER_CLUSTER } from '../settings.js';
 import type { Figure } from './figure.js';
 
@@ -55,8 +57,83 @@ async function holdIdleSessions(targets: readonly Endpoints[], rss: () => Promis
   };
 }
 
-export const idleSessions: Figure = async ({ settings, gateway, idleTargets }) => {
-  const rows: Row[] = [];
+/** Opens one session per target, `batchSize` at once; resolves the sockets and how many failed. */
+async function openSessions(
+  targets: readonly Endpoints[],
+  route: Route,
+  batchSize: number,
+): Promise<{ sockets: WebSocket[]; failed: number }> {
+  const sockets: WebSocket[] = [];
+  let failed = 0;
+  for (let offset = 0; offset < targets.length; offset += batchSize) {
+    await Promise.all(
+      targets.slice(offset, offset + batchSize).map((target) => {
+        // A `cat` that was given stdin: the gateway announces the session, a direct exec says nothing, so open is enough.
+        const ws = openExec(target, route, ['cat'], true);
+        sockets.push(ws);
+        return new Promise<void>((resolve) => {
+          ws.once(route === 'gateway' ? 'message' : 'open', () => resolve());
+          ws.once('close', () => {
+            failed += 1;
+            resolve();
+          });
+        });
+      }),
+    );
+  }
+  return { sockets, failed };
+}
+
+/** Idle sessions from distinct users on a fresh gateway and through a fresh kubectl proxy: KiB of RSS per session from empty. */
+async function idlePerUser(context: Parameters<Figure>[0]): Promise<Row[]> {
+  const { settings, endpoints, routes } = context;
+  const count = settings.idleUsers;
+  const measure = async (name: 'gateway' | 'kubectl proxy', route: Route, rss: () => Promise<number>, targets: Endpoints[]) => {
+    await sleep(1000);
+    const before = await rss();
+    const { sockets, failed } = await openSessions(targets, route, settings.idleBatch);
+    await sleep(1000);
+    const after = await rss();
+    for (const ws of sockets) ws.close();
+    const deadline = Date.now() + 30_000;
+    while ((await endpoints.cluster.activeExecs()) > 0 && Date.now() < deadline) await sleep(100);
+    const perSession = (after - before) / count / 1024;
+    (routes as RouteTable)[name] = { ...routes[name], idleKiBPerSession: perSession };
+    return { before, after, failed, perSession };
+  };
+  const fresh = await context.startFreshGateway();
+  const users = Array.from({ length: count }, (_, i) => ({ ...endpoints, token: context.signToken(`idle-user-${i}`) }));
+  const gateway = await measure('gateway', 'gateway', fresh.rss, users).finally(() => fresh.stop());
+  const rows: Row[] = [
+    {
+      name: `3c. idle sessions: ${count} from ${count} users on a fresh gateway (${gateway.failed} failed)`,
+      gateway: `RSS ${(gateway.before / 2 ** 20).toFixed(0)} → ${(gateway.after / 2 ** 20).toFixed(0)} MiB`,
+      figure: `${gateway.perSession.toFixed(1)} KiB/session`,
+      target: '≤ 32 KiB/session',
+      met: gateway.failed === 0 && gateway.perSession <= 32,
+    },
+  ];
+  const proxy = await context.startKubectlProxy().catch((error: Error) => {
+    console.error(`kubectl proxy skipped: ${error.message}`);
+    return undefined;
+  });
+  if (proxy !== undefined) {
+    const throughProxy = { ...endpoints, cluster: { ...endpoints.cluster, url: proxy.url } };
+    const result = await measure('kubectl proxy', 'direct', proxy.rss, Array(count).fill(throughProxy)).finally(() => proxy.stop());
+    rows.push({
+      name: `3d. idle sessions: ${count} through a fresh kubectl proxy (${result.failed} failed)`,
+      gateway: `RSS ${(result.before / 2 ** 20).toFixed(0)} → ${(result.after / 2 ** 20).toFixed(0)} MiB`,
+      figure: `${result.perSession.toFixed(1)} KiB/session`,
+      target: '– (the peer, not a target)',
+      met: null,
+    });
+  }
+  return rows;
+}
+
+export const idleSessions: Figure = async (context) => {
+  const { settings, gateway, idleTargets } = context;
+  const rows: Row[] = await idlePerUser(context);
   for (const count of settings.idle) rows.push(await holdIdleSessions(idleTargets, gateway.rss, count, settings.idleBatch));
   return rows;
 };
