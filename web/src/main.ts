@@ -1,8 +1,11 @@
 // The terminal page: wires the token, the REST API, the pickers, the
-// terminal, its session, the Reload panel and the embedding bridge.
+// terminal, its session, the Reload panel, the Logs view, the debug
+// container offer and the embedding bridge.
 import '../styles.css';
 import { createApi } from './api.js';
+import { createDebugOffer, debugNotice } from './debug-offer.js';
 import { createEmbedBridge } from './embed.js';
+import { createLogsView } from './logs-view.js';
 import { createPickers } from './pickers.js';
 import { createReloadPanel } from './reload-panel.js';
 import { createSearchBar } from './search-bar.js';
@@ -12,6 +15,7 @@ import { createStatusBar } from './status-bar.js';
 import { createTerminalView } from './terminal-view.js';
 import { installTestHook } from './test-hook.js';
 import { createTokenStore } from './token.js';
+import { createViewTabs } from './view-tabs.js';
 
 function element<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -62,6 +66,7 @@ const pickers = createPickers(
       void reload.refresh();
       session.showGuidance();
     },
+    selectionChanged: () => logs.targetChanged(),
     error: (error) => session.showError(error),
   },
 );
@@ -81,7 +86,59 @@ const reload = createReloadPanel(
   () => pickers.current(),
 );
 
-const session = createSessionControl({ view, statusBar, bridge, pickers, api, tokens, embedded });
+const logs = createLogsView(
+  {
+    target: element('logs-target'),
+    tail: element('logs-tail'),
+    pause: element('logs-pause'),
+    download: element('logs-download'),
+    restart: element('logs-restart'),
+    status: element('logs-status'),
+    lines: element('logs-lines'),
+    find: {
+      form: element('logs-find'),
+      input: element('logs-find-text'),
+      previous: element('logs-find-previous'),
+      count: element('logs-find-count'),
+    },
+  },
+  api,
+  () => pickers.current(),
+  () => pickers.grants(),
+);
+
+const tabs = createViewTabs(
+  { shell: { tab: element('tab-shell'), panel: element('shell-panel') }, logs: { tab: element('tab-logs'), panel: element('logs-panel') } },
+  (shown, onTabs) => {
+    if (shown === 'logs') logs.show();
+    else logs.hide();
+    if (shown === 'shell' && !onTabs && !embedded) view.focus();
+  },
+);
+
+// A debug container, once running, is listed in the picker and attached to; its first line says where the target's files are.
+const debugOffer = createDebugOffer(
+  { panel: element('no-shell'), text: element('no-shell-text'), start: element('debug-start'), progress: element('debug-progress') },
+  api,
+  (target, container) => {
+    tabs.select('shell');
+    void pickers.reloadPods(target.pod, container).catch((error: unknown) => session.showError(error));
+    session.connect({ ...target, container, attach: true });
+    view.writeNotice(debugNotice(target, container));
+  },
+);
+
+const session = createSessionControl({
+  view,
+  statusBar,
+  bridge,
+  pickers,
+  api,
+  tokens,
+  embedded,
+  onNoShell: (target, message) => debugOffer.show(target, message, pickers.grants()),
+  onConnect: () => debugOffer.hide(),
+});
 
 element<HTMLFormElement>('target').addEventListener('submit', (event) => {
   event.preventDefault();

@@ -21,11 +21,29 @@ export interface SessionParts {
   tokens: TokenStore;
   /** The page is in a portal's frame (`?embed=1`). */
   embedded: boolean;
+  /** The container has no shell to exec (a distroless image): `message` is the cluster's words. */
+  onNoShell?(target: SessionTarget, message: string): void;
+  /** A new session starts, on `target`: whatever was said about the last one goes. */
+  onConnect?(target: SessionTarget): void;
+}
+
+/** What a session opens: the pickers' choice, attached to (a debug container) or with a command or shell started in it. */
+export type SessionTarget = Selection & { attach?: boolean };
+
+/**
+ * Whether a failed login shell means the container has no shell at all: the
+ * exec of `sh` could not start (exec_failed, or the cluster's "executable
+ * file not found" for sh or bash).
+ */
+export function isNoShell(state: ConnectionState): boolean {
+  if (state.kind !== 'error') return false;
+  const notFound = /executable file not found|no such file or directory/i.test(state.message);
+  return notFound && (state.code === 'exec_failed' || /\b(sh|bash)\b/.test(state.message));
 }
 
 export interface SessionControl {
   /** Opens a session on `target` (the pickers' choice by default) in place of any other, or says why it cannot. */
-  connect(target?: Selection): void;
+  connect(target?: SessionTarget): void;
   /** Skips the rest of a reconnect's backoff wait. */
   retryNow(): void;
   /**
@@ -56,8 +74,11 @@ function userName(token: string | undefined): string {
   }
 }
 
-export function createSessionControl({ view, statusBar, bridge, pickers, api, tokens, embedded }: SessionParts): SessionControl {
+export function createSessionControl(parts: SessionParts): SessionControl {
+  const { view, statusBar, bridge, pickers, api, tokens, embedded } = parts;
   let connection: TerminalConnection | undefined;
+  /** What the current connection opened, and whether it is a login shell (no command, no attach). */
+  let opened: { target: SessionTarget; shell: boolean } | undefined;
   /** The data path and the listeners of the current connection. */
   let attachment: Disposable | undefined;
   let state: ConnectionState = { kind: 'idle' };
@@ -92,6 +113,14 @@ export function createSessionControl({ view, statusBar, bridge, pickers, api, to
       case 'error':
         view.writeNotice(`[${text}]`);
         bridge.post({ type: 'error', status: next.status, message: next.message, ...(next.code === undefined ? {} : { code: next.code }) });
+        if (opened?.shell === true && isNoShell(next)) {
+          statusBar.show(
+            `No shell in ${opened.target.pod} / ${opened.target.container}: its image has neither bash nor sh.`,
+            'error',
+            true,
+          );
+          parts.onNoShell?.(opened.target, next.message);
+        }
         return;
       case 'closed':
         view.writeNotice(`[${text}]`);
@@ -169,7 +198,8 @@ export function createSessionControl({ view, statusBar, bridge, pickers, api, to
     }
   }
 
-  function connect(target: Selection = pickers.current()): void {
+  function connect(chosen: SessionTarget = pickers.current()): void {
+    const target: SessionTarget = { ...chosen, attach: chosen.attach ?? pickers.isEphemeral(chosen.pod, chosen.container) };
     if (!target.cluster || !target.namespace || !target.pod) {
       showGuidance();
       return;
@@ -184,7 +214,9 @@ export function createSessionControl({ view, statusBar, bridge, pickers, api, to
     connection?.close();
     view.reset();
     view.fit();
-    const command = pickers.command.length > 0 ? pickers.command : undefined;
+    const command = pickers.command.length > 0 && target.attach !== true ? pickers.command : undefined;
+    opened = { target, shell: command === undefined && target.attach !== true };
+    parts.onConnect?.(target);
     const current = new TerminalConnection({ ...target, command }, () => tokens.get(), diagnose);
     const store = new DisposableStore();
     store.add(attachTerminal(view, current));
