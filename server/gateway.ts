@@ -17,6 +17,8 @@ import type { GatewayConfig } from './config/index.js';
 import { GatewayError } from './errors.js';
 import { createHeartbeat } from './exec/heartbeat.js';
 import { createActionRoutes } from './http/action-routes.js';
+import { createDebugRoute } from './http/debug-route.js';
+import { createLogRoute } from './http/log-route.js';
 import { contentSecurityPolicy, createApp } from './http/app.js';
 import { createRecorder, createRecordingApi, createRecordingPage, type RecordingStarter } from './recording/index.js';
 import { createProtocolSniffer } from './http/listener.js';
@@ -171,6 +173,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     createActionRoutes(actionDeps),
     createKubeconfigRoute(services, tls === undefined ? undefined : (tls.caPem ?? tls.certPem)),
     createRecordingApi(services, config.recording),
+    createLogRoute(services),
+    createDebugRoute(services, audit),
   ];
   const topRouters: Router[] = [mountKubectl(services)];
   if (config.metrics.enabled) topRouters.unshift(createMetricsRoute(metrics, config.metrics.bearerToken));
@@ -200,10 +204,23 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
 
   const upgradeRoutes: Array<{ match: (segments: string[]) => boolean; handle: UpgradeHandler }> = [
     {
-      // /api/clusters/{cluster}/namespaces/{ns}/pods/{pod}/exec
-      match: (s) => s.length === 8 && s[0] === 'api' && s[1] === 'clusters' && s[3] === 'namespaces' && s[5] === 'pods' && s[7] === 'exec',
+      // /api/clusters/{cluster}/namespaces/{ns}/pods/{pod}/exec, and …/attach
+      match: (s) =>
+        s.length === 8 &&
+        s[0] === 'api' &&
+        s[1] === 'clusters' &&
+        s[3] === 'namespaces' &&
+        s[5] === 'pods' &&
+        (s[7] === 'exec' || s[7] === 'attach'),
       handle: (req, socket, head, s, url) =>
-        terminal.handleUpgrade(req, socket, head, { cluster: s[2] ?? '', namespace: s[4] ?? '', pod: s[6] ?? '' }, url),
+        terminal.handleUpgrade(
+          req,
+          socket,
+          head,
+          { cluster: s[2] ?? '', namespace: s[4] ?? '', pod: s[6] ?? '' },
+          url,
+          s[7] === 'attach' ? 'attach' : 'exec',
+        ),
     },
     {
       // /k8s/… (kubectl): pod exec, and a Status for every other upgrade there

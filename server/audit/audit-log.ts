@@ -51,6 +51,40 @@ export interface AuditLog {
     success: boolean;
     error?: string;
   }): void;
+  /** A debug container added to a pod (POST …/debug or kubectl debug), or the attempt that failed. */
+  debugContainer(event: {
+    principal: Principal;
+    cluster: string;
+    namespace: string;
+    pod: string;
+    /** The container whose processes it sees; the pod's first when unset. */
+    target?: string;
+    image: string;
+    container?: string;
+    code?: string;
+    error?: string;
+  }): void;
+  /** A file transfer (files.upload, files.download): never its content. `code` and `error` when it failed. */
+  fileTransfer(event: {
+    event: 'files.upload' | 'files.download';
+    principal: Principal;
+    target: { cluster: string; namespace: string; pod: string; container?: string };
+    path: string;
+    bytes?: number;
+    sha256?: string;
+    directory?: boolean;
+    code?: string;
+    error?: string;
+  }): void;
+  /** A viewer opened (watch.start) or left (watch.end) a shared session. */
+  sessionWatch(event: {
+    event: 'watch.start' | 'watch.end';
+    sessionId: string;
+    principal: Principal;
+    owner: string;
+    target: SessionTarget;
+    reason?: string;
+  }): void;
   refusal(event: {
     principal?: Principal;
     what: string;
@@ -77,6 +111,9 @@ export function createAuditLog(destination?: DestinationStream): AuditLog {
     recordingFailed: ({ principal, target, ...rest }) => log.warn({ ...who(principal), ...target, ...rest }, 'recording.failed'),
     actionPod: ({ principal, ...rest }) => log.info({ ...who(principal), ...rest }, 'action.pod'),
     actionRun: ({ principal, ...rest }) => log.info({ ...who(principal), ...rest }, 'action.run'),
+    debugContainer: ({ principal, ...rest }) => log.info({ ...who(principal), ...rest }, 'debug.container'),
+    fileTransfer: ({ event, principal, target, ...rest }) => log.info({ ...who(principal), ...target, ...rest }, event),
+    sessionWatch: ({ event, principal, target, ...rest }) => log.info({ ...who(principal), ...target, ...rest }, event),
     refusal: ({ principal, ...rest }) => log.info({ ...who(principal), ...rest }, 'refusal'),
   };
 }

@@ -7,6 +7,7 @@ import type { ExecStreams, ExecTarget } from '../core/target.js';
 import { GatewayError } from '../errors.js';
 import type { Cluster } from './cluster.js';
 import { clusterDial } from './cluster-socket.js';
+import { impersonationHeaders } from './cluster-request.js';
 import { classifyDialError, classifyUpgradeRefusal, readRefusalBody } from './dial-errors.js';
 
 export interface DialOptions {
@@ -37,6 +38,17 @@ export function execPath(target: Omit<ExecTarget, 'cluster'>, streams: ExecStrea
   return `${execBasePath(target)}?${query}`;
 }
 
+/** The path and query of a pod attach request: the container's main process, no command. */
+export function attachPath(target: Pick<ExecTarget, 'namespace' | 'pod' | 'container' | 'tty'>, streams: ExecStreams): string {
+  const query = new URLSearchParams();
+  if (target.container !== undefined) query.set('container', target.container);
+  if (streams.stdin) query.set('stdin', 'true');
+  if (streams.stdout) query.set('stdout', 'true');
+  if (streams.stderr) query.set('stderr', 'true');
+  if (target.tty) query.set('tty', 'true');
+  return `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/pods/${encodeURIComponent(target.pod)}/attach?${query}`;
+}
+
 function execUrl(cluster: Cluster, path: string): string {
   const base = new URL(cluster.server.href);
   base.protocol = base.protocol === 'http:' ? 'ws:' : 'wss:';
@@ -50,12 +62,7 @@ function execUrl(cluster: Cluster, path: string): string {
  */
 export async function dialExec(cluster: Cluster, pathAndQuery: string, options: DialOptions): Promise<WebSocket> {
   const connection = await cluster.connection();
-  const headers: Record<string, string | string[]> = { ...connection.headers };
-  if (cluster.impersonate && options.principal !== undefined) {
-    headers['Impersonate-User'] = options.principal.sub;
-    // One Impersonate-Group header per group, as the API server reads them.
-    if (options.principal.groups.length > 0) headers['Impersonate-Group'] = [...options.principal.groups];
-  }
+  const headers = { ...connection.headers, ...impersonationHeaders(cluster, options.principal) };
   const dial = clusterDial(cluster, connection);
   const socket = new WebSocket(execUrl(cluster, pathAndQuery), [...(options.protocols ?? UPSTREAM_PROTOCOLS)], {
     ...dial.tlsOptions,

@@ -13,6 +13,13 @@ export interface KubePod {
   labels: Record<string, string>;
   /** The kubectl.kubernetes.io/default-container annotation, when set. */
   defaultContainer?: string;
+  /** Ephemeral (debug) containers, in the order they were added, with whether each runs now. */
+  ephemeralContainers: Array<{ name: string; running: boolean }>;
+  /** Every container ready; restarts summed over the containers. */
+  ready: boolean;
+  restarts: number;
+  /** Whether each container, ephemeral ones included, was started with a TTY. */
+  tty: Record<string, boolean>;
 }
 
 export interface KubeApi {
@@ -21,21 +28,39 @@ export interface KubeApi {
   getPod(namespace: string, name: string): Promise<KubePod>;
 }
 
+interface RawContainerStatus {
+  name?: string;
+  ready?: boolean;
+  restartCount?: number;
+  state?: { running?: unknown };
+}
+
 interface RawPod {
   metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  spec?: { containers?: Array<{ name?: string }> };
-  status?: { phase?: string };
+  spec?: { containers?: Array<{ name?: string; tty?: boolean }>; ephemeralContainers?: Array<{ name?: string; tty?: boolean }> };
+  status?: { phase?: string; containerStatuses?: RawContainerStatus[]; ephemeralContainerStatuses?: RawContainerStatus[] };
 }
+
+const named = <T extends { name?: string }>(items: T[] | undefined): Array<T & { name: string }> =>
+  (items ?? []).filter((item): item is T & { name: string } => typeof item.name === 'string' && item.name.length > 0);
 
 function summarize(pod: RawPod): KubePod {
   const defaultContainer = pod.metadata?.annotations?.['kubectl.kubernetes.io/default-container'];
+  const containers = named(pod.spec?.containers);
+  const ephemeral = named(pod.spec?.ephemeralContainers);
+  const statuses = pod.status?.containerStatuses ?? [];
+  const ephemeralStatuses = new Map(named(pod.status?.ephemeralContainerStatuses).map((s) => [s.name, s]));
   return {
     name: pod.metadata?.name ?? '',
     namespace: pod.metadata?.namespace ?? '',
     phase: pod.status?.phase ?? 'Unknown',
-    containers: (pod.spec?.containers ?? []).map((c) => c.name ?? '').filter((n) => n.length > 0),
+    containers: containers.map((c) => c.name),
     labels: pod.metadata?.labels ?? {},
     ...(defaultContainer === undefined ? {} : { defaultContainer }),
+    ephemeralContainers: ephemeral.map((c) => ({ name: c.name, running: ephemeralStatuses.get(c.name)?.state?.running !== undefined })),
+    ready: containers.length > 0 && containers.every((c) => statuses.some((s) => s.name === c.name && s.ready === true)),
+    restarts: statuses.reduce((sum, s) => sum + (typeof s.restartCount === 'number' ? s.restartCount : 0), 0),
+    tty: Object.fromEntries([...containers, ...ephemeral].map((c) => [c.name, c.tty === true])),
   };
 }
 

@@ -89,7 +89,16 @@ export function createRestRoutes(services: GatewayServices): Router {
       throw new GatewayError('forbidden', `user "${principal.sub}" may not use namespace "${namespace}" of cluster "${name}"`);
     }
     const pods = await api.listPods(namespace);
-    const body: PodList = { items: pods.map((pod) => ({ name: pod.name, phase: pod.phase, containers: pod.containers })) };
+    const body: PodList = {
+      items: pods.map((pod) => ({
+        name: pod.name,
+        phase: pod.phase,
+        containers: pod.containers,
+        ephemeralContainers: pod.ephemeralContainers,
+        ready: pod.ready,
+        restarts: pod.restarts,
+      })),
+    };
     res.json(body);
   });
 

@@ -8,7 +8,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { WEBTERM_PROTOCOL, type ServerMessage } from '../../shared/protocol.js';
 import { createOriginCheck } from '../auth/origin.js';
 import { offeredProtocols } from '../auth/token-from-request.js';
-import { execPath } from '../clusters/dial-exec.js';
+import { attachPath, execPath } from '../clusters/dial-exec.js';
 import type { Principal } from '../core/principal.js';
 import type { ExecTarget, PodTarget } from '../core/target.js';
 import { GatewayError, toGatewayError } from '../errors.js';
@@ -19,7 +19,17 @@ import { newSessionId } from '../exec/session-id.js';
 import { INTERACTIVE_SHELL_COMMAND } from '../exec/shell.js';
 import { TerminalSession, type SessionSummary } from '../exec/terminal-session.js';
 import type { SessionRecording } from '../recording/recording.js';
-import { admitSession, dialSession, startRecording, type Admission, type SessionDeps } from '../sessions/open-session.js';
+import {
+  admitSession,
+  attachTarget,
+  decideAny,
+  dialSession,
+  sessionVerbs,
+  startRecording,
+  type Admission,
+  type SessionDeps,
+  type SessionKind,
+} from '../sessions/open-session.js';
 import type { LiveSession } from '../sessions/registry.js';
 import { checkPodTarget } from '../core/names.js';
 import { refuseUpgrade } from './respond.js';
@@ -51,6 +61,7 @@ export interface TerminalEndpointHooks {
 /** What a resuming browser needs of an open session. */
 interface Resumable {
   session: TerminalSession;
+  kind: SessionKind;
   /** Set once the upstream is open. */
   start?: SessionStart;
 }
@@ -77,8 +88,15 @@ export function createTerminalEndpoint(sessions: SessionDeps, heartbeat: Heartbe
     return services.authenticate(req);
   }
 
-  /** Handles `GET /api/clusters/{c}/namespaces/{ns}/pods/{pod}/exec` upgrades. */
-  async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, route: PodTarget, url: URL): Promise<void> {
+  /** Handles `GET /api/clusters/{c}/namespaces/{ns}/pods/{pod}/exec` (and `…/attach`) upgrades. */
+  async function handleUpgrade(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    route: PodTarget,
+    url: URL,
+    kind: SessionKind = 'exec',
+  ): Promise<void> {
     // A socket error while we verify must not become an uncaught exception.
     socket.on('error', () => socket.destroy());
     let principal: Principal;
@@ -94,8 +112,8 @@ export function createTerminalEndpoint(sessions: SessionDeps, heartbeat: Heartbe
     wss.handleUpgrade(req, socket, head, (browser) => {
       try {
         const resume = parseResumeQuery(url);
-        if (resume === undefined) void runSession(browser, principal, route, url);
-        else resumeSession(browser, principal, route, resume);
+        if (resume === undefined) void runSession(browser, principal, route, url, kind);
+        else resumeSession(browser, principal, route, resume, kind);
       } catch (error) {
         refuseSession(browser, principal, route, toGatewayError(error));
       }
@@ -123,7 +141,13 @@ export function createTerminalEndpoint(sessions: SessionDeps, heartbeat: Heartbe
     };
   }
 
-  function resumeSession(browser: WebSocket, principal: Principal, route: PodTarget, resume: { id: string; offset?: number }): void {
+  function resumeSession(
+    browser: WebSocket,
+    principal: Principal,
+    route: PodTarget,
+    resume: { id: string; offset?: number },
+    kind: SessionKind,
+  ): void {
     const live = registry.get(resume.id);
     const open = live === undefined ? undefined : resumable.get(live);
     const start = open?.start;
@@ -133,6 +157,7 @@ export function createTerminalEndpoint(sessions: SessionDeps, heartbeat: Heartbe
       start === undefined ||
       open.session.ended ||
       open.session.owner !== principal.sub ||
+      open.kind !== kind ||
       start.target.cluster !== route.cluster ||
       start.target.namespace !== route.namespace ||
       start.target.pod !== route.pod
@@ -140,7 +165,7 @@ export function createTerminalEndpoint(sessions: SessionDeps, heartbeat: Heartbe
       throw new GatewayError('not_found', 'that session is no longer open: it ended, or its resume period passed');
     }
     if (registry.draining) throw new GatewayError('draining', 'the gateway is shutting down; try again');
-    const decision = services.policy.decide(principal, route, 'exec');
+    const decision = decideAny(services, principal, start.target, sessionVerbs[kind]);
     if (!decision.allowed) throw new GatewayError('forbidden', decision.reason);
     const result = open.session.resume(browser, principal, resume.offset, sessionMessage(start, true));
     if (result === undefined) throw new GatewayError('bad_request', 'offset is beyond the output of that session');
@@ -148,20 +173,35 @@ export function createTerminalEndpoint(sessions: SessionDeps, heartbeat: Heartbe
     hooks.onSessionResumed?.(start, result.lostBytes);
   }
 
-  /** The target of the URL and query, with the shell when no command is named. */
-  function targetOf(route: PodTarget, url: URL): ExecTarget {
+  /** The target of the URL and query, with the shell when no command is named; attach runs none. */
+  function targetOf(route: PodTarget, url: URL, kind: SessionKind): ExecTarget {
     checkPodTarget(route);
     const query = parseTerminalQuery(url);
+    if (kind === 'attach') {
+      if (query.command !== undefined)
+        throw new GatewayError('bad_request', "attach runs no command: it joins the container's main process");
+      // The TTY is the container's own, read from the pod before the dial.
+      return { ...route, container: query.container, command: [], tty: false };
+    }
     return { ...route, container: query.container, command: query.command ?? INTERACTIVE_SHELL_COMMAND, tty: query.tty };
   }
 
-  async function runSession(browser: WebSocket, principal: Principal, route: PodTarget, url: URL): Promise<void> {
+  async function runSession(browser: WebSocket, principal: Principal, route: PodTarget, url: URL, kind: SessionKind): Promise<void> {
     let admission: Admission;
     try {
-      admission = admitSession(sessions, principal, targetOf(route, url));
+      admission = admitSession(sessions, principal, targetOf(route, url, kind), {}, kind);
     } catch (error) {
       refuseSession(browser, principal, route, toGatewayError(error));
       return;
+    }
+    if (kind === 'attach') {
+      try {
+        admission = { ...admission, target: await attachTarget(sessions, admission.target) };
+      } catch (error) {
+        admission.release();
+        refuseSession(browser, principal, route, toGatewayError(error));
+        return;
+      }
     }
     // Nothing refused: from here on the session exists, and a failure ends it.
     const { target, limits } = admission;
@@ -177,6 +217,7 @@ export function createTerminalEndpoint(sessions: SessionDeps, heartbeat: Heartbe
     let recording: SessionRecording | undefined;
     let remove = (): void => {};
     const entry: Resumable = {
+      kind,
       session: new TerminalSession(
         id,
         browser,
@@ -241,7 +282,8 @@ export function createTerminalEndpoint(sessions: SessionDeps, heartbeat: Heartbe
       const abort = new AbortController();
       browser.once('close', () => abort.abort());
       // With a TTY the runtime merges stderr into the terminal.
-      const path = execPath(target, { stdin: true, stdout: true, stderr: !target.tty });
+      const streams = { stdin: true, stdout: true, stderr: !target.tty };
+      const path = kind === 'attach' ? attachPath(target, streams) : execPath(target, streams);
       const upstream = await dialSession(sessions, admission, { path, signal: abort.signal }, (seconds) =>
         hooks.onUpstreamConnected?.(target.cluster, seconds),
       );
@@ -255,7 +297,7 @@ export function createTerminalEndpoint(sessions: SessionDeps, heartbeat: Heartbe
         {
           container: target.container,
           tty: target.tty,
-          command: url.searchParams.has('command') ? target.command : 'shell',
+          command: kind === 'attach' ? 'attach' : url.searchParams.has('command') ? target.command : 'shell',
           recorded: recording !== undefined,
         },
         'session started',

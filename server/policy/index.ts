@@ -36,6 +36,13 @@ interface CompiledRule {
 
 const never: Matcher = () => false;
 
+/** How a refusal names the built-in verbs; any other verb is an action. */
+const verbWords: Readonly<Record<string, string>> = {
+  exec: 'open a shell',
+  logs: 'read pod logs',
+  debug: 'start debug containers',
+};
+
 function compile(rule: PolicyRuleConfig): CompiledRule {
   return {
     config: rule,
@@ -57,7 +64,7 @@ export function createPolicy(rules: readonly PolicyRuleConfig[]): Policy {
     decide(principal, target, verb) {
       const rule = rulesOf(principal).find((r) => r.cluster(target.cluster) && r.namespace(target.namespace) && r.verb(verb));
       if (rule !== undefined) return { allowed: true, rule: rule.config };
-      const what = verb === 'exec' ? 'open a shell' : `run action "${verb}"`;
+      const what = Object.hasOwn(verbWords, verb) ? verbWords[verb] : `run action "${verb}"`;
       return {
         allowed: false,
         reason: `user "${principal.sub}" may not ${what} in namespace "${target.namespace}" of cluster "${target.cluster}"`,

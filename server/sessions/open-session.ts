@@ -40,16 +40,34 @@ export interface RefusalWords {
   unknownCluster?(cluster: string): string;
 }
 
+/** What a session runs: a command (exec), or the container's main process (attach). */
+export type SessionKind = 'exec' | 'attach';
+
+/** The policy verbs that allow each kind of session, any one of them enough. */
+export const sessionVerbs: Readonly<Record<SessionKind, readonly string[]>> = { exec: ['exec'], attach: ['exec', 'debug'] };
+
+/** The policy's decision for any of `verbs`: the first that allows, else the refusal of the first. */
+export function decideAny(services: GatewayServices, principal: Principal, target: ExecTarget, verbs: readonly string[]) {
+  const decisions = verbs.map((verb) => services.policy.decide(principal, target, verb));
+  return decisions.find((d) => d.allowed) ?? decisions[0]!;
+}
+
 /**
  * Decides everything that can refuse a session, in the order a client is
  * told: draining, names, policy, cluster, quota. Throws a GatewayError;
  * nothing exists yet that would need tearing down.
  */
-export function admitSession(deps: SessionDeps, principal: Principal, target: ExecTarget, words: RefusalWords = {}): Admission {
+export function admitSession(
+  deps: SessionDeps,
+  principal: Principal,
+  target: ExecTarget,
+  words: RefusalWords = {},
+  kind: SessionKind = 'exec',
+): Admission {
   const { services } = deps;
   checkPodTarget(target);
   if (deps.registry.draining) throw new GatewayError('draining', 'the gateway is shutting down; try again');
-  const decision = services.policy.decide(principal, target, 'exec');
+  const decision = decideAny(services, principal, target, sessionVerbs[kind]);
   if (!decision.allowed) throw new GatewayError('forbidden', words.forbidden?.(principal, target, decision.reason) ?? decision.reason);
   const cluster = services.clusters.get(target.cluster);
   if (cluster === undefined)
@@ -57,6 +75,26 @@ export function admitSession(deps: SessionDeps, principal: Principal, target: Ex
   const limits = { ...services.config.sessions, ...decision.rule.limits };
   const release = deps.quota.acquire(principal.sub, limits.maxSessionsPerUser);
   return { principal, target, cluster, limits, record: decision.rule.record === true, release };
+}
+
+/**
+ * An attach target completed from the pod: the container (the default one
+ * when none is named) and its TTY as it was started, ephemeral containers
+ * included. A pod or container that does not exist refuses the session.
+ */
+export async function attachTarget(deps: SessionDeps, target: ExecTarget): Promise<ExecTarget> {
+  const api = deps.services.kubeApi(target.cluster);
+  if (api === undefined) throw new GatewayError('not_found', `cluster "${target.cluster}" is not known`);
+  const pod = await api.getPod(target.namespace, target.pod);
+  const container = target.container ?? pod.defaultContainer ?? pod.containers[0];
+  if (container === undefined || !Object.hasOwn(pod.tty, container)) {
+    const names = [...pod.containers, ...pod.ephemeralContainers.map((c) => c.name)];
+    throw new GatewayError(
+      'not_found',
+      `container ${JSON.stringify(container ?? '')} is not valid for pod "${target.pod}"; choose one of: ${names.join(', ')}`,
+    );
+  }
+  return { ...target, container, command: [], tty: pod.tty[container] === true };
 }
 
 export interface DialRequest {
