@@ -19,6 +19,7 @@ import { createHeartbeat } from './exec/heartbeat.js';
 import { createActionRoutes } from './http/action-routes.js';
 import { createDebugRoute } from './http/debug-route.js';
 import { createLogRoute } from './http/log-route.js';
+import { createFileRoutes } from './http/file-routes.js';
 import { contentSecurityPolicy, createApp } from './http/app.js';
 import { createRecorder, createRecordingApi, createRecordingPage, type RecordingStarter } from './recording/index.js';
 import { createProtocolSniffer } from './http/listener.js';
@@ -186,6 +187,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     apiRouters,
     topRouters,
     pageRouters,
+    streamRouters: [createFileRoutes(services, audit)],
   });
 
   // Half-sent requests are looked for every 5 s (Node's default is 30 s), so one that

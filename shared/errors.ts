@@ -11,6 +11,10 @@ export const ErrorCode = {
   OriginRefused: 'origin_refused',
   NotFound: 'not_found',
   TooManySessions: 'too_many_sessions',
+  /** The request contradicts what is there (a directory where a file upload goes). */
+  Conflict: 'conflict',
+  /** The container lacks a tool the request needs (the message names it). */
+  NotImplemented: 'not_implemented',
   /** The session ended because nobody typed in it for the idle timeout. */
   IdleTimeout: 'idle_timeout',
   /** The session reached its maximum duration. */
@@ -43,6 +47,8 @@ export const statusOfCode: Readonly<Record<ErrorCode, number>> = {
   origin_refused: 403,
   not_found: 404,
   too_many_sessions: 429,
+  conflict: 409,
+  not_implemented: 501,
   idle_timeout: 408,
   session_time_limit: 408,
   client_stalled: 408,

@@ -202,6 +202,18 @@ export const configSchema = z
     terminal: terminalSchema.default(terminalSchema.parse({})),
     sessions: sessionsSchema.default(sessionsSchema.parse({})),
     debug: debugSchema.default(debugSchema.parse({})),
+    files: z
+      .object({
+        /** Largest upload (PUT …/files) accepted: 100 MiB by default. */
+        maxBytes: z
+          .number()
+          .int()
+          .min(1)
+          .max(64 * 1024 * 1024 * 1024)
+          .default(100 * 1024 * 1024),
+      })
+      .strict()
+      .default({ maxBytes: 100 * 1024 * 1024 }),
     /** Needed when a policy rule sets record: true. */
     recording: recordingSchema.optional(),
     shutdown: z

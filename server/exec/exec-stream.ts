@@ -7,8 +7,10 @@ import { Channel, channelFrame, closeStdinSignal, parseExecStatus, resizeFrame, 
 import { SOCKET_OPEN, type RelaySocket } from './socket.js';
 
 export interface ExecStreamEvents {
-  /** Stdout and stderr, in the order they came. */
+  /** Stdout and stderr, in the order they came (stdout only when `stderr` is listened to). */
   output(data: Buffer): void;
+  /** Stderr apart from stdout, for a reader that keeps them apart (file transfers). */
+  stderr(data: Buffer): void;
   /** The process ended (or the exec failed): sent once, before the close. */
   status(status: ExecStatus): void;
   /** The connection to the API server closed. */
@@ -49,8 +51,14 @@ export class ExecStream {
     this.listeners = listeners;
   }
 
-  writeStdin(data: Buffer): void {
-    if (data.length > 0) this.write(Channel.Stdin, data);
+  /** Writes stdin; `written` is called once the frame has left (for a sender that waits on it). */
+  writeStdin(data: Buffer, written?: (error?: Error) => void): void {
+    if (data.length > 0) this.write(Channel.Stdin, data, written);
+  }
+
+  /** Bytes queued towards the API server and not yet written. */
+  get bufferedAmount(): number {
+    return this.socket.bufferedAmount;
   }
 
   resize(cols: number, rows: number): void {
@@ -86,17 +94,18 @@ export class ExecStream {
     else this.socket.terminate();
   }
 
-  private write(channel: number, payload: Buffer): void {
+  private write(channel: number, payload: Buffer, written?: (error?: Error) => void): void {
     if (!this.open) return;
-    if (this.traits.base64) this.socket.send(String.fromCharCode(ASCII_ZERO + channel) + payload.toString('base64'));
-    else this.socket.send(channelFrame(channel, payload));
+    if (this.traits.base64) this.socket.send(String.fromCharCode(ASCII_ZERO + channel) + payload.toString('base64'), {}, written);
+    else this.socket.send(channelFrame(channel, payload), {}, written);
   }
 
   private readonly onMessage = (data: Buffer, isBinary: boolean): void => {
     const frame = isBinary ? data : this.traits.base64 ? decodeBase64Frame(data) : undefined;
     if (frame === undefined || frame.length < 2) return;
     const channel = frame[0];
-    if (channel === Channel.Stdout || channel === Channel.Stderr) this.listeners.output?.(frame.subarray(1));
+    if (channel === Channel.Stderr && this.listeners.stderr !== undefined) this.listeners.stderr(frame.subarray(1));
+    else if (channel === Channel.Stdout || channel === Channel.Stderr) this.listeners.output?.(frame.subarray(1));
     else if (channel === Channel.Status) this.listeners.status?.(this.readStatus(frame.subarray(1)));
   };
 

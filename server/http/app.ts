@@ -18,6 +18,8 @@ export interface AppOptions {
   isReady(): boolean;
   /** More routers mounted under /api after authentication (actions, kubeconfig…). */
   apiRouters?: Router[];
+  /** Routers under /api after authentication that read the request body themselves (file uploads). */
+  streamRouters?: Router[];
   /** Routers mounted at the top, before the page (metrics, kubectl…). */
   topRouters?: Router[];
   /** More pages, served with the page's security headers (the recording player). */
@@ -61,8 +63,9 @@ export function createApp(services: GatewayServices, logger: Logger, options: Ap
   for (const router of options.topRouters ?? []) app.use(router);
 
   const api = express.Router();
-  api.use(express.json({ limit: options.bodyLimitBytes ?? 64 * 1024, strict: true }));
   api.use(authMiddleware(services.authenticate, options.onAuthRefused));
+  for (const router of options.streamRouters ?? []) api.use(router);
+  api.use(express.json({ limit: options.bodyLimitBytes ?? 64 * 1024, strict: true }));
   api.use(createRestRoutes(services));
   for (const router of options.apiRouters ?? []) api.use(router);
   api.use((req, _res, next) => next(new GatewayError('not_found', `no API endpoint ${req.method} ${req.path}`)));
