@@ -169,6 +169,7 @@ export async function waitForDebugContainer(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let delay = 100;
+  let last: ContainerState | undefined;
   for (;;) {
     const left = deadline - Date.now();
     const pod = await getPod(cluster, target, { ...context, timeoutMs: Math.max(1, Math.min(context.timeoutMs, left)) }).catch(
@@ -177,7 +178,9 @@ export async function waitForDebugContainer(
         throw error;
       },
     );
-    const state = pod?.status?.ephemeralContainerStatuses?.find((s) => s.name === name)?.state;
+    // A poll cut by the deadline leaves the state seen before.
+    const state = pod === undefined ? last : pod.status?.ephemeralContainerStatuses?.find((s) => s.name === name)?.state;
+    last = state;
     if (state?.running !== undefined) return;
     if (state?.terminated !== undefined) {
       throw new GatewayError('upstream_error', `debug container "${name}" ended before it could be attached: ${describeState(state)}`);
