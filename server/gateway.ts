@@ -177,7 +177,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     createLogRoute(services),
     createDebugRoute(services, audit),
   ];
-  const topRouters: Router[] = [mountKubectl(services)];
+  const topRouters: Router[] = [mountKubectl(services, audit)];
   if (config.metrics.enabled) topRouters.unshift(createMetricsRoute(metrics, config.metrics.bearerToken));
   const pageRouters = [createRecordingPage(options.webRoot, contentSecurityPolicy(config.auth.allowedOrigins))];
   const app = createApp(services, logger, {

@@ -3,44 +3,12 @@
 // that goes ends it.
 import { pipeline } from 'node:stream';
 import { Router } from 'express';
-import { openPodLog, type PodLogOptions } from '../clusters/pod-log.js';
+import { openPodLog, parseLogQuery } from '../clusters/pod-log.js';
 import { checkName } from '../core/names.js';
 import { principalOf } from '../core/principal.js';
 import { GatewayError } from '../errors.js';
 import type { GatewayServices } from '../services.js';
 import { clusterFor } from './rest-routes.js';
-
-const MAX_SECONDS = 10 * 365 * 24 * 3600;
-
-function flag(query: URLSearchParams, key: string): boolean | undefined {
-  const value = query.get(key);
-  if (value === null) return undefined;
-  if (value !== 'true' && value !== 'false') throw new GatewayError('bad_request', `${key} must be true or false`);
-  return value === 'true';
-}
-
-function count(query: URLSearchParams, key: string, min: number): number | undefined {
-  const value = query.get(key);
-  if (value === null) return undefined;
-  const parsed = Number(value);
-  if (!/^\d{1,10}$/.test(value) || parsed < min || parsed > MAX_SECONDS) {
-    throw new GatewayError('bad_request', `${key} must be a whole number from ${min}`);
-  }
-  return parsed;
-}
-
-/** container, follow, tailLines, sinceSeconds, timestamps and previous, checked; nothing else is passed on. */
-export function parseLogQuery(query: URLSearchParams): PodLogOptions {
-  const container = query.get('container');
-  return {
-    container: container === null || container === '' ? undefined : checkName('container', container),
-    follow: flag(query, 'follow'),
-    tailLines: count(query, 'tailLines', 0),
-    sinceSeconds: count(query, 'sinceSeconds', 1),
-    timestamps: flag(query, 'timestamps'),
-    previous: flag(query, 'previous'),
-  };
-}
 
 export function createLogRoute(services: GatewayServices): Router {
   const router = Router();

@@ -1,4 +1,4 @@
-// kubectl's pod exec through the gateway: the channel protocol passed through
+// kubectl's pod exec and attach through the gateway: the channel protocol passed through
 // unchanged (v5, v4, base64), the upstream dialled with the cluster's own
 // credentials before the client is upgraded, so refusals are Status objects.
 import type { IncomingMessage } from 'node:http';
@@ -16,7 +16,7 @@ import { GatewayError, toGatewayError } from '../errors.js';
 import { relayChannels } from '../exec/channel-relay.js';
 import { newSessionId } from '../exec/session-id.js';
 import type { SocketWatch } from '../exec/socket.js';
-import { admitSession, dialSession, type Admission, type SessionDeps } from '../sessions/open-session.js';
+import { admitSession, dialSession, type Admission, type SessionDeps, type SessionKind } from '../sessions/open-session.js';
 import { verifyCaller } from './caller.js';
 import { refuseUpgradeWithStatus } from './status.js';
 
@@ -30,21 +30,24 @@ function offeredChannelProtocols(req: IncomingMessage): string[] {
     .filter(isChannelProtocol);
 }
 
-/** The exec the query asks for, as the API server reads it. */
-function execTargetOf(target: PodTarget, url: URL): ExecTarget {
+/** The exec or attach the query asks for, as the API server reads it (attach has no command). */
+function execTargetOf(target: PodTarget, url: URL, kind: SessionKind): ExecTarget {
   return {
     ...target,
     container: url.searchParams.get('container') ?? undefined,
-    command: url.searchParams.getAll('command'),
+    command: kind === 'attach' ? [] : url.searchParams.getAll('command'),
     tty: url.searchParams.get('tty') === 'true',
   };
 }
 
-const kubectlWords = {
+const kubectlWords = (kind: SessionKind) => ({
   forbidden: (principal: Principal, target: ExecTarget) =>
-    `pods "${target.pod}" is forbidden: User "${principal.sub}" cannot exec into pods in the namespace "${target.namespace}" of cluster "${target.cluster}" (gateway policy)`,
+    `pods "${target.pod}" is forbidden: User "${principal.sub}" cannot ${kind === 'attach' ? 'attach to' : 'exec into'} pods in the namespace "${target.namespace}" of cluster "${target.cluster}" (gateway policy)`,
   unknownCluster: (cluster: string) => `cluster "${cluster}" is not known to this gateway`,
-};
+});
+
+/** The pod's exec or attach path; the query is the client's, passed on as the API server reads it. */
+const subresourcePath = (target: PodTarget, kind: SessionKind) => `${execBasePath(target).replace(/\/exec$/, '')}/${kind}`;
 
 export function createKubectlExecProxy(sessions: SessionDeps, heartbeat: SocketWatch, audit: AuditLog, logger: Logger) {
   const { services } = sessions;
@@ -58,24 +61,31 @@ export function createKubectlExecProxy(sessions: SessionDeps, heartbeat: SocketW
     handleProtocols: (_offered, request) => chosenProtocol.get(request) || false,
   });
 
-  async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, target: PodTarget, url: URL): Promise<void> {
+  async function handleUpgrade(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    target: PodTarget,
+    url: URL,
+    kind: SessionKind = 'exec',
+  ): Promise<void> {
     let admission: Admission | undefined;
     try {
       if (!originAllowed(req)) throw new GatewayError('origin_refused', 'origin not allowed');
       const principal = await verifyCaller(services, req);
-      admission = admitSession(sessions, principal, execTargetOf(target, url), kubectlWords);
+      admission = admitSession(sessions, principal, execTargetOf(target, url, kind), kubectlWords(kind), kind);
       if (!/^websocket$/i.test(req.headers.upgrade ?? '')) {
         // kubectl falls back to SPDY after a failed websocket attempt; the pod
         // check makes that retry show the same error the websocket got.
         await services.kubeApi(target.cluster)?.getPod(target.namespace, target.pod);
         throw new GatewayError(
           'bad_request',
-          'this gateway serves exec over websockets only (v5.channel.k8s.io): use kubectl 1.30 or newer (1.29 with KUBECTL_REMOTE_COMMAND_WEBSOCKETS=true)',
+          `this gateway serves ${kind} over websockets only (v5.channel.k8s.io): use kubectl 1.30 or newer (1.29 with KUBECTL_REMOTE_COMMAND_WEBSOCKETS=true)`,
         );
       }
-      if (req.method !== 'GET') throw new GatewayError('bad_request', 'a websocket exec must be a GET request');
+      if (req.method !== 'GET') throw new GatewayError('bad_request', `a websocket ${kind} must be a GET request`);
       const upstream = await dialSession(sessions, admission, {
-        path: `${execBasePath(target)}${url.search}`,
+        path: `${subresourcePath(target, kind)}${url.search}`,
         protocols: offeredChannelProtocols(req),
       });
       // Upgrade the client only now, with the protocol the API server chose.
@@ -85,7 +95,7 @@ export function createKubectlExecProxy(sessions: SessionDeps, heartbeat: SocketW
     } catch (error) {
       admission?.release();
       const failure = toGatewayError(error);
-      audit.refusal({ what: 'kubectl-exec', code: failure.code, reason: failure.message, ...target });
+      audit.refusal({ what: `kubectl-${kind}`, code: failure.code, reason: failure.message, ...target });
       refuseUpgradeWithStatus(socket, failure, { name: target.pod, kind: 'pods' });
     }
   }

@@ -4,10 +4,7 @@ import { GatewayError } from '../errors.js';
 
 const unsupported: Readonly<Record<string, string>> = {
   portforward: 'port-forward is not supported by this gateway; use exec',
-  attach: 'attach is not supported by this gateway; use exec (kubectl exec -it POD -- sh)',
   proxy: 'the pod proxy is not supported by this gateway; use exec',
-  log: 'logs are not served by this gateway; use exec',
-  ephemeralcontainers: 'debug containers are not supported by this gateway; use exec',
 };
 
 /**

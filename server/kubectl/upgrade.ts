@@ -1,5 +1,5 @@
-// Every upgrade under /k8s: pod exec goes to the exec proxy; anything else
-// (attach, port-forward, SPDY to another path) is refused with a Status, so
+// Every upgrade under /k8s: pod exec and attach go to the exec proxy; anything
+// else (port-forward, SPDY to another path) is refused with a Status, so
 // kubectl prints a sentence instead of "error upgrading connection: ".
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -8,10 +8,18 @@ import { GatewayError, toGatewayError } from '../errors.js';
 import type { GatewayServices } from '../services.js';
 import { checkClusterAccess, verifyCaller } from './caller.js';
 import type { PodTarget } from '../core/target.js';
+import type { SessionKind } from '../sessions/open-session.js';
 import { refuseUpgradeWithStatus } from './status.js';
 import { unsupportedSubresource } from './unsupported.js';
 
-export type KubectlExecHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, target: PodTarget, url: URL) => Promise<void>;
+export type KubectlExecHandler = (
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  target: PodTarget,
+  url: URL,
+  kind: SessionKind,
+) => Promise<void>;
 
 /** The pod subresource a /k8s/clusters/{c}/api/v1/namespaces/{ns}/pods/{pod}/{sub} path names, if it is one. */
 function podSubresource(segments: readonly string[]): { target: PodTarget; subresource: string } | undefined {
@@ -30,14 +38,15 @@ export function createKubectlUpgrade(services: GatewayServices, exec: KubectlExe
     url: URL,
   ): Promise<void> {
     const shaped = podSubresource(segments);
-    if (shaped?.subresource === 'exec') return exec(req, socket, head, shaped.target, url);
+    if (shaped?.subresource === 'exec' || shaped?.subresource === 'attach')
+      return exec(req, socket, head, shaped.target, url, shaped.subresource);
     try {
       // The caller is known before the gateway says what it does not serve.
       const principal = await verifyCaller(services, req);
       checkClusterAccess(services, principal, segments[0] === 'k8s' && segments[1] === 'clusters' ? segments[2] : undefined);
       throw (
         unsupportedSubresource(shaped?.subresource ?? '') ??
-        new GatewayError('not_found', 'the gateway serves only pod exec over websockets here')
+        new GatewayError('not_found', 'the gateway serves only pod exec and attach over websockets here')
       );
     } catch (error) {
       const failure = toGatewayError(error);

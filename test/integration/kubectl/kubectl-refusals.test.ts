@@ -133,9 +133,14 @@ describe.each(versions)('%s refused by the gateway', (binary) => {
       'error: error upgrading connection: port-forward is not supported by this gateway; use exec',
     ],
     [
-      'attach',
-      () => kubectl(binary, stack, good(), ['attach', 'shell-0']),
-      'Error from server (MethodNotAllowed): attach is not supported by this gateway; use exec',
+      'logs without the logs verb',
+      () => kubectl(binary, stack, good(), ['logs', 'shell-0']),
+      'Error from server (Forbidden): user "alice" may not read pod logs in namespace "default" of cluster "local" (gateway policy)',
+    ],
+    [
+      'debug without the debug verb',
+      () => kubectl(binary, stack, good(), ['debug', 'shell-0', '--image=busybox:1.36']),
+      'Error from server (Forbidden): user "alice" may not start debug containers in namespace "default" of cluster "local" (gateway policy)',
     ],
   ];
   it.each(cases)('%s', async (_name, run, line) => {
