@@ -12,7 +12,7 @@ export const SESSIONS_PER_CLUSTER = 2500;
 export interface BenchSettings {
   /** Measured rounds each way of every A/B comparison. */
   rounds: number;
-  /** Figures to run, by number ("1" … "7"). */
+  /** Figures to run, by number ("1" … "8"). */
   only: readonly string[];
   throughputMiB: number;
   echoes: number;
@@ -30,6 +30,12 @@ export interface BenchSettings {
   slowBytesPerSecond: number;
   /** Navigations each way (first visit, cached): one takes well under a second, and a browser's timings spread widely. */
   pageRounds: number;
+  /** The flood of figure 8: MiB of random bytes, base64-encoded (so 4/3 as many bytes shown). */
+  floodMiB: number;
+  /** Runs each way of figure 8 (the page, the bare xterm.js). */
+  floodRounds: number;
+  /** A keystroke is typed this often during the page's flood. */
+  floodProbeMs: number;
   /** Records every session in this folder (what recording costs the shell). */
   recordDirectory: string | undefined;
   /** The backpressure high water mark under test (terminal.highWaterMarkBytes). */
@@ -45,7 +51,7 @@ export function readSettings(env: NodeJS.ProcessEnv): BenchSettings {
   const text = (name: string) => (env[name] === '' ? undefined : env[name]);
   return Object.freeze({
     rounds: number('BENCH_ROUNDS', 5),
-    only: (env.BENCH_ONLY ?? '1,2,3,4,5,6,7').split(','),
+    only: (env.BENCH_ONLY ?? '1,2,3,4,5,6,7,8').split(','),
     throughputMiB: number('BENCH_MB', 256),
     echoes: number('BENCH_ECHOES', 2000),
     idle: (env.BENCH_IDLE ?? '1000,5000').split(',').map(Number),
@@ -57,6 +63,9 @@ export function readSettings(env: NodeJS.ProcessEnv): BenchSettings {
     slowMiB: number('BENCH_SLOW_MB', 64),
     slowBytesPerSecond: number('BENCH_SLOW_RATE', 8e6),
     pageRounds: number('BENCH_PAGE_ROUNDS', 11),
+    floodMiB: number('BENCH_FLOOD_MB', 48),
+    floodRounds: number('BENCH_FLOOD_ROUNDS', 3),
+    floodProbeMs: number('BENCH_FLOOD_PROBE_MS', 2000),
     recordDirectory: env.BENCH_RECORD,
     highWaterMarkBytes: text('BENCH_HWM') === undefined ? undefined : Number(env.BENCH_HWM),
     cpuProfileDirectory: text('BENCH_CPU_PROF'),

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { BrowserContext } from 'playwright-core';
+import { launchChromium } from '../browser/chromium.js';
 import { root } from '../settings.js';
 import { spread } from '../stats.js';
 import type { Figure } from './figure.js';
@@ -29,20 +30,7 @@ function gzippedKiB(): number {
 
 /** Median milliseconds from navigation to the first prompt: in a new context each time (cold), and in one context (warm). */
 async function timeToPrompt(gatewayUrl: string, token: string, rounds: number): Promise<{ cold: number; warm: number }> {
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   const firstPrompt = async (context: BrowserContext) => {
     const tab = await context.newPage();
     const started = Date.now();

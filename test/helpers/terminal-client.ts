@@ -10,6 +10,8 @@ export interface TerminalTarget {
   container?: string;
   command?: string[];
   tty?: boolean;
+  /** The endpoint: a command or shell (exec, the default), or the container's main process (attach). */
+  endpoint?: 'exec' | 'attach';
   /** Come back to this session, having received `offset` output bytes. */
   resume?: string;
   offset?: number;
@@ -52,7 +54,7 @@ export function terminalUrl(wsUrl: string, target: TerminalTarget = {}): string 
   if (target.tty !== undefined) query.set('tty', String(target.tty));
   if (target.resume !== undefined) query.set('resume', target.resume);
   if (target.offset !== undefined) query.set('offset', String(target.offset));
-  return `${wsUrl}/api/clusters/${encodeURIComponent(cluster)}/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/exec?${query}`;
+  return `${wsUrl}/api/clusters/${encodeURIComponent(cluster)}/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/${target.endpoint ?? 'exec'}?${query}`;
 }
 
 export async function poll(check: () => boolean, timeoutMs: number, what: string): Promise<void> {

@@ -1,0 +1,81 @@
+// The bare terminal the page is held to: the same xterm.js (version, options,
+// renderer, size) in a tab of the same browser, fed the same bytes straight
+// from memory with `write` and its callback, nothing else on the page.
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import type { BrowserContext } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const ORIGIN = 'http://bare-xterm.bench';
+/** Bytes written to xterm before waiting on a callback: enough that it never runs dry. */
+const WINDOW_BYTES = 1024 * 1024;
+const CHUNK_BYTES = 64 * 1024;
+
+const html = (cols: number, rows: number, webgl: boolean) => `<!doctype html>
+<link rel="stylesheet" href="/xterm.css"><script src="/xterm.js"></script><script src="/addon-webgl.js"></script>
+<body style="margin:0"><div id="t"></div><script>
+const terminal = new Terminal({ cols: ${cols}, rows: ${rows}, fontSize: 14, scrollback: 10000, allowProposedApi: true,
+  fontFamily: 'ui-monospace, "Cascadia Mono", "DejaVu Sans Mono", Menlo, "Noto Color Emoji", monospace' });
+terminal.open(document.getElementById('t'));
+${webgl ? 'terminal.loadAddon(new WebglAddon.WebglAddon());' : ''}
+window.flood = async () => {
+  const data = new Uint8Array(await (await fetch('/data')).arrayBuffer());
+  const started = performance.now();
+  let offset = 0;
+  let queued = 0;
+  await new Promise((resolve) => {
+    const pump = () => {
+      while (offset < data.length && queued < ${WINDOW_BYTES}) {
+        const chunk = data.subarray(offset, offset + ${CHUNK_BYTES});
+        offset += chunk.length;
+        queued += chunk.length;
+        terminal.write(chunk, () => {
+          queued -= chunk.length;
+          if (offset >= data.length && queued === 0) resolve();
+          else pump();
+        });
+      }
+    };
+    pump();
+  });
+  return { ms: performance.now() - started, bytes: data.length };
+};
+</script>`;
+
+const file = (module: string) => readFileSync(require.resolve(module));
+
+/** Writes `data` into a bare xterm.js of `cols`×`rows` in a new tab of `context`; resolves the time it took and the tab's JS heap after. */
+export async function floodBareXterm(
+  context: BrowserContext,
+  data: Buffer,
+  size: { cols: number; rows: number },
+  webgl: boolean,
+): Promise<{ seconds: number; bytes: number; heapBytes: number }> {
+  const tab = await context.newPage();
+  const files: Record<string, { body: Buffer | string; type: string }> = {
+    '/': { body: html(size.cols, size.rows, webgl), type: 'text/html' },
+    '/xterm.js': { body: file('@xterm/xterm/lib/xterm.js'), type: 'text/javascript' },
+    '/xterm.css': { body: file('@xterm/xterm/css/xterm.css'), type: 'text/css' },
+    '/addon-webgl.js': { body: file('@xterm/addon-webgl/lib/addon-webgl.js'), type: 'text/javascript' },
+    '/data': { body: data, type: 'application/octet-stream' },
+  };
+  await tab.route(`${ORIGIN}/**`, (route) => {
+    const served = files[new URL(route.request().url()).pathname];
+    return served === undefined ? route.fulfill({ status: 404 }) : route.fulfill({ body: served.body, contentType: served.type });
+  });
+  await tab.goto(`${ORIGIN}/`);
+  const result = await tab.evaluate(() => (window as unknown as { flood(): Promise<{ ms: number; bytes: number }> }).flood());
+  const heapBytes = await jsHeapUsed(tab);
+  await tab.close();
+  return { seconds: result.ms / 1000, bytes: result.bytes, heapBytes };
+}
+
+/** The tab's JS heap in use after a full collection (CDP Performance.getMetrics). */
+export async function jsHeapUsed(tab: import('playwright-core').Page): Promise<number> {
+  const cdp = await tab.context().newCDPSession(tab);
+  await cdp.send('HeapProfiler.collectGarbage');
+  await cdp.send('Performance.enable');
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  await cdp.detach();
+  return metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? Number.NaN;
+}

@@ -1,0 +1,138 @@
+// The page under a flood, end to end: the terminal page through the gateway,
+// in the pod's shell (a tty), runs the flood as a user would type it. It is
+// timed from Enter until xterm has taken the flood's last line: the marker
+// after it reaches the page's socket, and the page's main thread is then idle
+// (xterm parses its write queue in slices, so it is idle only once that queue
+// is empty). Keystrokes typed during the flood are timed from the page's
+// keydown to their echo reaching the page's socket handler (on the page's
+// main thread, between xterm's parsing slices). The page's websocket is
+// watched for frame sizes and the pause/resume it sends.
+import type { BrowserContext } from 'playwright-core';
+import { jsHeapUsed } from './bare-xterm.js';
+
+interface Hook {
+  state: string;
+  bufferText(): string;
+  renderer(): 'webgl' | 'dom';
+  size(): { cols: number; rows: number };
+}
+interface Probe {
+  code: number;
+  typedAt: number;
+  echoedAt: number;
+}
+interface Watch {
+  startedAt: number;
+  arrivedAt: number;
+  idleAt: number;
+}
+type Watched = Window & {
+  __webterm: Hook;
+  __benchFrames: { count: number; bytes: number; pauses: number; resumes: number };
+  __benchProbe: Probe | undefined;
+  __benchWatch: Watch | undefined;
+};
+
+/** Characters outside base64's alphabet, typed one per probe: each echo is found by its own character. */
+const PROBES = '!#%&*@;:?^~=';
+/** Printed after the flood; typed as `$((6*7))`, so the echo of the command line does not contain it. */
+const MARKER = 'BENCH-FLOOD-42';
+
+export interface PageFloodResult {
+  seconds: number;
+  echoMs: number[];
+  heapBytes: number;
+  renderer: 'webgl' | 'dom';
+  size: { cols: number; rows: number };
+  frames: { count: number; bytes: number; pauses: number; resumes: number };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function floodPage(context: BrowserContext, url: string, command: string, probeEveryMs: number): Promise<PageFloodResult> {
+  const tab = await context.newPage();
+  // Watches the page's websocket and keys without changing what either does.
+  await tab.addInitScript((marker: string) => {
+    const stats = { count: 0, bytes: 0, pauses: 0, resumes: 0 };
+    const watched = window as unknown as Watched;
+    watched.__benchFrames = stats;
+    document.addEventListener(
+      'keydown',
+      (event) => {
+        const probe = watched.__benchProbe;
+        if (probe !== undefined && event.key.charCodeAt(0) === probe.code && probe.typedAt === 0) probe.typedAt = performance.now();
+        const watch = watched.__benchWatch;
+        if (watch !== undefined && event.key === 'Enter' && watch.startedAt === 0) watch.startedAt = performance.now();
+      },
+      true,
+    );
+    const decoder = new TextDecoder('latin1');
+    let tail = '';
+    const Native = window.WebSocket;
+    window.WebSocket = class extends Native {
+      constructor(...args: ConstructorParameters<typeof WebSocket>) {
+        super(...args);
+        this.addEventListener('message', (event: MessageEvent) => {
+          if (typeof event.data === 'string') return;
+          const bytes = new Uint8Array(event.data as ArrayBuffer);
+          stats.count += 1;
+          stats.bytes += bytes.length;
+          const probe = watched.__benchProbe;
+          if (probe !== undefined && probe.typedAt > 0 && probe.echoedAt === 0 && bytes.includes(probe.code))
+            probe.echoedAt = performance.now();
+          const watch = watched.__benchWatch;
+          if (watch === undefined || watch.startedAt === 0 || watch.arrivedAt > 0) return;
+          tail = (tail + decoder.decode(bytes.subarray(Math.max(0, bytes.length - 256)))).slice(-512);
+          if (!tail.includes(marker)) return;
+          watch.arrivedAt = performance.now();
+          requestIdleCallback(() => (watch.idleAt = performance.now()));
+        });
+      }
+      override send(data: string | ArrayBufferLike | Blob | ArrayBufferView) {
+        if (typeof data === 'string' && data.includes('"pause"')) stats.pauses += 1;
+        if (typeof data === 'string' && data.includes('"resume"')) stats.resumes += 1;
+        super.send(data);
+      }
+    };
+  }, MARKER);
+  await tab.goto(url);
+  await tab.waitForFunction(() => /[$#] $/.test((window as unknown as Watched).__webterm.bufferText()), undefined, { polling: 20 });
+  // Keystrokes go to the terminal, as a user's would after clicking into it.
+  await tab.focus('.xterm-helper-textarea');
+  await tab.keyboard.type(`${command}; echo ${MARKER.replace('42', '$((6*7))')}`);
+  await sleep(200);
+  await tab.evaluate(() => ((window as unknown as Watched).__benchWatch = { startedAt: 0, arrivedAt: 0, idleAt: 0 }));
+  await tab.keyboard.press('Enter');
+  const watch = () => tab.evaluate(() => (window as unknown as Watched).__benchWatch!);
+  const echoMs: number[] = [];
+  let done = false;
+  const probing = (async () => {
+    for (let i = 0; !done && i < PROBES.length; i += 1) {
+      await sleep(probeEveryMs);
+      if (done) return;
+      const code = PROBES.charCodeAt(i);
+      await tab.evaluate((code) => ((window as unknown as Watched).__benchProbe = { code, typedAt: 0, echoedAt: 0 }), code);
+      await tab.keyboard.type(PROBES[i]!);
+      for (;;) {
+        const probe = await tab.evaluate(() => (window as unknown as Watched).__benchProbe!);
+        if (probe.echoedAt > 0) {
+          echoMs.push(probe.echoedAt - probe.typedAt);
+          break;
+        }
+        if (done) return;
+        await sleep(10);
+      }
+    }
+  })();
+  let finished: Watch;
+  while ((finished = await watch()).idleAt === 0) await sleep(50);
+  done = true;
+  await probing;
+  const details = await tab.evaluate(() => {
+    const w = window as unknown as Watched;
+    return { renderer: w.__webterm.renderer(), size: w.__webterm.size(), frames: w.__benchFrames };
+  });
+  const heapBytes = await jsHeapUsed(tab);
+  await tab.close();
+  return { seconds: (finished.idleAt - finished.startedAt) / 1000, echoMs, heapBytes, ...details };
+}
