@@ -20,6 +20,8 @@ import { createActionRoutes } from './http/action-routes.js';
 import { createDebugRoute } from './http/debug-route.js';
 import { createLogRoute } from './http/log-route.js';
 import { createFileRoutes } from './http/file-routes.js';
+import { createSessionRoutes } from './http/session-routes.js';
+import { createWatchEndpoint } from './http/watch-upgrade.js';
 import { contentSecurityPolicy, createApp } from './http/app.js';
 import { createRecorder, createRecordingApi, createRecordingPage, type RecordingStarter } from './recording/index.js';
 import { createProtocolSniffer } from './http/listener.js';
@@ -37,6 +39,7 @@ import { createPolicy } from './policy/index.js';
 import type { SessionDeps } from './sessions/open-session.js';
 import { createSessionRegistry } from './sessions/registry.js';
 import { createUserQuota } from './sessions/user-quota.js';
+import { createWatchRegistry } from './sessions/watching/watch-registry.js';
 
 export interface GatewayOptions {
   logger: Logger;
@@ -121,7 +124,9 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const heartbeat = createHeartbeat(config.terminal.pingIntervalSeconds * 1000);
   const recorder = options.recorder ?? (config.recording === undefined ? undefined : createRecorder(config.recording, logger));
   const registry = createSessionRegistry();
-  const sessions: SessionDeps = { services, registry, quota: createUserQuota(), recorder };
+  // A viewer more than this behind the session is closed (1008): the owner never waits for one.
+  const watching = createWatchRegistry({ maxViewerBufferBytes: 2 * 1024 * 1024 });
+  const sessions: SessionDeps = { services, registry, quota: createUserQuota(), recorder, watching };
   const terminal = createTerminalEndpoint(sessions, heartbeat, logger, {
     onSessionStart: (start) => {
       audit.sessionStart({ sessionId: start.id, principal: start.principal, target: start.target, recording: start.recording });
@@ -152,6 +157,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     onUpgradeRefused: onAuthRefused,
   });
 
+  const watchEndpoint = createWatchEndpoint(services, watching, audit, logger);
   const kubectlExec = createKubectlExecProxy(sessions, heartbeat, audit, logger);
   const kubectlUpgrade = createKubectlUpgrade(services, kubectlExec.handleUpgrade, audit);
   metrics.setLiveBytes(() => registry.liveBytes());
@@ -174,6 +180,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     createActionRoutes(actionDeps),
     createKubeconfigRoute(services, tls === undefined ? undefined : (tls.caPem ?? tls.certPem)),
     createRecordingApi(services, config.recording),
+    createSessionRoutes(services, watching),
     createLogRoute(services),
     createDebugRoute(services, audit),
   ];
@@ -223,6 +230,11 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
           url,
           s[7] === 'attach' ? 'attach' : 'exec',
         ),
+    },
+    {
+      // /api/sessions/{id}/watch
+      match: (s) => s.length === 4 && s[0] === 'api' && s[1] === 'sessions' && s[3] === 'watch',
+      handle: (req, socket, head, s) => watchEndpoint.handleUpgrade(req, socket, head, s[2] ?? ''),
     },
     {
       // /k8s/… (kubectl): pod exec, and a Status for every other upgrade there
@@ -295,6 +307,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     heartbeat.stop();
     registry.endAll(new GatewayError('draining', 'the gateway is shutting down'));
     terminal.close();
+    watchEndpoint.close();
     kubectlExec.close();
     await Promise.all(
       servers.map(

@@ -19,7 +19,9 @@ export type ClientMessage =
   | { type: 'pause' }
   | { type: 'resume' }
   /** A fresh token for the same user, so an open session outlives the old token's expiry. */
-  | { type: 'token'; token: string };
+  | { type: 'token'; token: string }
+  /** The owner shares the session with viewers granted `watch`, or stops (its viewers are closed with 4403). */
+  | { type: 'share'; enabled: boolean };
 
 export type ServerMessage =
   /** The process ended with this exit code; close 1000 follows. */
@@ -39,7 +41,11 @@ export type ServerMessage =
       resumed?: boolean;
     }
   /** Something the user should know that does not end the session (token about to expire, idle warning). */
-  | { type: 'notice'; message: string; code?: string };
+  | { type: 'notice'; message: string; code?: string }
+  /** To the owner of a shared session: who watches it now, one entry per user, whenever that changes. */
+  | { type: 'watchers'; users: string[] }
+  /** To a viewer: the watched terminal's size, before the screen that fits it and on every later resize. */
+  | { type: 'resize'; cols: number; rows: number };
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -73,6 +79,9 @@ export function parseClientMessage(text: string): ParseResult<ClientMessage> {
         return { ok: false, reason: 'token needs a token string' };
       }
       return { ok: true, value: { type: 'token', token: message.token } };
+    case 'share':
+      if (typeof message.enabled !== 'boolean') return { ok: false, reason: 'share needs enabled: true or false' };
+      return { ok: true, value: { type: 'share', enabled: message.enabled } };
     case 'eof':
     case 'pause':
     case 'resume':
@@ -92,7 +101,7 @@ export function parseServerMessage(text: string): ParseResult<ServerMessage> {
   }
   if (typeof data !== 'object' || data === null) return { ok: false, reason: 'server message is not an object' };
   const type = (data as { type?: unknown }).type;
-  if (type === 'exit' || type === 'error' || type === 'session' || type === 'notice') {
+  if (type === 'exit' || type === 'error' || type === 'session' || type === 'notice' || type === 'watchers' || type === 'resize') {
     return { ok: true, value: data as ServerMessage };
   }
   return { ok: false, reason: `unknown server message type ${String(type)}` };

@@ -33,7 +33,16 @@ export class TerminalSession {
   private bytesToBrowser = 0;
   private readonly startedAt = Date.now();
   private tty = false;
-  private observer: SessionObserver | undefined;
+  /** Recording and watching: each sees every output byte and resize. */
+  private readonly observers: SessionObserver[] = [];
+  private readonly observer: SessionObserver = {
+    output: (data) => {
+      for (const observer of this.observers) observer.output(data);
+    },
+    resize: (cols, rows) => {
+      for (const observer of this.observers) observer.resize(cols, rows);
+    },
+  };
   private readonly clocks: SessionClocks;
   private readonly flow: FlowControl;
   private readonly away: ResumeState;
@@ -91,7 +100,7 @@ export class TerminalSession {
 
   /** Sees every output byte and resize from now on (the recording starts before any output). */
   observe(observer: SessionObserver): void {
-    this.observer = observer;
+    this.observers.push(observer);
   }
 
   /**
@@ -275,6 +284,10 @@ export class TerminalSession {
       flow: this.flow,
       notice: (message) => this.send(message),
       refreshToken: (token) => void this.refreshToken(token),
+      share: (enabled) => {
+        if (this.hooks.onShare !== undefined) this.hooks.onShare(enabled);
+        else this.send({ type: 'notice', code: 'bad_request', message: 'this session cannot be shared' });
+      },
     });
   }
 
@@ -282,7 +295,7 @@ export class TerminalSession {
     if (this.phase !== 'open') return;
     this.bytesToBrowser += payload.length;
     this.away.replay.append(payload);
-    this.observer?.output(payload);
+    this.observer.output(payload);
     const browser = this.browser;
     if (browser === undefined) {
       // Away: keep what comes for its return, and stop the process's output once the buffer is full.

@@ -236,8 +236,14 @@ export function createTerminalEndpoint(sessions: SessionDeps, heartbeat: Heartbe
         {
           verifyToken: (token) => services.verifier.verify(token),
           heartbeat,
+          onShare: (enabled) => {
+            const watched = sessions.watching?.get(id);
+            if (watched === undefined) session.send({ type: 'notice', code: 'bad_request', message: 'this session cannot be shared' });
+            else watched.share(enabled, new GatewayError('forbidden', 'the owner stopped sharing this session'));
+          },
           onEnd: (summary) => {
             remove();
+            sessions.watching?.unregister(id);
             admission.release();
             if (recording !== undefined)
               void recording.close().catch((error: unknown) => sessionLogger.warn({ err: error }, 'closing the recording failed'));
@@ -303,6 +309,10 @@ export function createTerminalEndpoint(sessions: SessionDeps, heartbeat: Heartbe
         'session started',
       );
       session.send(sessionMessage(entry.start, false));
+      const watched = sessions.watching?.register({ id, owner: principal.sub, target, startedAt: new Date() }, (message) =>
+        session.send(message),
+      );
+      if (watched !== undefined) session.observe(watched);
       session.attach(new ExecStream(upstream), target.tty);
     } catch (error) {
       failSession(toGatewayError(error));

@@ -14,12 +14,15 @@ import type { RecordingStarter, SessionRecording } from '../recording/recording.
 import type { GatewayServices } from '../services.js';
 import type { SessionRegistry } from './registry.js';
 import type { UserQuota } from './user-quota.js';
+import type { WatchRegistry } from './watching/watch-registry.js';
 
 export interface SessionDeps {
   services: GatewayServices;
   registry: SessionRegistry;
   quota: UserQuota;
   recorder?: RecordingStarter;
+  /** The sessions viewers may watch (terminal sessions only). */
+  watching?: WatchRegistry;
 }
 
 /** A session every check let through: the quota slot is held until `release`. */

@@ -205,6 +205,10 @@ export class TerminalConnection {
       case 'notice':
         this.noticeEmitter.fire({ message: message.message, code: message.code });
         return;
+      case 'watchers':
+      case 'resize':
+        // Sharing's own messages: the page's sharing controls will read them.
+        return;
       default: {
         const unexpected: never = message;
         void unexpected;

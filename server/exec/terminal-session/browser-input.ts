@@ -18,6 +18,8 @@ export interface ControlContext {
   flow: FlowControl;
   notice(message: ServerMessage): void;
   refreshToken(token: string): void;
+  /** The owner shares the session with viewers, or stops. */
+  share(enabled: boolean): void;
 }
 
 export function handleControl(message: ClientMessage, session: ControlContext): void {
@@ -47,6 +49,9 @@ export function handleControl(message: ClientMessage, session: ControlContext): 
       return;
     case 'token':
       session.refreshToken(message.token);
+      return;
+    case 'share':
+      session.share(message.enabled);
       return;
     default: {
       const unexpected: never = message;

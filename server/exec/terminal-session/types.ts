@@ -36,6 +36,8 @@ export interface SessionHooks {
   onEnd(summary: SessionSummary): void;
   /** Pings both sockets while the session lives. */
   heartbeat: SocketWatch;
+  /** The owner asked to share the session (or to stop); without it, sharing is refused. */
+  onShare?(enabled: boolean): void;
 }
 
 /** What a browser that comes back is told about output it cannot get again. */
