@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ClusterState } from './cluster-state.js';
 import { validateExec } from './exec-target.js';
+import { serveLog } from './log-endpoint.js';
 import { POD_FIELDS } from './pods.js';
 import { sendJson, sendStatus } from './responses.js';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError } from './selectors.js';
@@ -46,7 +47,10 @@ const resourceList = {
       shortNames: ['po'],
       categories: ['all'],
     },
+    { name: 'pods/attach', singularName: '', namespaced: true, kind: 'PodAttachOptions', verbs: ['create', 'get'] },
+    { name: 'pods/ephemeralcontainers', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get', 'patch', 'update'] },
     { name: 'pods/exec', singularName: '', namespaced: true, kind: 'PodExecOptions', verbs: ['create', 'get'] },
+    { name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] },
   ],
 };
 
@@ -178,6 +182,11 @@ export function createRestHandler(state: ClusterState): (req: IncomingMessage, r
         return sendStatus(res, failureStatus(405, 'the server does not allow this method on the requested resource'));
       const checked = validateExec(state.pods, parts[3]!, parts[5]!, url.searchParams);
       return sendStatus(res, 'status' in checked ? checked : failureStatus(400, 'Upgrade request required'));
+    }
+    if (parts.length === 7 && path.startsWith('api/v1/namespaces/') && parts[4] === 'pods' && parts[6] === 'log') {
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        return sendStatus(res, failureStatus(405, 'the server does not allow this method on the requested resource'));
+      return serveLog(req, res, state.pods, parts[3]!, parts[5]!, url.searchParams);
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return sendStatus(res, failureStatus(405, 'the server does not allow this method on the requested resource'));

@@ -14,7 +14,7 @@ import { failureStatus } from './status.js';
 /** The kubelet's reading of the streams (remotecommand NewOptions): with a TTY, stderr is dropped silently. */
 function execRequest(pod: LocalPodRuntime, container: string, params: URLSearchParams): ExecRequest {
   const tty = queryBool(params, 'tty');
-  const runtime = pod.runtime(pod.container(container)!);
+  const runtime = pod.execRuntime(container);
   return {
     command: params.getAll('command'),
     cwd: runtime.cwd,

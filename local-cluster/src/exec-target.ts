@@ -15,13 +15,14 @@ export function validateExec(
   let container = params.get('container') ?? '';
   if (container === '') {
     if (pod.spec.containers.length > 1) {
+      // Every container is offered, ephemeral ones included (podutil.VisitContainers).
       return failureStatus(
         400,
-        `a container name must be specified for pod ${podName}, choose one of: [${pod.spec.containers.map((c) => c.name).join(' ')}]`,
+        `a container name must be specified for pod ${podName}, choose one of: [${pod.containerNames().join(' ')}]`,
       );
     }
     container = pod.spec.containers[0]!.name;
   }
-  if (pod.container(container) === undefined) return failureStatus(400, `container ${container} is not valid for pod ${podName}`);
+  if (!pod.containerNames().includes(container)) return failureStatus(400, `container ${container} is not valid for pod ${podName}`);
   return { pod, container };
 }

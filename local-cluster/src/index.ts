@@ -12,7 +12,7 @@ import { stringify } from 'yaml';
 import { createRestHandler } from './api-server.js';
 import { createAuthenticator } from './authentication.js';
 import { createServerCertificate } from './certificates.js';
-import type { ClusterState } from './cluster-state.js';
+import { createChangeFeed, type ClusterState } from './cluster-state.js';
 import { createExecEndpoint } from './exec-endpoint.js';
 import { claimRoot, cleanUpOnExit, killNginxNow, nginxMastersUnder, removeStaleClusters, ROOT_PREFIX } from './leftovers.js';
 import {
@@ -24,7 +24,7 @@ import {
   stopPodNginx,
   type PodNginx,
 } from './nginx.js';
-import { createNoBashBin, LocalPodRuntime, type PodHost } from './pods.js';
+import { createBinWithout, LocalPodRuntime, SHELL_NAMES, type PodHost } from './pods.js';
 import { DEFAULT_SPEC, expandSpec, namespacesOf, readSpecFile, type LocalClusterSpec } from './spec.js';
 import { watchRoot } from './watchdog.js';
 
@@ -110,15 +110,25 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
   const nginxPrefix = (pod: LocalPodRuntime) => join(root, pod.namespace, pod.name, 'nginx');
 
   let noBashBin: string | undefined;
+  let noShellBin: string | undefined;
+  // Main processes alive, by the pid leading each one's session.
+  const mains = new Set<number>();
+  const changes = createChangeFeed();
   const podHost: PodHost = {
     root,
-    noBashBin: () => (noBashBin ??= createNoBashBin(join(root, '.no-bash-bin'))),
+    noBashBin: () => (noBashBin ??= createBinWithout(join(root, '.no-bash-bin'))),
+    noShellBin: () => (noShellBin ??= createBinWithout(join(root, '.no-shell-bin'), SHELL_NAMES)),
     nginxWrapper: (pod) => (haveNginx ? nginxWrapperScript(nginxPrefix(pod), nginxBinary) : NGINX_MISSING_SCRIPT),
+    changed: (pod) => changes.changed(pod),
+    tracking: { started: (pid) => void mains.add(pid), ended: (pid) => void mains.delete(pid) },
   };
   // A pod is a map entry until its first exec makes its directories.
   const pods = new Map<string, LocalPodRuntime>();
   for (const podSpec of podSpecs) pods.set(`${podSpec.namespace}/${podSpec.name}`, new LocalPodRuntime(podSpec, podHost));
   const podList = [...pods.values()].sort(byName);
+
+  for (const pod of podList) pod.startMainProcesses(haveNginx);
+  const stopMains = () => podList.forEach((pod) => pod.mains.forEach((main) => main.stop()));
 
   const nginxPods = podList.filter((pod) => pod.ownsNginx);
   if (nginxPods.length > 0 && !haveNginx) {
@@ -129,12 +139,14 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     if (haveNginx) {
       await Promise.all(
         nginxPods.map(async (pod) => {
-          pod.nginx = await startPodNginx(nginxPrefix(pod), pod.name, nginxBinary);
+          const main = pod.mains.get(pod.spec.containers.find((c) => c.nginx)!.name);
+          pod.nginx = await startPodNginx(nginxPrefix(pod), pod.name, nginxBinary, { started: (pid) => main!.adopt(pid) });
           started.push(pod.nginx);
         }),
       );
     }
   } catch (error) {
+    stopMains();
     await Promise.all(started.map((nginx) => stopPodNginx(nginx)));
     await watch.sweep();
     throw new Error(`the local cluster could not start nginx: ${(error as Error).message}`, { cause: error });
@@ -146,7 +158,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
   // and removes the directory at once; the watchdog then ends what they left.
   const forgetExitHook = cleanUpOnExit(() => {
     nginxMastersUnder(root).forEach(killNginxNow);
-    for (const pid of active) {
+    for (const pid of [...active, ...mains]) {
       try {
         if (pid > 1) process.kill(-pid, 'SIGKILL');
       } catch {
@@ -155,6 +167,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     }
     rmSync(root, { recursive: true, force: true });
   });
+  for (const pod of podList) pod.markLive();
   const certificate = createServerCertificate('webterm-local-cluster-ca', [host, 'localhost']);
   const state: ClusterState = {
     authenticate: createAuthenticator(token),
@@ -162,6 +175,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     pods,
     podList,
     createdAt: new Date(),
+    changes,
   };
   const exec = createExecEndpoint(state, { started: (pid) => void active.add(pid), ended: (pid) => void active.delete(pid) });
   const server = createServer({ cert: certificate.certPem, key: certificate.keyPem }, createRestHandler(state));
@@ -173,6 +187,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
       server.listen(options.port ?? 0, host, () => resolve());
     });
   } catch (error) {
+    stopMains();
     await Promise.all(started.map((nginx) => stopPodNginx(nginx)));
     await watch.sweep();
     forgetExitHook();
@@ -212,11 +227,14 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        // No main process restarts from here on; nginx gets its own fast shutdown first.
+        podList.forEach((pod) => pod.mains.forEach((main) => main.stop(false)));
         await Promise.all(started.map((nginx) => stopPodNginx(nginx)));
+        stopMains();
         // Killed sessions get their grace before SIGKILL; then the watchdog ends
         // what ignored the hang-up or left its session, and the files go.
         const deadline = Date.now() + 3000;
-        while (active.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        while (active.size + mains.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
         await watch.sweep();
         rmSync(root, { recursive: true, force: true });
         forgetExitHook();

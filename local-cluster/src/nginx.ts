@@ -1,9 +1,10 @@
 // A pod's own real nginx (Debian's package): its prefix, config, pid file and
 // loopback port, so `nginx -t` and `nginx -s reload` inside the pod act on it.
 // The master runs in the foreground as a child of the cluster's process.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Socket } from 'node:net';
+import { spawn, spawnSync } from 'node:child_process';
+import { constants as fsConstants, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, Socket as NetSocket, type Socket } from 'node:net';
+import { constants } from 'node:os';
 import { join } from 'node:path';
 import { processAlive, sessionMembers } from './sessions.js';
 
@@ -41,6 +42,25 @@ export function nginxArgs(prefix: string): string[] {
   return ['-p', `${prefix}/`, '-c', join(prefix, 'conf', 'nginx.conf'), '-e', join(prefix, 'logs', 'error.log')];
 }
 
+function accessFifo(prefix: string): string {
+  return join(prefix, 'logs', 'access.fifo');
+}
+
+/**
+ * Reads the access log FIFO without blocking a thread: opened read-write (so
+ * it never reports an end while nginx reopens it) and non-blocking, as a pipe.
+ */
+function readAccessLog(prefix: string, output: (data: Buffer) => void): Socket | undefined {
+  const path = accessFifo(prefix);
+  if (spawnSync('mkfifo', ['-m', '600', path]).status !== 0) return undefined;
+  const fd = openSync(path, fsConstants.O_RDWR | fsConstants.O_NONBLOCK);
+  const socket = new NetSocket({ fd, readable: true, writable: false });
+  socket.on('data', output);
+  socket.on('error', () => undefined);
+  socket.unref();
+  return socket;
+}
+
 function pidPath(prefix: string): string {
   return join(prefix, 'logs', 'nginx.pid');
 }
@@ -54,8 +74,11 @@ daemon off;
 pid ${pidPath(prefix)};
 worker_processes 1;
 events { worker_connections 64; }
+# The container's log: errors on the master's stderr; the access log through a
+# FIFO the cluster reads (the master's stdout is a socket, which nginx cannot open).
+error_log stderr;
 http {
-    access_log off;
+    access_log ${accessFifo(prefix)};
     client_body_temp_path ${prefix}/temp/body;
     proxy_temp_path ${prefix}/temp/proxy;
     fastcgi_temp_path ${prefix}/temp/fastcgi;
@@ -76,16 +99,28 @@ const START_TIMEOUT_MS = 10_000;
  * its master in the foreground in a session of its own (with its workers).
  * Resolves once the master has bound its port and written its pid file.
  */
-export async function startPodNginx(prefix: string, podName: string, binary = NGINX_BINARY): Promise<PodNginx> {
+export interface NginxOutput {
+  /** The master has started: its pid, and where its output and its end go from now on. */
+  started(pid: number): { output(stream: 'stdout' | 'stderr', data: Buffer): void; exit(result: { code: number }): void };
+}
+
+export async function startPodNginx(prefix: string, podName: string, binary = NGINX_BINARY, log?: NginxOutput): Promise<PodNginx> {
   for (const dir of ['conf', 'logs', 'temp']) mkdirSync(join(prefix, dir), { recursive: true });
   const port = await freePort();
   const confPath = join(prefix, 'conf', 'nginx.conf');
   writeFileSync(confPath, defaultConf(prefix, port, podName));
-  const master = spawn(binary, nginxArgs(prefix), { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  let events: ReturnType<NginxOutput['started']> | undefined;
+  const access = readAccessLog(prefix, (chunk) => events?.output('stdout', chunk));
+  const master = spawn(binary, nginxArgs(prefix), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  events = master.pid === undefined ? undefined : log?.started(master.pid);
+  master.once('close', () => access?.destroy());
   let stderr = '';
+  master.stdout!.on('data', (chunk: Buffer) => events?.output('stdout', chunk));
   master.stderr!.on('data', (chunk: Buffer) => {
     if (stderr.length < 4096) stderr += chunk.toString();
+    events?.output('stderr', chunk);
   });
+  master.once('close', (code, signal) => events?.exit({ code: code ?? 128 + (signal === null ? 1 : (constants.signals[signal] ?? 1)) }));
   let exited: string | undefined;
   master.once('error', (error) => (exited ??= error.message));
   master.once('exit', (code, signal) => (exited ??= `nginx exited (${signal ?? code}): ${stderr.trim()}`));
@@ -104,6 +139,7 @@ export async function startPodNginx(prefix: string, podName: string, binary = NG
   // A running nginx must not keep the cluster's process alive by itself.
   master.unref();
   (master.stderr as Socket).unref();
+  (master.stdout as Socket).unref();
   return { port, prefix, confPath };
 }
 

@@ -4,18 +4,23 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { debugImageCommand, type EphemeralContainer } from './ephemeral-images.js';
+import { MainProcess, type LaunchSpec } from './main-process.js';
 import type { PodNginx } from './nginx.js';
 import type { ContainerSpec, PodSpec } from './spec.js';
 
 const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const SYSTEM_BIN_DIRS = ['/usr/local/bin', '/usr/bin', '/bin', '/usr/local/sbin', '/usr/sbin', '/sbin'];
 const BASH_NAMES = new Set(['bash', 'rbash', 'bashbug']);
+/** Every shell a Debian host may have, left out of a container without shells. */
+export const SHELL_NAMES = new Set([...BASH_NAMES, 'sh', 'dash', 'zsh', 'ksh', 'ksh93', 'mksh', 'csh', 'tcsh', 'fish', 'busybox', 'ash']);
 
 /**
- * A bin directory with every system program but bash: the PATH of a container
- * that has only sh, so `command -v bash` fails there as in an Alpine image.
+ * A bin directory with every system program but the `excluded` ones: the PATH
+ * of a container that has only sh (so `command -v bash` fails there as in an
+ * Alpine image), or no shell at all.
  */
-export function createNoBashBin(dir: string): string {
+export function createBinWithout(dir: string, excluded: ReadonlySet<string> = BASH_NAMES): string {
   mkdirSync(dir, { recursive: true });
   const linked = new Set<string>();
   for (const source of SYSTEM_BIN_DIRS) {
@@ -26,7 +31,7 @@ export function createNoBashBin(dir: string): string {
       continue;
     }
     for (const name of names) {
-      if (BASH_NAMES.has(name) || linked.has(name)) continue;
+      if (excluded.has(name) || linked.has(name)) continue;
       linked.add(name);
       try {
         symlinkSync(join(source, name), join(dir, name));
@@ -48,6 +53,12 @@ export interface PodHost {
   root: string;
   /** The PATH directory without bash (made at first use). */
   noBashBin(): string;
+  /** The PATH directory without any shell (made at first use). */
+  noShellBin(): string;
+  /** The next resourceVersion of the cluster; called when a pod changes. */
+  changed(pod: LocalPodRuntime): void;
+  /** Told of each main process, by the pid that leads its session. */
+  tracking: { started(pid: number): void; ended(pid: number): void };
   /** The `nginx` wrapper script for a pod that owns an nginx. */
   nginxWrapper(pod: LocalPodRuntime): string;
 }
@@ -71,7 +82,14 @@ export class LocalPodRuntime {
   readonly uid = randomUUID();
   readonly createdAt = new Date();
   nginx: PodNginx | undefined;
+  /** Set by the host each time the pod changes. */
+  resourceVersion = '1';
+  /** Main processes by container name, regular and ephemeral alike. */
+  readonly mains = new Map<string, MainProcess>();
+  /** spec.ephemeralContainers as stored, in the order they were added. */
+  readonly ephemeralContainers: EphemeralContainer[] = [];
   private prepared = false;
+  private live = false;
 
   constructor(
     readonly spec: PodSpec,
@@ -96,9 +114,119 @@ export class LocalPodRuntime {
     return this.spec.containers.find((c) => c.name === name);
   }
 
+  ephemeral(name: string): EphemeralContainer | undefined {
+    return this.ephemeralContainers.find((c) => c.name === name);
+  }
+
+  /** Every container name, as the API server lists them: regular, then ephemeral. */
+  containerNames(): string[] {
+    return [...this.spec.containers.map((c) => c.name), ...this.ephemeralContainers.map((c) => c.name)];
+  }
+
   workDir(container: string): string {
     const spec = this.container(container);
     return resolve(join(this.directory, 'containers', container), spec?.workDir ?? '.');
+  }
+
+  /** Where and with what an exec in `container` (regular or ephemeral) runs. */
+  execRuntime(container: string): ContainerRuntime {
+    const regular = this.container(container);
+    if (regular !== undefined) return this.runtime(regular);
+    return this.ephemeralRuntime(this.ephemeral(container)!);
+  }
+
+  /**
+   * Starts the main process of each container (a silent one for those without
+   * a command). With `nginxRuns`, the pod's nginx is its container's main
+   * process, adopted when it starts.
+   */
+  startMainProcesses(nginxRuns: boolean): void {
+    for (const container of this.spec.containers) {
+      const main = this.mainProcess(container.name, true);
+      if (container.nginx && nginxRuns) continue;
+      const runtime = container.command === undefined ? undefined : this.runtime(container);
+      main.start({
+        command: container.command === undefined ? undefined : [...container.command, ...container.args],
+        cwd: runtime?.cwd ?? '',
+        env: runtime?.env ?? {},
+        stdin: container.stdin,
+        tty: container.tty,
+      });
+    }
+  }
+
+  /** From now on a change moves the pod's resourceVersion (what happened while the cluster started is its first state). */
+  markLive(): void {
+    this.live = true;
+  }
+
+  /** Adds an ephemeral container (already validated) and starts it as a kubelet would: creating, then running. */
+  addEphemeral(container: EphemeralContainer): void {
+    this.ephemeralContainers.push(container);
+    const main = this.mainProcess(container.name, false);
+    this.changed();
+    const command = debugImageCommand(container.image ?? '');
+    setTimeout(() => {
+      if (command === undefined) {
+        main.wait({
+          reason: 'ErrImagePull',
+          message: `failed to pull and unpack image "${container.image ?? ''}": the local cluster runs only busybox, alpine, nicolaka/netshoot, ubuntu and debian images, as local shells`,
+        });
+        return;
+      }
+      main.wait({ reason: 'ContainerCreating' });
+      setTimeout(() => {
+        const runtime = this.ephemeralRuntime(container);
+        const launch: LaunchSpec = {
+          command:
+            container.command !== undefined ? [...container.command, ...(container.args ?? [])] : [...command, ...(container.args ?? [])],
+          cwd: runtime.cwd,
+          env: runtime.env,
+          stdin: container.stdin === true,
+          tty: container.tty === true,
+        };
+        main.start(launch);
+      }, 100).unref();
+    }, 50).unref();
+  }
+
+  private mainProcess(name: string, restart: boolean): MainProcess {
+    const main = new MainProcess({ restart, changed: () => this.changed(), tracking: this.host.tracking });
+    this.mains.set(name, main);
+    return main;
+  }
+
+  private changed(): void {
+    if (this.live) this.host.changed(this);
+  }
+
+  /**
+   * An ephemeral container runs in its target's directory and environment, the
+   * nearest a local process gets to sharing its process namespace; TARGET_ROOT
+   * names the target's directory, where `/proc/1/root` would lead in a real pod.
+   */
+  private ephemeralRuntime(container: EphemeralContainer): ContainerRuntime {
+    this.prepare();
+    const home = join(this.directory, 'ephemeral', container.name);
+    mkdirSync(home, { recursive: true });
+    const target = container.targetContainerName === undefined ? undefined : this.container(container.targetContainerName);
+    const base = target === undefined ? undefined : this.runtime(target);
+    const env: Record<string, string> = {
+      ...(base?.env ?? {}),
+      PATH: [join(this.directory, 'bin'), SYSTEM_PATH].join(':'),
+      HOSTNAME: this.spec.name,
+      HOME: home,
+      TERM: 'xterm-256color',
+      LANG: base?.env.LANG ?? process.env.LANG ?? 'C.UTF-8',
+      POD_NAME: this.spec.name,
+      POD_NAMESPACE: this.spec.namespace,
+      ...Object.fromEntries((container.env ?? []).filter((e) => typeof e.value === 'string').map((e) => [e.name, e.value!])),
+    };
+    if (target !== undefined) {
+      env.TARGET_CONTAINER = target.name;
+      env.TARGET_ROOT = join(this.directory, 'containers', target.name);
+    }
+    return { cwd: base?.cwd ?? home, env };
   }
 
   /** Makes the pod's directories and bin on first use. */
@@ -123,7 +251,8 @@ export class LocalPodRuntime {
     this.prepare();
     const podBin = join(this.directory, 'bin');
     // The pod's bin first (its nginx wrapper), then the container's own additions.
-    const system = container.shells.includes('bash') ? SYSTEM_PATH : this.host.noBashBin();
+    const system =
+      container.shells.length === 0 ? this.host.noShellBin() : container.shells.includes('bash') ? SYSTEM_PATH : this.host.noBashBin();
     const path = [podBin, ...container.path, system].join(':');
     return {
       cwd: this.workDir(container.name),
@@ -139,6 +268,13 @@ export class LocalPodRuntime {
         ...container.env,
       },
     };
+  }
+
+  private mainStatus(name: string): Record<string, unknown> {
+    const main = this.mains.get(name);
+    const started = this.createdAt.toISOString().replace(/\.\d+Z$/, 'Z');
+    // A pod that nobody started (a LocalPodRuntime outside a cluster) shows its containers running.
+    return main?.status() ?? { state: { running: { startedAt: started } }, lastState: {}, ready: true, restartCount: 0, started: true };
   }
 
   /** Values of the pod's selectable fields. */
@@ -170,7 +306,7 @@ export class LocalPodRuntime {
         name: spec.name,
         namespace: spec.namespace,
         uid: this.uid,
-        resourceVersion: '1',
+        resourceVersion: this.resourceVersion,
         creationTimestamp: started,
         ...(Object.keys(spec.labels).length > 0 ? { labels: spec.labels } : {}),
         ...(Object.keys(spec.annotations).length > 0 ? { annotations: spec.annotations } : {}),
@@ -179,12 +315,16 @@ export class LocalPodRuntime {
         containers: spec.containers.map((c) => ({
           name: c.name,
           image: c.image,
+          ...(c.command === undefined ? {} : { command: c.command }),
+          ...(c.args.length === 0 ? {} : { args: c.args }),
           workingDir: this.workDir(c.name),
           ...(Object.keys(c.env).length > 0 ? { env: Object.entries(c.env).map(([name, value]) => ({ name, value })) } : {}),
           resources: {},
           terminationMessagePath: '/dev/termination-log',
           terminationMessagePolicy: 'File',
           imagePullPolicy: 'IfNotPresent',
+          ...(c.stdin ? { stdin: true } : {}),
+          ...(c.tty ? { tty: true } : {}),
         })),
         restartPolicy: 'Always',
         terminationGracePeriodSeconds: 30,
@@ -197,6 +337,7 @@ export class LocalPodRuntime {
         priority: 0,
         enableServiceLinks: true,
         preemptionPolicy: 'PreemptLowerPriority',
+        ...(this.ephemeralContainers.length > 0 ? { ephemeralContainers: this.ephemeralContainers } : {}),
       },
       status: {
         phase: 'Running',
@@ -206,17 +347,28 @@ export class LocalPodRuntime {
         podIP: '127.0.0.1',
         podIPs: [{ ip: '127.0.0.1' }],
         startTime: started,
-        containerStatuses: spec.containers.map((c, i) => ({
+        containerStatuses: spec.containers.map((c) => ({
           name: c.name,
-          state: { running: { startedAt: started } },
-          lastState: {},
-          ready: true,
-          restartCount: 0,
+          ...this.mainStatus(c.name),
           image: c.image,
           imageID: `${c.image}@sha256:${'0'.repeat(64)}`,
-          containerID: `local://${this.uid.replace(/-/g, '')}${String(i).padStart(4, '0')}`,
-          started: true,
         })),
+        ...(this.ephemeralContainers.length > 0
+          ? {
+              ephemeralContainerStatuses: this.ephemeralContainers.map((c) => {
+                // An ephemeral container is never ready, and has no started flag (no probes).
+                const { ready: _ready, started: _started, ...status } = this.mainStatus(c.name);
+                const running = 'running' in (status.state as object) || 'terminated' in (status.state as object);
+                return {
+                  name: c.name,
+                  ...status,
+                  ready: false,
+                  image: c.image,
+                  imageID: running ? `${c.image}@sha256:${'0'.repeat(64)}` : '',
+                };
+              }),
+            }
+          : {}),
         qosClass: 'BestEffort',
       },
     };

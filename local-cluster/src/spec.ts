@@ -18,11 +18,16 @@ const containerSchema = z
     env: z.record(z.string(), z.string()).default({}),
     /** Directories put on PATH ahead of the system ones. */
     path: z.array(z.string().regex(/^\/[^:]*$/, 'must be an absolute directory without ":"')).default([]),
-    /** Shells on PATH. Without bash, `command -v bash` fails in this container. */
-    shells: z
-      .array(z.enum(['bash', 'sh']))
-      .min(1)
-      .default(['bash', 'sh']),
+    /** Shells on PATH. Without bash, `command -v bash` fails in this container; with none (distroless-style), so does `sh`. */
+    shells: z.array(z.enum(['bash', 'sh'])).default(['bash', 'sh']),
+    /** The main process (argv), started with the cluster; without it the container only sleeps, with an empty log. */
+    command: z.array(z.string()).min(1).optional(),
+    /** Appended to `command`, as a Pod's args follow its command. */
+    args: z.array(z.string()).default([]),
+    /** The main process keeps stdin open for attached clients. */
+    stdin: z.boolean().default(false),
+    /** The main process runs in a terminal. */
+    tty: z.boolean().default(false),
     /** Gives the pod its own real nginx, run by `nginx` in this container. */
     nginx: z.boolean().default(false),
   })
@@ -61,11 +66,41 @@ const controllerLabels = {
   'app.kubernetes.io/component': 'controller',
 };
 
+/**
+ * web-0's main process: a tiny HTTP server in node that logs each
+ * request and a heartbeat every 3 s, so `kubectl logs -f` has lines to show.
+ */
+const WEB_SERVER = `
+const http = require('node:http');
+let beats = 0;
+const server = http.createServer((req, res) => {
+  console.log(new Date().toISOString(), req.method, req.url, 200);
+  res.end('web-0\\n');
+});
+server.listen(0, '127.0.0.1', () => console.log('web-0 listening on http://127.0.0.1:' + server.address().port));
+setInterval(() => console.log(new Date().toISOString(), 'heartbeat', ++beats), 3000);
+process.on('SIGTERM', () => process.exit(0));
+`;
+
+/** shell-0's main process: a bash on a terminal with stdin, as `kubectl run -it` makes one; `kubectl attach -it` reaches it. */
+const SHELL_MAIN = ['bash', '-c', 'echo "shell-0 main process: kubectl attach -it shell-0 reaches this bash"; exec bash -i'];
+
 export const DEFAULT_SPEC: LocalClusterSpec = {
   namespaces: {
     default: {
       pods: [
-        { name: 'shell-0', labels: { app: 'shell' }, containers: [{ name: 'shell', image: 'local/debian' }] },
+        {
+          name: 'shell-0',
+          labels: { app: 'shell' },
+          containers: [{ name: 'shell', image: 'local/debian', command: SHELL_MAIN, stdin: true, tty: true }],
+        },
+        // Distroless-style: no shell to exec, a main process that logs. Named to sort
+        // after shell-0, which stays the first pod a newcomer's page opens.
+        {
+          name: 'web-0',
+          labels: { app: 'web' },
+          containers: [{ name: 'web', image: 'local/distroless', shells: [], command: [process.execPath, '-e', WEB_SERVER] }],
+        },
         { name: 'tiny-0', labels: { app: 'tiny' }, containers: [{ name: 'main', image: 'local/tiny', shells: ['sh'] }] },
         { name: 'sidecar-0', labels: { app: 'sidecar' }, containers: [{ name: 'app' }, { name: 'sidecar', shells: ['sh'] }] },
       ],

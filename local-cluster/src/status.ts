@@ -7,7 +7,7 @@ export interface Status {
   status: 'Success' | 'Failure';
   message?: string;
   reason?: string;
-  details?: { name?: string; kind?: string; causes?: Array<{ reason?: string; message: string }> };
+  details?: { name?: string; kind?: string; causes?: Array<{ reason?: string; message: string; field?: string }> };
   code?: number;
 }
 
@@ -17,6 +17,9 @@ const reasons: Record<number, string> = {
   403: 'Forbidden',
   404: 'NotFound',
   405: 'MethodNotAllowed',
+  409: 'Conflict',
+  415: 'UnsupportedMediaType',
+  422: 'Invalid',
   500: 'InternalError',
 };
 
@@ -36,6 +39,22 @@ export function failureStatus(code: number, message: string, details?: Status['d
 
 export function notFound(kind: string, name: string): Status {
   return failureStatus(404, `${kind} "${name}" not found`, { name, kind });
+}
+
+/** apierrors.NewInvalid: 422 naming each field, the message joining them as the API server does. */
+export function invalidStatus(kind: string, name: string, causes: Array<{ field: string; message: string; reason: string }>): Status {
+  const each = causes.map((c) => `${c.field}: ${c.message}`);
+  const message = `${kind} ${JSON.stringify(name)} is invalid: ${each.length === 1 ? each[0] : `[${each.join(', ')}]`}`;
+  return failureStatus(422, message, { name, kind, causes: causes.map(({ reason, message, field }) => ({ reason, message, field })) });
+}
+
+/** apierrors.NewConflict for an update from a stale resourceVersion. */
+export function conflictStatus(resource: string, name: string): Status {
+  return failureStatus(
+    409,
+    `Operation cannot be fulfilled on ${resource} ${JSON.stringify(name)}: the object has been modified; please apply your changes to the latest version and try again`,
+    { name, kind: resource },
+  );
 }
 
 /** Channel 3 on success: no kind, no code (it is 0 and omitted). */

@@ -128,12 +128,13 @@ describe('namespaces and pods', () => {
     expect(names(namespaces.body)).toEqual(['default', 'ingress-nginx']);
     const pods = await json('/api/v1/namespaces/default/pods');
     expect(pods.body).toMatchObject({ kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: expect.any(String) } });
-    expect(names(pods.body)).toEqual(['shell-0', 'sidecar-0', 'tiny-0']);
+    expect(names(pods.body)).toEqual(['shell-0', 'sidecar-0', 'tiny-0', 'web-0']);
     const all = await json('/api/v1/pods');
     expect(all.body.items!.map((p) => `${p.metadata.namespace}/${p.metadata.name}`)).toEqual([
       'default/shell-0',
       'default/sidecar-0',
       'default/tiny-0',
+      'default/web-0',
       'ingress-nginx/ingress-nginx-controller-0',
       'ingress-nginx/ingress-nginx-controller-1',
     ]);
@@ -191,10 +192,10 @@ describe('namespaces and pods', () => {
       'app.kubernetes.io/component==controller,app.kubernetes.io/name=ingress-nginx',
       ['ingress-nginx-controller-0', 'ingress-nginx-controller-1'],
     ],
-    ['app!=shell', ['sidecar-0', 'tiny-0', 'ingress-nginx-controller-0', 'ingress-nginx-controller-1']],
+    ['app!=shell', ['sidecar-0', 'tiny-0', 'web-0', 'ingress-nginx-controller-0', 'ingress-nginx-controller-1']],
     ['app in (shell, tiny)', ['shell-0', 'tiny-0']],
-    ['app notin (shell,tiny)', ['sidecar-0', 'ingress-nginx-controller-0', 'ingress-nginx-controller-1']],
-    ['app', ['shell-0', 'sidecar-0', 'tiny-0']],
+    ['app notin (shell,tiny)', ['sidecar-0', 'web-0', 'ingress-nginx-controller-0', 'ingress-nginx-controller-1']],
+    ['app', ['shell-0', 'sidecar-0', 'tiny-0', 'web-0']],
     ['!app', ['ingress-nginx-controller-0', 'ingress-nginx-controller-1']],
   ])('filters by the label selector %s', async (selector, expected) => {
     const { body } = await json(`/api/v1/pods?labelSelector=${encodeURIComponent(selector)}`);

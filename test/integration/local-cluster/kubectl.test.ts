@@ -106,6 +106,7 @@ describe.each(binaries)('%s', (kubectl) => {
       'shell-0 1/1 Running 0',
       'sidecar-0 2/2 Running 0',
       'tiny-0 1/1 Running 0',
+      'web-0 1/1 Running 0',
     ]);
     const all = await run(['get', 'pods', '-A', '-o', 'wide']);
     const header = all.stdout.toString().split('\n')[0]!;
