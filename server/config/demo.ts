@@ -20,8 +20,8 @@ export function demoDocument(): Record<string, unknown> {
       { groups: ['dev'], clusters: ['*'], namespaces: ['*'], allow: ['*'] },
       { groups: ['ops'], clusters: ['*'], namespaces: ['ingress-nginx'], allow: ['nginx-reload'] },
     ],
-    // An image the local cluster runs, so the demo's debug containers start.
-    debug: { images: ['local/debian'], timeoutSeconds: 30 },
+    // Images the local cluster runs (as its local sh and bash), so the demo's debug containers start.
+    debug: { images: ['busybox:1.36', 'nicolaka/netshoot:v0.13'], timeoutSeconds: 30 },
     actions: {
       'nginx-reload': {
         description: 'Check the nginx configuration, then reload nginx',
