@@ -8,6 +8,7 @@ import { tuneHeapForStreaming } from '../server/heap-tuning.js';
 import { cpuSeconds } from './child-ipc.js';
 import type { Endpoints } from './clients.js';
 import { fanOut } from './figures/fan-out.js';
+import { files } from './figures/files.js';
 import { flood } from './figures/flood.js';
 import type { BenchContext, Figure } from './figures/figure.js';
 import { idleSessions } from './figures/idle-sessions.js';
@@ -37,6 +38,7 @@ const FIGURES: ReadonlyArray<readonly [string, Figure]> = [
   ['7', page],
   ['8', flood],
   ['3', idleSessions],
+  ['9', files],
 ];
 
 const settings = readSettings(process.env);

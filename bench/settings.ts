@@ -51,7 +51,7 @@ export function readSettings(env: NodeJS.ProcessEnv): BenchSettings {
   const text = (name: string) => (env[name] === '' ? undefined : env[name]);
   return Object.freeze({
     rounds: number('BENCH_ROUNDS', 5),
-    only: (env.BENCH_ONLY ?? '1,2,3,4,5,6,7,8').split(','),
+    only: (env.BENCH_ONLY ?? '1,2,3,4,5,6,7,8,9').split(','),
     throughputMiB: number('BENCH_MB', 256),
     echoes: number('BENCH_ECHOES', 2000),
     idle: (env.BENCH_IDLE ?? '1000,5000').split(',').map(Number),
