@@ -176,8 +176,13 @@ export function createRestHandler(state: ClusterState): (req: IncomingMessage, r
     }
     const path = parts.join('/');
 
-    // pods/{pod}/exec without an upgrade: the pod and container are checked first, as ExecREST.Connect does.
-    if (parts.length === 7 && path.startsWith('api/v1/namespaces/') && parts[4] === 'pods' && parts[6] === 'exec') {
+    // pods/{pod}/exec and attach without an upgrade: the pod and container are checked first, as ExecREST.Connect does.
+    if (
+      parts.length === 7 &&
+      path.startsWith('api/v1/namespaces/') &&
+      parts[4] === 'pods' &&
+      (parts[6] === 'exec' || parts[6] === 'attach')
+    ) {
       if (req.method !== 'GET' && req.method !== 'POST')
         return sendStatus(res, failureStatus(405, 'the server does not allow this method on the requested resource'));
       const checked = validateExec(state.pods, parts[3]!, parts[5]!, url.searchParams);

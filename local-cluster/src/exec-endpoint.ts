@@ -6,7 +6,8 @@ import { WebSocketServer } from 'ws';
 import type { ClusterState } from './cluster-state.js';
 import { validateExec } from './exec-target.js';
 import { negotiateProtocol, queryBool, type ChannelProtocol } from './exec-protocol.js';
-import { runExecSession, type ExecRequest, type ExecTracking } from './exec-session.js';
+import { runAttachSession } from './attach-session.js';
+import { notRunning, runExecSession, type ExecRequest, type ExecTracking } from './exec-session.js';
 import type { LocalPodRuntime } from './pods.js';
 import { refuseUpgrade, refuseUpgradeWithStatus } from './responses.js';
 import { failureStatus } from './status.js';
@@ -54,8 +55,6 @@ export function createExecEndpoint(state: ClusterState, tracking: ExecTracking) 
     } catch {
       return refuseUpgradeWithStatus(socket, failureStatus(400, 'malformed path'));
     }
-    if (match[3] === 'attach')
-      return refuseUpgradeWithStatus(socket, failureStatus(400, 'attach is not supported by the local cluster; use exec'));
     const checked = validateExec(state.pods, namespace, podName, url.searchParams);
     if ('status' in checked) return refuseUpgradeWithStatus(socket, checked);
     if (!/^websocket$/i.test(req.headers.upgrade ?? '')) {
@@ -77,8 +76,18 @@ export function createExecEndpoint(state: ClusterState, tracking: ExecTracking) 
       // Proxied to the kubelet (v4 and older), whose plain-text refusal comes through as is.
       return refuseUpgrade(socket, 400, 'you must specify at least 1 of stdin, stdout, stderr', 'text/plain; charset=utf-8');
     }
+    const main = checked.pod.mains.get(checked.container);
+    const running = match[3] === 'exec' ? checked.pod.mains.get(checked.container)?.running !== false : main?.running === true;
+    if (!running && !protocol.translated) {
+      // The kubelet finds no running container: its plain-text 500 comes through the proxy.
+      return refuseUpgrade(socket, 500, `container not found (${JSON.stringify(checked.container)})`, 'text/plain; charset=utf-8');
+    }
     chosen.set(req, protocol.name);
-    wss.handleUpgrade(req, socket, head, (ws) => runExecSession(ws, protocol, request, tracking));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      if (match[3] === 'attach') runAttachSession(ws, protocol, request, main!, checked.container);
+      else if (running) runExecSession(ws, protocol, request, tracking);
+      else notRunning(ws, protocol, checked.container);
+    });
   }
 
   return {

@@ -163,3 +163,16 @@ export function runExecSession(socket: WebSocket, protocol: ChannelProtocol, req
   socket.on('close', () => running.kill());
   socket.on('error', () => socket.terminate());
 }
+
+/** The v5 translator's answer when the kubelet finds the container not running: 101, then an InternalError. */
+export function notRunning(socket: WebSocket, protocol: ChannelProtocol, container: string): void {
+  socket.send(encodeFrame(protocol, STDOUT, Buffer.alloc(0)).data);
+  socket.send(
+    encodeFrame(
+      protocol,
+      STATUS,
+      JSON.stringify(execInternalError(`unable to upgrade connection: container not found (${JSON.stringify(container)})`)),
+    ).data,
+  );
+  socket.close(1000);
+}

@@ -1,0 +1,89 @@
+// One pod attach over a websocket: the exec channel protocols, joined to the
+// container's main process instead of a new command. Output goes to every
+// attached client; stdin from each goes in (dropped when the container was
+// started without stdin); leaving, or the v5 CLOSE of stdin, detaches that
+// client and leaves the process running. When the process ends, each
+// attached client gets Success on channel 3, as the kubelet answers.
+import type WebSocket from 'ws';
+import { createResizeReader, decodeFrame, encodeFrame, type ChannelProtocol } from './exec-protocol.js';
+import type { MainProcess } from './main-process.js';
+import { execInternalError, execSuccess, type Status } from './status.js';
+
+export interface AttachRequest {
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  tty: boolean;
+}
+
+const STDIN = 0;
+const STDOUT = 1;
+const STDERR = 2;
+const STATUS = 3;
+const RESIZE = 4;
+const CLOSE = 255;
+
+export function runAttachSession(
+  socket: WebSocket,
+  protocol: ChannelProtocol,
+  request: AttachRequest,
+  main: MainProcess,
+  container: string,
+): void {
+  const send = (channel: number, payload: Buffer | string) => {
+    if (socket.readyState !== socket.OPEN) return;
+    const frame = encodeFrame(protocol, channel, payload);
+    socket.send(frame.data, { binary: frame.binary });
+  };
+  let detach: (() => void) | undefined;
+  const finish = (status: Status) => {
+    detach?.();
+    if (protocol.jsonStatus) send(STATUS, JSON.stringify(status));
+    else if (status.status === 'Failure') send(STATUS, status.message ?? 'error');
+    if (socket.readyState === socket.OPEN) socket.close(1000);
+  };
+
+  send(request.stdout ? STDOUT : request.stderr ? STDERR : STATUS, Buffer.alloc(0));
+  if (!request.stdin && !request.stdout && !request.stderr) {
+    finish(execInternalError('unable to upgrade connection: you must specify at least 1 of stdin, stdout, stderr'));
+    return;
+  }
+  detach = main.attach({
+    output: (stream, data) => {
+      if (stream === 'stdout' && request.stdout) send(STDOUT, data);
+      else if (stream === 'stderr' && request.stderr) send(STDERR, data);
+    },
+    ended: () => finish(execSuccess),
+  });
+  if (detach === undefined) {
+    // Only the v5 translator gets this far: the kubelet found no running container.
+    finish(execInternalError(`unable to upgrade connection: container not found (${JSON.stringify(container)})`));
+    return;
+  }
+  const readResize = createResizeReader((cols, rows) => main.resize(cols, rows));
+  socket.on('message', (data: Buffer) => {
+    const frame = decodeFrame(protocol, data);
+    if (frame === undefined) return;
+    switch (frame.channel) {
+      case STDIN:
+        if (request.stdin && frame.payload.length > 0) main.writeStdin(frame.payload);
+        return;
+      case RESIZE:
+        if (request.tty) readResize(frame.payload);
+        return;
+      case CLOSE:
+        if (!protocol.closeSignal) return;
+        if (frame.payload.length !== 1 || frame.payload[0]! >= 5) {
+          socket.terminate();
+          return;
+        }
+        // The end of this client's stdin ends its attach; the process runs on.
+        if (frame.payload[0] === STDIN) finish(execSuccess);
+        return;
+      default:
+        return;
+    }
+  });
+  socket.on('close', () => detach?.());
+  socket.on('error', () => socket.terminate());
+}
