@@ -5,8 +5,9 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ClusterState } from './cluster-state.js';
 import { validateExec } from './exec-target.js';
+import { patchEphemeralContainers } from './ephemeral-containers.js';
 import { serveLog } from './log-endpoint.js';
-import { POD_FIELDS } from './pods.js';
+import { POD_FIELDS, type LocalPodRuntime } from './pods.js';
 import { sendJson, sendStatus } from './responses.js';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError } from './selectors.js';
 import { failureStatus, notFound } from './status.js';
@@ -22,7 +23,7 @@ export const KUBERNETES_VERSION = {
   minCompatibilityMinor: '33',
   gitVersion: 'v1.34.4-webterm-local',
 };
-/** The cluster never changes, so every object and list is at this resourceVersion. */
+/** Namespaces never change: they stay at the first resourceVersion. */
 const RESOURCE_VERSION = '1';
 const NAMESPACE_FIELDS = ['metadata.name', 'status.phase'] as const;
 
@@ -63,6 +64,8 @@ interface Listing {
   kind: 'Pod' | 'Namespace';
   items: Array<{ object: ApiObject; labels: Record<string, string>; fields: Record<string, string> }>;
   supportedFields: readonly string[];
+  /** For pods: whether a pod belongs to the listing (its namespace), so a watch can follow changes. */
+  includes?(pod: LocalPodRuntime): boolean;
 }
 
 export function createRestHandler(state: ClusterState): (req: IncomingMessage, res: ServerResponse) => void {
@@ -95,6 +98,7 @@ export function createRestHandler(state: ClusterState): (req: IncomingMessage, r
   const podListing = (namespace: string | undefined): Listing => ({
     kind: 'Pod',
     supportedFields: POD_FIELDS,
+    includes: (pod) => namespace === undefined || pod.namespace === namespace,
     items: state.podList
       .filter((pod) => namespace === undefined || pod.namespace === namespace)
       .map((pod) => ({ object: pod.toApiObject() as ApiObject, labels: pod.spec.labels, fields: pod.fields() })),
@@ -112,10 +116,13 @@ export function createRestHandler(state: ClusterState): (req: IncomingMessage, r
 
   function sendListing(req: IncomingMessage, res: ServerResponse, url: URL, listing: Listing): void {
     let items: Listing['items'];
+    let matches: (pod: LocalPodRuntime) => boolean;
     try {
       const labels = parseLabelSelector(url.searchParams.get('labelSelector') ?? '');
       const fields = parseFieldSelector(url.searchParams.get('fieldSelector') ?? '', listing.supportedFields);
       items = listing.items.filter((item) => matchesLabels(labels, item.labels) && matchesFields(fields, item.fields));
+      matches = (pod) =>
+        (listing.includes?.(pod) ?? false) && matchesLabels(labels, pod.spec.labels) && matchesFields(fields, pod.fields());
     } catch (error) {
       if (!(error instanceof SelectorError)) throw error;
       return sendStatus(res, failureStatus(400, error.message));
@@ -130,16 +137,22 @@ export function createRestHandler(state: ClusterState): (req: IncomingMessage, r
         listing.kind,
         items.map((i) => i.object),
         table,
+        listing.kind === 'Pod' ? matches : undefined,
       );
     const objects = items.map((i) => i.object);
     if (table !== undefined) return sendJson(res, 200, toTable(listing.kind, objects, table, url.searchParams.get('includeObject')));
-    sendJson(res, 200, { kind: `${listing.kind}List`, apiVersion: 'v1', metadata: { resourceVersion: RESOURCE_VERSION }, items: objects });
+    sendJson(res, 200, {
+      kind: `${listing.kind}List`,
+      apiVersion: 'v1',
+      metadata: { resourceVersion: state.changes.current() },
+      items: objects,
+    });
   }
 
   /**
-   * A watch on a cluster that never changes: ADDED for each object unless the
-   * client already holds the current resourceVersion, then silence until the
-   * timeout or the client leaves.
+   * A watch: ADDED for each object unless the client names a resourceVersion
+   * (then MODIFIED for the pods changed since it), then MODIFIED for each
+   * change of a pod it covers, until the timeout or the client leaves.
    */
   function streamWatch(
     req: IncomingMessage,
@@ -148,16 +161,34 @@ export function createRestHandler(state: ClusterState): (req: IncomingMessage, r
     kind: string,
     objects: ApiObject[],
     table: 'v1' | 'v1beta1' | undefined,
+    matches?: (pod: LocalPodRuntime) => boolean,
   ): void {
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
-    if (url.searchParams.get('resourceVersion') !== RESOURCE_VERSION) {
-      for (const object of objects) {
-        const body = table === undefined ? object : toTable(kind, [object], table, url.searchParams.get('includeObject'));
-        res.write(`${JSON.stringify({ type: 'ADDED', object: body })}\n`);
-      }
+    const event = (type: string, object: ApiObject) => {
+      const body = table === undefined ? object : toTable(kind, [object], table, url.searchParams.get('includeObject'));
+      res.write(`${JSON.stringify({ type, object: body })}\n`);
+    };
+    const from = url.searchParams.get('resourceVersion');
+    for (const object of objects) {
+      if (from === null || from === '' || from === '0') event('ADDED', object);
+      else if (Number(object.metadata.resourceVersion) > Number(from)) event('MODIFIED', object);
     }
+    const unsubscribe =
+      matches === undefined
+        ? () => undefined
+        : state.changes.subscribe((pod) => {
+            if (matches(pod)) event('MODIFIED', pod.toApiObject() as ApiObject);
+          });
+    req.socket.once('close', unsubscribe);
+    res.once('close', unsubscribe);
     const timeoutSeconds = Number(url.searchParams.get('timeoutSeconds') ?? '1800');
-    const timer = setTimeout(() => res.end(), (Number.isFinite(timeoutSeconds) && timeoutSeconds > 0 ? timeoutSeconds : 1800) * 1000);
+    const timer = setTimeout(
+      () => {
+        unsubscribe();
+        res.end();
+      },
+      (Number.isFinite(timeoutSeconds) && timeoutSeconds > 0 ? timeoutSeconds : 1800) * 1000,
+    );
     timer.unref();
     req.socket.once('close', () => clearTimeout(timer));
   }
@@ -192,6 +223,12 @@ export function createRestHandler(state: ClusterState): (req: IncomingMessage, r
       if (req.method !== 'GET' && req.method !== 'HEAD')
         return sendStatus(res, failureStatus(405, 'the server does not allow this method on the requested resource'));
       return serveLog(req, res, state.pods, parts[3]!, parts[5]!, url.searchParams);
+    }
+    if (parts.length === 7 && path.startsWith('api/v1/namespaces/') && parts[4] === 'pods' && parts[6] === 'ephemeralcontainers') {
+      const pod = state.pods.get(`${parts[3]}/${parts[5]}`);
+      if (req.method === 'PATCH') return void patchEphemeralContainers(req, res, pod, parts[5]!);
+      if (req.method === 'GET')
+        return pod === undefined ? sendStatus(res, notFound('pods', parts[5]!)) : sendJson(res, 200, pod.toApiObject());
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return sendStatus(res, failureStatus(405, 'the server does not allow this method on the requested resource'));
