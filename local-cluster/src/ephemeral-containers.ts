@@ -26,7 +26,7 @@ function mergePatch(target: Json, patch: Json, strategic: boolean, key = ''): Js
   const result: Record<string, Json> = isObject(target) ? { ...target } : {};
   for (const [name, value] of Object.entries(patch)) {
     if (name.startsWith('$')) continue;
-    if (value === null) delete result[name];
+    if (value === null) Reflect.deleteProperty(result, name);
     else result[name] = mergePatch(result[name] ?? null, value, strategic, name);
   }
   return result;
@@ -67,7 +67,7 @@ function jsonPatch(document: Json, operations: unknown): Json {
     const value = get(parts);
     if (value === undefined) throw new PatchError(`Unable to remove nonexistent key: ${last}: missing value`);
     if (Array.isArray(parent)) parent.splice(Number(last), 1);
-    else if (isObject(parent)) delete parent[last];
+    else if (isObject(parent)) Reflect.deleteProperty(parent, last);
     return value;
   };
   const add = (parts: string[], value: Json) => {
