@@ -50,7 +50,12 @@ export interface GatewayChild {
 }
 
 /** The gateway (gateway-child.ts) in front of `clusters`: the first is `local`, the others `fan-1`, `fan-2`, … */
-export async function startGateway(clusters: readonly ClusterAddress[], secret: string, settings: BenchSettings): Promise<GatewayChild> {
+export async function startGateway(
+  clusters: readonly ClusterAddress[],
+  secret: string,
+  settings: BenchSettings,
+  tree: string = root,
+): Promise<GatewayChild> {
   const config = {
     listen: { host: '127.0.0.1', port: 0 },
     auth: { jwt: { secret, algorithms: ['HS256'] } },
@@ -68,7 +73,7 @@ export async function startGateway(clusters: readonly ClusterAddress[], secret: 
   const execArgv = ['--expose-gc', ...(settings.traceGc ? ['--trace-gc'] : [])];
   if (settings.cpuProfileDirectory !== undefined) execArgv.push('--cpu-prof', `--cpu-prof-dir=${settings.cpuProfileDirectory}`);
   const { child, ready } = await forkReady<{ url: string }>(
-    join(root, 'dist', 'bench', 'gateway-child.js'),
+    join(tree, 'dist', 'bench', 'gateway-child.js'),
     { env: { ...process.env, BENCH_GATEWAY_CONFIG: JSON.stringify(config), BENCH_WEB_ROOT: join(root, 'dist', 'web') }, execArgv },
     'the gateway',
   );

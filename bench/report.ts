@@ -7,7 +7,7 @@ import type { Spread } from './stats.js';
 import type { CpuSample } from './streaming.js';
 
 /** The routes from a client to the API server that the bench compares, in the order the route table lists them. */
-export const ROUTES = ['direct', 'kubectl proxy', 'floor relay', 'gateway'] as const;
+export const ROUTES = ['direct', 'kubectl proxy', 'floor relay', 'gateway', 'gateway B'] as const;
 export type RouteName = (typeof ROUTES)[number];
 
 /** One route's line of the route table, filled in by the figures that run (1, 2, 3). */

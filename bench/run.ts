@@ -55,6 +55,10 @@ const fanClusters = wanted('6') ? await Promise.all(Array.from({ length: 9 }, ()
 // With these nine, ten clusters of ten bench pods each: 100 pods for the fan-out.
 const mainBench = await startBenchPodsCluster();
 const gateway = await startGateway([main, mainBench, ...fanClusters, ...idleClusters], secret, settings);
+const gatewayB =
+  settings.gatewayB === undefined
+    ? undefined
+    : await startGateway([main, mainBench, ...fanClusters, ...idleClusters], secret, settings, settings.gatewayB);
 const endpoints: Endpoints = { cluster: main, gatewayUrl: gateway.url, token };
 const proxyFor = () => startKubectlProxy(main, settings.kubectl);
 // One kubectl proxy for the streaming and keystroke figures; without kubectl they run without it.
@@ -65,6 +69,7 @@ const context: BenchContext = {
   settings,
   endpoints,
   gateway,
+  gatewayB,
   token,
   readCpu: async () => ({ client: cpuSeconds(), gateway: await gateway.cpuSeconds(), cluster: await main.cpuSeconds() }),
   clusterCpuSeconds: main.cpuSeconds,
@@ -85,6 +90,7 @@ try {
   for (const [figure, measure] of FIGURES) if (wanted(figure)) rows.push(...(await measure(context)));
 } finally {
   gateway.stop();
+  gatewayB?.stop();
   kubectlProxy?.stop();
   main.stop();
   for (const cluster of idleClusters) cluster.stop();

@@ -40,6 +40,8 @@ export interface BenchSettings {
   recordDirectory: string | undefined;
   /** The backpressure high water mark under test (terminal.highWaterMarkBytes). */
   highWaterMarkBytes: number | undefined;
+  /** Another tree (its root) whose built gateway runs beside this one as route `gateway B`: A/B of a change in one run. */
+  gatewayB: string | undefined;
   /** Writes a CPU profile of the gateway (node --cpu-prof) to this folder. */
   cpuProfileDirectory: string | undefined;
   traceGc: boolean;
@@ -69,6 +71,7 @@ export function readSettings(env: NodeJS.ProcessEnv): BenchSettings {
     recordDirectory: env.BENCH_RECORD,
     highWaterMarkBytes: text('BENCH_HWM') === undefined ? undefined : Number(env.BENCH_HWM),
     cpuProfileDirectory: text('BENCH_CPU_PROF'),
+    gatewayB: text('BENCH_GATEWAY_B'),
     traceGc: text('BENCH_TRACE_GC') !== undefined,
     verbose: text('BENCH_VERBOSE') !== undefined,
   });

@@ -11,6 +11,8 @@ export interface BenchContext {
   /** The main local cluster, direct and through the gateway (as `local`). */
   endpoints: Endpoints;
   gateway: GatewayChild;
+  /** The gateway built from BENCH_GATEWAY_B's tree, in front of the same clusters, if asked for. */
+  gatewayB: GatewayChild | undefined;
   /** A bench user's token, allowed everything. */
   token: string;
   readCpu: CpuReader;

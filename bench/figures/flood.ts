@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { floodBareXterm } from '../browser/bare-xterm.js';
 import { launchChromium } from '../browser/chromium.js';
 import { floodPage, type PageFloodResult } from '../browser/page-flood.js';
+import type { Row } from '../report.js';
 import { alternateRoutes, spread } from '../stats.js';
 import type { Figure } from './figure.js';
 
@@ -30,22 +31,28 @@ function floodBytes(command: string): Buffer {
 const mb = (bytes: number, seconds: number) => bytes / seconds / 1e6;
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 
-export const flood: Figure = async ({ settings, gateway, token }) => {
+export const flood: Figure = async ({ settings, gateway, gatewayB, token }) => {
   const command = `head -c ${settings.floodMiB}M /dev/urandom | base64 -w 76`;
   const data = floodBytes(command);
   const query = new URLSearchParams({ cluster: 'local', namespace: 'default', pod: 'shell-0', container: 'shell' });
-  const url = `${gateway.url}/?${query}#token=${token}`;
+  const url = (base: string) => `${base}/?${query}#token=${token}`;
   const browser = await launchChromium();
   const pageRuns: PageFloodResult[] = [];
+  const pageBRuns: PageFloodResult[] = [];
   const bareRuns: Array<{ seconds: number; bytes: number; heapBytes: number }> = [];
   let renderer: 'webgl' | 'dom' | undefined;
   let size = { cols: 0, rows: 0 };
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     // The page first: the bare terminal takes its renderer and size.
-    await alternateRoutes(['page', 'bare'] as const, settings.floodRounds, async (route) => {
-      if (route === 'page') {
-        const run = await floodPage(context, url, command, settings.floodProbeMs);
+    const ways = gatewayB === undefined ? (['page', 'bare'] as const) : (['page', 'bare', 'page B'] as const);
+    await alternateRoutes<'page' | 'bare' | 'page B', undefined>(ways, settings.floodRounds, async (route) => {
+      if (route === 'page B') {
+        const run = await floodPage(context, url(gatewayB!.url), command, settings.floodProbeMs);
+        pageBRuns.push(run);
+        if (settings.verbose) console.error('page B', JSON.stringify(run));
+      } else if (route === 'page') {
+        const run = await floodPage(context, url(gateway.url), command, settings.floodProbeMs);
         renderer = run.renderer;
         size = run.size;
         pageRuns.push(run);
@@ -67,7 +74,7 @@ export const flood: Figure = async ({ settings, gateway, token }) => {
   const echoWorst = Math.max(...echoes);
   const frames = pageRuns[0]!.frames;
   const show = (s: { median: number; min: number; max: number }) => `${s.median.toFixed(2)} (${s.min.toFixed(2)}–${s.max.toFixed(2)})`;
-  return [
+  const rows: Row[] = [
     {
       name: `8. page: ${(data.length / 1e6).toFixed(0)} MB flood shown (MB/s; ${renderer} ${size.cols}×${size.rows})`,
       direct: `bare xterm.js ${show(bareRate)}`,
@@ -93,4 +100,18 @@ export const flood: Figure = async ({ settings, gateway, token }) => {
       met: echoes.length > 0 && echoWorst <= 100,
     },
   ];
+  if (pageBRuns.length > 0) {
+    const rateB = spread(pageBRuns.map((r) => mb(data.length, r.seconds)));
+    const echoesB = pageBRuns.flatMap((r) => r.echoMs);
+    const framesB = pageBRuns[0]!.frames;
+    rows.push({
+      name: '8d. page through gateway B, built from BENCH_GATEWAY_B (MB/s; echo ms)',
+      direct: `bare xterm.js ${show(bareRate)}`,
+      gateway: `page ${show(rateB)}; ${framesB.count} frames of ${(framesB.bytes / framesB.count / 1024).toFixed(1)} KiB avg, ${framesB.pauses} pauses; echo median ${spread(echoesB).median.toFixed(0)}, max ${Math.max(...echoesB).toFixed(0)}; heap ${mib(Math.max(...pageBRuns.map((r) => r.heapBytes)))} MiB`,
+      figure: `${(rateB.median / bareRate.median).toFixed(2)}× bare xterm.js`,
+      target: '– (A/B)',
+      met: null,
+    });
+  }
+  return rows;
 };

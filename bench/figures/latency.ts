@@ -6,14 +6,15 @@ import type { RouteName, Row } from '../report.js';
 import { alternateRoutes, percentile } from '../stats.js';
 import type { Figure } from './figure.js';
 
-export const latency: Figure = async ({ settings, endpoints, kubectlProxy, routes }) => {
+export const latency: Figure = async ({ settings, endpoints, gatewayB, kubectlProxy, routes }) => {
   const ways: Partial<Record<RouteName, { client: Route; endpoints: Endpoints }>> = {
     direct: { client: 'direct', endpoints },
     gateway: { client: 'gateway', endpoints },
   };
+  if (gatewayB !== undefined) ways['gateway B'] = { client: 'gateway', endpoints: { ...endpoints, gatewayUrl: gatewayB.url } };
   if (kubectlProxy !== undefined)
     ways['kubectl proxy'] = { client: 'direct', endpoints: { ...endpoints, cluster: { ...endpoints.cluster, url: kubectlProxy.url } } };
-  const names = Object.keys(ways) as Array<'direct' | 'gateway' | 'kubectl proxy'>;
+  const names = Object.keys(ways) as Array<'direct' | 'gateway' | 'kubectl proxy' | 'gateway B'>;
   const runs = await alternateRoutes(names, settings.rounds, (route) =>
     echoLatencies(ways[route]!.endpoints, ways[route]!.client, settings.echoes),
   );
@@ -43,6 +44,15 @@ export const latency: Figure = async ({ settings, endpoints, kubectlProxy, route
       gateway: show('kubectl proxy'),
       figure: `+${proxy.p50.toFixed(3)} / +${proxy.p99.toFixed(3)} ms`,
       target: '– (the peer, not a target)',
+      met: null,
+    });
+  if (gatewayB !== undefined)
+    rows.push({
+      name: '2c. keystroke echo through gateway B, built from BENCH_GATEWAY_B (ms p50/p99)',
+      direct: show('direct'),
+      gateway: show('gateway B'),
+      figure: `+${added('gateway B').p50.toFixed(3)} / +${added('gateway B').p99.toFixed(3)} ms`,
+      target: '– (A/B)',
       met: null,
     });
   return rows;

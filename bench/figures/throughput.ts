@@ -9,7 +9,7 @@ import { streamingRoutes } from '../streaming.js';
 import { cpuSeconds } from '../child-ipc.js';
 import type { Figure } from './figure.js';
 
-export const throughput: Figure = async ({ settings, endpoints, gateway, clusterCpuSeconds, kubectlProxy, routes }) => {
+export const throughput: Figure = async ({ settings, endpoints, gateway, gatewayB, clusterCpuSeconds, kubectlProxy, routes }) => {
   const bytes = settings.throughputMiB * 1024 * 1024;
   const command = ['head', '-c', String(bytes), '/dev/zero'];
   // A route that lost bytes must not be reported as fast.
@@ -25,6 +25,8 @@ export const throughput: Figure = async ({ settings, endpoints, gateway, cluster
     'floor relay': { client: 'direct', endpoints: through(floorRelay.url), relayCpu: floorRelay.cpuSeconds },
     gateway: { client: 'gateway', endpoints, relayCpu: gateway.cpuSeconds },
   };
+  if (gatewayB !== undefined)
+    ways['gateway B'] = { client: 'gateway', endpoints: { ...endpoints, gatewayUrl: gatewayB.url }, relayCpu: gatewayB.cpuSeconds };
   if (kubectlProxy !== undefined)
     ways['kubectl proxy'] = { client: 'direct', endpoints: through(kubectlProxy.url), relayCpu: kubectlProxy.cpuSeconds };
   const names = (Object.keys(ways) as RouteName[]).sort((a, b) => ROUTES.indexOf(a) - ROUTES.indexOf(b));
@@ -87,5 +89,14 @@ export const throughput: Figure = async ({ settings, endpoints, gateway, cluster
         met: gatewayCpu <= proxy.cpu,
       },
     );
+  if (gatewayB !== undefined)
+    rows.push({
+      name: '1e. the same stream through gateway B, built from BENCH_GATEWAY_B (MB/s; relay CPU per MiB)',
+      direct: `gateway ${fmt(result.spreads.gateway)}; ${gatewayCpu.toFixed(2)} ms`,
+      gateway: `${fmt(result.spreads['gateway B'])}; ${result.cpuMsPerMiB['gateway B'].relay.toFixed(2)} ms`,
+      figure: `${(result.spreads['gateway B'].median / gatewayRate).toFixed(2)}× gateway; CPU ${(result.cpuMsPerMiB['gateway B'].relay / gatewayCpu).toFixed(2)}×`,
+      target: '– (A/B)',
+      met: null,
+    });
   return rows;
 };
