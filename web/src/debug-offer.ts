@@ -20,9 +20,15 @@ export interface DebugOffer extends Disposable {
   hide(): void;
 }
 
+/** The heart of the cluster's words (runc wraps it in three layers of context), or all of them. */
+function essence(message: string): string {
+  return /exec: "[^"]*": executable file not found in \$PATH/.exec(message)?.[0] ?? message;
+}
+
 /** The line the attached debug shell starts with: where the target's files are. */
 export function debugNotice(target: SessionTarget, container: string): string {
-  return `[debug container ${container} shares ${target.container}'s processes; its files are under /proc/1/root]`;
+  // Attached, a shell that has already printed its prompt shows nothing until a key (as kubectl attach says too).
+  return `[debug container ${container} shares ${target.container}'s processes; its files are under /proc/1/root. Press Enter if no prompt shows.]`;
 }
 
 /**
@@ -74,7 +80,7 @@ export function createDebugOffer(
       shown = target;
       const allowed = grants?.debug !== false;
       elements.text.textContent =
-        `${target.pod} / ${target.container} has no shell: its image has neither bash nor sh (the cluster said: ${message}). ` +
+        `${target.pod} / ${target.container} has no shell: its image has neither bash nor sh (the cluster said: ${essence(message)}). ` +
         (allowed
           ? 'A debug container brings a shell and tools of its own, and sees this container’s processes and files.'
           : `You may not start a debug container in ${target.namespace}: the gateway's policy does not grant you "debug" there.`);

@@ -39,11 +39,17 @@ export function openLogStream(api: Api, pod: PodRef, query: LogQuery, events: Lo
     abort.signal.addEventListener('abort', () => void reader.cancel().catch(() => undefined));
     const decoder = new TextDecoder();
     let partial = '';
+    const held = async () => {
+      while (paused && !abort.signal.aborted) await new Promise<void>((resolve) => (wake = resolve));
+    };
     for (;;) {
       // Paused: no read, so nothing more comes; the stream waits where it is.
-      while (paused && !abort.signal.aborted) await new Promise<void>((resolve) => (wake = resolve));
+      await held();
       if (abort.signal.aborted) return;
       const { done, value } = await reader.read();
+      // A read under way when the pause came is held too: nothing new shows while paused.
+      await held();
+      if (abort.signal.aborted) return;
       if (done) break;
       const text = partial + decoder.decode(value, { stream: true });
       const cut = text.split('\n');

@@ -27,7 +27,7 @@ export interface LogsView extends Disposable {
   show(): void;
   /** The view is hidden: it keeps following until the target changes. */
   hide(): void;
-  /** The chosen target changed: follow the new one if the view is shown, else stop. */
+  /** The chosen target may have changed: follow the new one if the view is shown, else stop. */
   targetChanged(): void;
 }
 
@@ -171,8 +171,8 @@ export function createLogsView(elements: LogsViewElements, api: Api, chosen: () 
       shown = false;
     },
     targetChanged() {
-      if (shown) start();
-      else stop();
+      if (!shown) stop();
+      else if (!same(following, chosen())) start();
     },
     dispose: () => store.dispose(),
   };

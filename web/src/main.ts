@@ -103,7 +103,8 @@ const logs = createLogsView(
     },
   },
   api,
-  () => pickers.current(),
+  // Before the pickers have loaded, a link's target is the one the page shows.
+  () => (pickers.loaded() ? pickers.current() : (pickers.linked() ?? pickers.current())),
   () => pickers.grants(),
 );
 

@@ -46,7 +46,7 @@ function containerChoices(pod: PodSummary): ContainerChoice[] {
 export interface PickerEvents {
   /** The user changed the cluster or namespace: what they may do there may differ. */
   targetChanged(): void;
-  /** Any of the four changed (the pod or the container too): a view of the target follows it. */
+  /** Any of the four changed (the pod or the container too), or the lists loaded: a view of the target follows it. */
   selectionChanged?(): void;
   error(error: unknown): void;
 }
@@ -150,6 +150,7 @@ export function createPickers(elements: PickerElements, api: Api, events: Picker
     await loadNamespaces(params.get('namespace'), params.get('pod'), params.get('container'));
     loaded = true;
     remember();
+    events.selectionChanged?.();
   }
 
   /** What the user may do in the chosen namespace. */
