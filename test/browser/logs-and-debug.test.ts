@@ -1,5 +1,5 @@
 // A pod with no shell, as its users take it on the demo (`npm start`): the
-// distroless pod says it has no shell and offers a debug container, whose
+// distroless-style pod says it has no shell and offers a debug container, whose
 // shell the page attaches to; its log follows in the Logs view, pauses,
 // finds and downloads. Each journey ends with the screenshot
 // docs/logs-and-debug.md shows.
@@ -21,8 +21,8 @@ afterAll(async () => {
   await demo?.stop();
 });
 
-/** The demo's distroless-style pod: no sh, no bash, a main process that logs a heartbeat every 3 s. */
-const distroless = 'cluster=local&namespace=default&pod=distroless-0&container=app';
+/** The demo's distroless-style pod, web-0: no sh, no bash, a main process that logs a heartbeat every 3 s. */
+const distroless = 'cluster=local&namespace=default&pod=web-0&container=web';
 
 async function open(query: string, token = demo.devToken): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -37,9 +37,9 @@ describe('a container with no shell', () => {
     const page = await open(distroless);
     await waitForState(page, 'error');
     await page.locator('#no-shell').waitFor({ state: 'visible' });
-    expect(await statusText(page)).toBe('No shell in distroless-0 / app: its image has neither bash nor sh.');
+    expect(await statusText(page)).toBe('No shell in web-0 / web: its image has neither bash nor sh.');
     expect(await page.locator('#no-shell-text').innerText()).toMatch(
-      /^distroless-0 \/ app has no shell: its image has neither bash nor sh \(the cluster said: .+\)\. A debug container brings a shell/,
+      /^web-0 \/ web has no shell: its image has neither bash nor sh \(the cluster said: exec: "sh": executable file not found in \$PATH\)\. A debug container brings a shell/,
     );
     // The offer has the keyboard: Enter starts it.
     await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('debug-start');
@@ -47,7 +47,7 @@ describe('a container with no shell', () => {
     expect(await page.locator('#debug-progress').innerText()).toBe('Starting a debug container… this can take up to a minute.');
     await waitForState(page, 'connected', 70_000);
     expect(await page.locator('#no-shell').isHidden()).toBe(true);
-    await waitForBuffer(page, /debug container \S+ shares app's processes; its files are under \/proc\/1\/root/);
+    await waitForBuffer(page, /debug container \S+ shares web's processes; its files are under \/proc\/1\/root/);
     // The picker lists the debug container, marked as such, and has it chosen.
     await expect.poll(() => page.locator('#container option:checked').innerText(), { timeout: 10_000 }).toMatch(/^\S+ \(debug\)$/);
     await page.locator('.xterm').click();
@@ -61,12 +61,12 @@ describe('a container with no shell', () => {
     const again = await browser.newPage({ viewport: { width: 1000, height: 600 } });
     const sockets: string[] = [];
     again.on('websocket', (socket) => sockets.push(socket.url()));
-    await again.goto(`${demo.base}/?cluster=local&namespace=default&pod=distroless-0#token=${demo.devToken}`);
+    await again.goto(`${demo.base}/?cluster=local&namespace=default&pod=web-0#token=${demo.devToken}`);
     await expect.poll(() => again.locator(`#container option[value="${debugContainer}"]`).count(), { timeout: 10_000 }).toBe(1);
     await again.locator('#container').selectOption(debugContainer);
     await again.locator('#connect').click();
     await waitForState(again, 'connected', 20_000);
-    expect(sockets.at(-1)).toMatch(new RegExp(`/pods/distroless-0/attach\\?container=${debugContainer}$`));
+    expect(sockets.at(-1)).toMatch(new RegExp(`/pods/web-0/attach\\?container=${debugContainer}$`));
     await again.locator('.xterm').click();
     await again.keyboard.type('echo "again $((6*7))"\n');
     await waitForBuffer(again, 'again 42');
@@ -81,12 +81,13 @@ describe('the Logs view', () => {
     // From the keyboard, wherever the focus is.
     await page.keyboard.press('Control+Shift+L');
     expect(await page.locator('#tab-logs').getAttribute('aria-selected')).toBe('true');
+    await expect.poll(() => page.locator('#logs-status').innerText(), { timeout: 15_000 }).toMatch(/^Following web-0 \/ web: /);
     await page.locator('#logs-lines .log-line', { hasText: 'listening on' }).waitFor({ timeout: 15_000 });
-    expect(await page.locator('#logs-target').innerText()).toBe('distroless-0 / app');
+    expect(await page.locator('#logs-target').innerText()).toBe('web-0 / web');
     // Lines follow: the next heartbeat arrives without a reload.
     const first = await logLines(page);
     await expect.poll(() => logLines(page), { timeout: 10_000 }).toBeGreaterThan(first);
-    expect(await page.locator('#logs-status').innerText()).toMatch(/^Following distroless-0 \/ app: \d+ lines\.$/);
+    expect(await page.locator('#logs-status').innerText()).toMatch(/^Following web-0 \/ web: \d+ lines\.$/);
 
     await page.locator('#logs-pause').click();
     expect(await page.locator('#logs-pause').innerText()).toBe('Resume');
@@ -108,9 +109,9 @@ describe('the Logs view', () => {
     await expect.poll(() => page.locator('#logs-find-count').innerText()).toMatch(/^1 of \d+$/);
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#logs-download').click()]);
-    expect(download.suggestedFilename()).toBe('distroless-0-app.log');
+    expect(download.suggestedFilename()).toBe('web-0-web.log');
     const text = readFileSync(await download.path(), 'utf8');
-    expect(text).toMatch(/^distroless-0 listening on http:\/\/127\.0\.0\.1:\d+$/m);
+    expect(text).toMatch(/^web-0 listening on http:\/\/127\.0\.0\.1:\d+$/m);
     expect(text).toMatch(/ heartbeat 1$/m);
     await saveScreenshot(page, 'journey-logs.png');
 
