@@ -29,17 +29,20 @@ export type Grants = (Pick<NamespaceSummary, 'exec' | 'actions'> & { logs?: bool
 export interface ContainerChoice {
   name: string;
   ephemeral: boolean;
+  /** For a debug container: false once its process has ended (it cannot be attached to again). */
+  running?: boolean;
 }
 
-/** The picker's label of a container: a debug container says so. */
-export function containerLabel({ name, ephemeral }: ContainerChoice): string {
-  return ephemeral ? `${name} (debug)` : name;
+/** The picker's label of a container: a debug container says so, and whether it has ended. */
+export function containerLabel({ name, ephemeral, running }: ContainerChoice): string {
+  if (!ephemeral) return name;
+  return running === false ? `${name} (debug, ended)` : `${name} (debug)`;
 }
 
 function containerChoices(pod: PodSummary): ContainerChoice[] {
   return [
     ...pod.containers.map((name) => ({ name, ephemeral: false })),
-    ...(pod.ephemeralContainers ?? []).map(({ name }) => ({ name, ephemeral: true })),
+    ...(pod.ephemeralContainers ?? []).map(({ name, running }) => ({ name, ephemeral: true, running })),
   ];
 }
 
@@ -102,13 +105,12 @@ export function createPickers(elements: PickerElements, api: Api, events: Picker
 
   function loadContainers(linked: string | null): void {
     const choices = containersByPod.get(elements.pod.value) ?? [];
-    const ephemeral = new Set(choices.filter((c) => c.ephemeral).map((c) => c.name));
     fill(
       elements.container,
       choices.map((c) => c.name),
       linked,
       undefined,
-      (name) => containerLabel({ name, ephemeral: ephemeral.has(name) }),
+      (name) => containerLabel(choices.find((c) => c.name === name) ?? { name, ephemeral: false }),
     );
   }
 

@@ -26,6 +26,7 @@ describe('debug containers', () => {
   it('are marked in the container picker', () => {
     expect(containerLabel({ name: 'debugger-x7k2p', ephemeral: true })).toBe('debugger-x7k2p (debug)');
     expect(containerLabel({ name: 'app', ephemeral: false })).toBe('app');
+    expect(containerLabel({ name: 'debugger-x7k2p', ephemeral: true, running: false })).toBe('debugger-x7k2p (debug, ended)');
   });
 
   it('are attached to, with no command', () => {
