@@ -45,10 +45,17 @@ describe('GET /api/clusters', () => {
 });
 
 describe('GET /api/clusters/{cluster}/namespaces/{ns}/pods', () => {
-  it('lists pods with phase and containers', async () => {
+  it('lists pods with phase, containers, ephemeral containers, readiness and restarts', async () => {
     const { status, body } = await get('/api/clusters/local/namespaces/default/pods', stack.token());
     expect(status).toBe(200);
-    expect(body.items).toContainEqual({ name: 'shell-0', phase: 'Running', containers: ['shell'] });
+    expect(body.items).toContainEqual({
+      name: 'shell-0',
+      phase: 'Running',
+      containers: ['shell'],
+      ephemeralContainers: [],
+      ready: true,
+      restarts: 0,
+    });
   });
 
   it('refuses a namespace the caller has no rule for with 403', async () => {
