@@ -6,6 +6,8 @@ import type { Api, LogQuery, PodRef } from './api.js';
 import type { Disposable } from './lifecycle.js';
 
 export interface LogStreamEvents {
+  /** The gateway answered 200: the log follows (it may be empty so far). */
+  opened?(): void;
   /** Complete lines, in order, without their line ends. */
   lines(lines: string[]): void;
   /** The stream ended: the container stopped, or (error) it failed or was refused. */
@@ -34,6 +36,7 @@ export function openLogStream(api: Api, pod: PodRef, query: LogQuery, events: Lo
 
   async function run(): Promise<void> {
     const response = await api.log(pod, query, abort.signal);
+    if (!abort.signal.aborted) events.opened?.();
     const reader = response.body?.getReader();
     if (reader === undefined) return;
     abort.signal.addEventListener('abort', () => void reader.cancel().catch(() => undefined));

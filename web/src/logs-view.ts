@@ -49,6 +49,11 @@ export function createLogsView(elements: LogsViewElements, api: Api, chosen: () 
   let following: Selection | undefined;
   let shown = false;
   let received = 0;
+  /** Lines not drawn yet: drawn once per frame, so a flood of small chunks costs one layout per frame. */
+  let pending: string[] = [];
+  let frame: number | undefined;
+  /** The stream ended: its last words stay on the status line. */
+  let ended = false;
 
   function setStatus(text: string, state: 'connected' | 'notice' | 'error' | 'idle' | 'exited'): void {
     if (elements.status.textContent !== text) elements.status.textContent = text;
@@ -65,10 +70,22 @@ export function createLogsView(elements: LogsViewElements, api: Api, chosen: () 
   }
 
   function append(texts: string[]): void {
+    received += texts.length;
+    pending = pending.concat(texts);
+    // A tab in the background draws no frames: what it could never show is not kept either.
+    if (pending.length > MAX_LINES) pending = pending.slice(-MAX_LINES);
+    frame ??= requestAnimationFrame(draw);
+  }
+
+  function draw(): void {
+    if (frame !== undefined) cancelAnimationFrame(frame);
+    frame = undefined;
+    const texts = pending;
+    pending = [];
+    if (texts.length === 0) return;
     const box = elements.lines;
     const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 8;
-    received += texts.length;
-    const added = texts.slice(-MAX_LINES).map((text) => {
+    const added = texts.map((text) => {
       const line = document.createElement('div');
       line.className = 'log-line';
       line.textContent = text;
@@ -79,12 +96,15 @@ export function createLogsView(elements: LogsViewElements, api: Api, chosen: () 
     search.mark(added);
     // Follow the end, unless the reader has scrolled up to read (or went to a match).
     if (atBottom) box.scrollTop = box.scrollHeight;
-    showProgress();
+    if (!ended) showProgress();
   }
 
   function stop(): void {
     stream?.dispose();
     stream = undefined;
+    if (frame !== undefined) cancelAnimationFrame(frame);
+    frame = undefined;
+    pending = [];
     following = undefined;
     elements.pause.disabled = true;
     elements.pause.textContent = 'Pause';
@@ -97,6 +117,7 @@ export function createLogsView(elements: LogsViewElements, api: Api, chosen: () 
     elements.lines.replaceChildren();
     search.clear();
     received = 0;
+    ended = false;
     elements.restart.hidden = true;
     elements.target.textContent = target.pod ? `${target.pod} / ${target.container}` : '';
     elements.download.disabled = !target.pod;
@@ -116,8 +137,11 @@ export function createLogsView(elements: LogsViewElements, api: Api, chosen: () 
       target,
       { container: target.container, follow: true, tailLines: Number(elements.tail.value) },
       {
+        opened: showProgress,
         lines: append,
         ended(error) {
+          draw();
+          ended = true;
           elements.pause.disabled = true;
           elements.restart.hidden = false;
           if (error === undefined) setStatus(`The log of ${target.pod} / ${target.container} ended: the container stopped.`, 'exited');
