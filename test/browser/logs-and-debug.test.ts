@@ -8,6 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, saveScreenshot, statusText, waitForBuffer, waitForState } from '../helpers/browser.js';
 import { startDemoProcess, type DemoProcess } from '../helpers/demo-process.js';
+import { openTerminal } from '../helpers/terminal-client.js';
 
 let demo: DemoProcess;
 let browser: Browser;
@@ -119,6 +120,31 @@ describe('the Logs view', () => {
     await page.keyboard.press('Control+Shift+L');
     expect(await page.locator('#tab-shell').getAttribute('aria-selected')).toBe('true');
     expect(await page.locator('#no-shell').isVisible()).toBe(true);
+    await page.close();
+  }, 60_000);
+
+  it('keeps the last 10 000 lines of a long log, and says so', async () => {
+    const page = await open('cluster=local&namespace=default&pod=shell-0&container=shell');
+    await waitForState(page, 'connected');
+    await page.keyboard.press('Control+Shift+L');
+    await page.locator('#logs-tail').selectOption('10000');
+    await expect.poll(() => page.locator('#logs-status').innerText(), { timeout: 10_000 }).toMatch(/^Following shell-0 \/ shell: /);
+    // shell-0's main process is a bash on a terminal: what it prints is its log.
+    const main = openTerminal(
+      demo.base.replace(/^http/, 'ws'),
+      { pod: 'shell-0', container: 'shell', endpoint: 'attach' },
+      { token: demo.devToken },
+    );
+    try {
+      main.sendText('seq 1 12500\n');
+      await main.waitForOutput('\n12500\r\n', 20_000);
+    } finally {
+      main.ws.close();
+    }
+    await expect.poll(() => page.locator('#logs-lines .log-line').last().innerText(), { timeout: 20_000 }).toBe('12500');
+    expect(await logLines(page)).toBe(10_000);
+    expect(await page.locator('#logs-lines .log-line').first().innerText()).not.toBe('1');
+    expect(await page.locator('#logs-status').innerText()).toMatch(/the page keeps the last 10,000; Download has them all\)/);
     await page.close();
   }, 60_000);
 
