@@ -13,6 +13,7 @@ export default tseslint.config(
       'test/real-cluster/go/**',
       'bench/results/**',
       'docs/**',
+      'scratch/**',
     ],
   },
   js.configs.recommended,
