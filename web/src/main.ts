@@ -115,6 +115,8 @@ const tabs = createViewTabs(
     else logs.hide();
     if (shown === 'shell' && !onTabs && !embedded) view.focus();
   },
+  // In a portal's frame the page is the terminal alone (?embed=1): Ctrl+Shift+L stays the shell's.
+  { shortcut: !embedded },
 );
 
 // A debug container, once running, is listed in the picker and attached to; its first line says where the target's files are.

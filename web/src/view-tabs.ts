@@ -17,7 +17,11 @@ export interface ViewTabs extends Disposable {
 }
 
 /** `shown` hears of each view shown; `onTabs` when the keyboard is on the tab list (the view must not take the focus). */
-export function createViewTabs(tabs: Record<ViewName, ViewTab>, shown: (view: ViewName, onTabs: boolean) => void): ViewTabs {
+export function createViewTabs(
+  tabs: Record<ViewName, ViewTab>,
+  shown: (view: ViewName, onTabs: boolean) => void,
+  { shortcut }: { shortcut: boolean },
+): ViewTabs {
   const store = new DisposableStore();
   let current: ViewName = 'shell';
 
@@ -50,14 +54,16 @@ export function createViewTabs(tabs: Record<ViewName, ViewTab>, shown: (view: Vi
     );
   }
   // Capture: the terminal would otherwise take the keys first.
-  const shortcut = (event: KeyboardEvent) => {
+  const onKey = (event: KeyboardEvent) => {
     if (!(event.ctrlKey && event.shiftKey && event.code === 'KeyL')) return;
     event.preventDefault();
     event.stopPropagation();
     select(current === 'logs' ? 'shell' : 'logs');
   };
-  window.addEventListener('keydown', shortcut, true);
-  store.add({ dispose: () => window.removeEventListener('keydown', shortcut, true) });
+  if (shortcut) {
+    window.addEventListener('keydown', onKey, true);
+    store.add({ dispose: () => window.removeEventListener('keydown', onKey, true) });
+  }
 
   return { select, current: () => current, dispose: () => store.dispose() };
 }
