@@ -136,6 +136,7 @@ describe('the Logs view', () => {
       { token: demo.devToken },
     );
     try {
+      await main.waitForMessage('session', 20_000);
       main.sendText('seq 1 12500\n');
       await main.waitForOutput('\n12500\r\n', 20_000);
     } finally {
