@@ -19,14 +19,31 @@ export interface ExecStreamEvents {
 }
 
 const ASCII_ZERO = 0x30;
+/** The most output `batchOutput` joins into one `output` call. */
+const MAX_BATCH_BYTES = 256 * 1024;
 /** The traits of v4 for a socket whose protocol the table does not know. */
 const FALLBACK = channelProtocols['v4.channel.k8s.io'];
 
 export class ExecStream {
   private readonly traits: ChannelProtocolTraits;
   private listeners: Partial<ExecStreamEvents> = {};
+  private readonly batching: boolean;
+  private held: Buffer[] = [];
+  private heldBytes = 0;
+  private flushScheduled: NodeJS.Immediate | undefined;
 
-  constructor(readonly socket: RelaySocket) {
+  /**
+   * With `batchOutput`, `output` comes once per turn of the event loop with
+   * all that came in it (a PTY's frames are 4 KiB, and one socket read brings
+   * many): the reader then sends, and a browser parses, a few large messages
+   * instead of many small ones. Anything else the stream reports delivers the
+   * output held first, so the order stays the API server's.
+   */
+  constructor(
+    readonly socket: RelaySocket,
+    options: { batchOutput?: boolean } = {},
+  ) {
+    this.batching = options.batchOutput === true;
     this.traits = isChannelProtocol(socket.protocol) ? channelProtocols[socket.protocol] : FALLBACK;
     socket.on('message', this.onMessage);
     socket.on('close', this.onClose);
@@ -104,9 +121,35 @@ export class ExecStream {
     const frame = isBinary ? data : this.traits.base64 ? decodeBase64Frame(data) : undefined;
     if (frame === undefined || frame.length < 2) return;
     const channel = frame[0];
-    if (channel === Channel.Stderr && this.listeners.stderr !== undefined) this.listeners.stderr(frame.subarray(1));
-    else if (channel === Channel.Stdout || channel === Channel.Stderr) this.listeners.output?.(frame.subarray(1));
-    else if (channel === Channel.Status) this.listeners.status?.(this.readStatus(frame.subarray(1)));
+    if (channel === Channel.Stderr && this.listeners.stderr !== undefined) {
+      this.flushOutput();
+      this.listeners.stderr(frame.subarray(1));
+    } else if (channel === Channel.Stdout || channel === Channel.Stderr) this.emitOutput(frame.subarray(1));
+    else if (channel === Channel.Status) {
+      this.flushOutput();
+      this.listeners.status?.(this.readStatus(frame.subarray(1)));
+    }
+  };
+
+  private emitOutput(data: Buffer): void {
+    if (!this.batching) {
+      this.listeners.output?.(data);
+      return;
+    }
+    this.held.push(data);
+    this.heldBytes += data.length;
+    if (this.heldBytes >= MAX_BATCH_BYTES) this.flushOutput();
+    else this.flushScheduled ??= setImmediate(this.flushOutput);
+  }
+
+  private readonly flushOutput = (): void => {
+    clearImmediate(this.flushScheduled);
+    this.flushScheduled = undefined;
+    if (this.heldBytes === 0) return;
+    const data = this.held.length === 1 ? this.held[0]! : Buffer.concat(this.held, this.heldBytes);
+    this.held = [];
+    this.heldBytes = 0;
+    this.listeners.output?.(data);
   };
 
   /** v4/v5 send a Status document; the older protocols send nothing on success and text on failure. */
@@ -115,8 +158,15 @@ export class ExecStream {
     return { kind: 'failure', status: 502, reason: 'InternalError', message: payload.toString('utf8').slice(0, 1000) };
   }
 
-  private readonly onClose = (code: number): void => this.listeners.close?.(code);
-  private readonly onError = (error: Error): void => this.listeners.error?.(error);
+  private readonly onClose = (code: number): void => {
+    this.flushOutput();
+    this.listeners.close?.(code);
+  };
+
+  private readonly onError = (error: Error): void => {
+    this.flushOutput();
+    this.listeners.error?.(error);
+  };
 }
 
 /** A base64 protocol's text frame (`'1' + base64`) as a binary one, or undefined if it is not one. */

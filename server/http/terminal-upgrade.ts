@@ -313,7 +313,7 @@ export function createTerminalEndpoint(sessions: SessionDeps, heartbeat: Heartbe
         session.send(message),
       );
       if (watched !== undefined) session.observe(watched);
-      session.attach(new ExecStream(upstream), target.tty);
+      session.attach(new ExecStream(upstream, { batchOutput: true }), target.tty);
     } catch (error) {
       failSession(toGatewayError(error));
     }

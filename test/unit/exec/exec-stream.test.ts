@@ -101,3 +101,25 @@ describe('ExecStream over the base64 protocols', () => {
     expect(heard.status).toEqual([{ kind: 'failure', status: 502, reason: 'InternalError', message: 'container not found' }]);
   });
 });
+
+describe('ExecStream with batched output', () => {
+  it('joins the frames of one turn of the event loop, and delivers them before the status and the close', async () => {
+    const socket = new FakeSocket('v5.channel.k8s.io');
+    const stream = new ExecStream(socket, { batchOutput: true });
+    const heard: string[] = [];
+    stream.listen({
+      output: (data) => heard.push(`out:${data.toString()}`),
+      status: (s) => heard.push(`status:${s.kind}`),
+      close: (code) => heard.push(`close:${code}`),
+    });
+    socket.receive(frame(1, 'a'));
+    socket.receive(frame(2, 'b'));
+    expect(heard).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(heard).toEqual(['out:ab']);
+    socket.receive(frame(1, 'c'));
+    socket.receive(frame(3, '{"status":"Success"}'));
+    socket.peerClose(1000);
+    expect(heard).toEqual(['out:ab', 'out:c', 'status:exit', 'close:1000']);
+  });
+});
