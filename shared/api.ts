@@ -26,6 +26,10 @@ export interface NamespaceSummary {
   exec: boolean;
   /** The declared actions the caller may run here. */
   actions: string[];
+  /** Whether the caller may read pod logs here (verb `logs`). */
+  logs: boolean;
+  /** Whether the caller may start debug containers here (verb `debug`). */
+  debug: boolean;
 }
 
 export interface NamespaceList {

@@ -76,6 +76,8 @@ export function createRestRoutes(services: GatewayServices): Router {
           name: namespace,
           exec: services.policy.decide(principal, { cluster: name, namespace }, 'exec').allowed,
           actions: services.policy.actionsFor(principal, name, services.config.actions, namespace),
+          logs: services.policy.decide(principal, { cluster: name, namespace }, 'logs').allowed,
+          debug: services.policy.decide(principal, { cluster: name, namespace }, 'debug').allowed,
         })),
     };
     res.json(body);

@@ -140,7 +140,7 @@ describe.skipIf(skip !== undefined)('RBAC and restarts of a real API server', ()
       ops,
     );
     expect(listed.status, JSON.stringify(listed.body)).toBe(200);
-    expect(listed.body.items).toEqual([{ name: ns, exec: true, actions: [] }]);
+    expect(listed.body.items).toEqual([{ name: ns, exec: true, actions: [], logs: false, debug: false }]);
     // A user whose rules name only patterns is told what to change.
     const dev = await gateway.request<{ error: { code: string; message: string } }>('GET', '/api/clusters/real/namespaces');
     expect(dev.status).toBe(403);

@@ -23,7 +23,7 @@ export interface PickerElements {
  * gateway did not list. `logs` and `debug` are undefined while the gateway
  * does not say: the page then tries, and shows a refusal in words.
  */
-export type Grants = (Pick<NamespaceSummary, 'exec' | 'actions'> & { logs?: boolean; debug?: boolean }) | undefined;
+export type Grants = Pick<NamespaceSummary, 'exec' | 'actions' | 'logs' | 'debug'> | undefined;
 
 /** A container of a pod as the picker lists it; ephemeral ones are debug containers, attached to rather than exec'd in. */
 export interface ContainerChoice {
@@ -159,14 +159,7 @@ export function createPickers(elements: PickerElements, api: Api, events: Picker
   function grants(): Grants {
     const chosen = namespaces.find((n) => n.name === elements.namespace.value);
     if (chosen === undefined) return undefined;
-    // The gateway may add what else it grants; until it does, these stay undefined.
-    const more = chosen as NamespaceSummary & { logs?: unknown; debug?: unknown };
-    return {
-      exec: chosen.exec,
-      actions: chosen.actions,
-      ...(typeof more.logs === 'boolean' ? { logs: more.logs } : {}),
-      ...(typeof more.debug === 'boolean' ? { debug: more.debug } : {}),
-    };
+    return { exec: chosen.exec, actions: chosen.actions, logs: chosen.logs, debug: chosen.debug };
   }
 
   /** Whether `container` of `pod` is an ephemeral (debug) container, as the last pod list said. */

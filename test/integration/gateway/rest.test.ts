@@ -84,12 +84,12 @@ describe('namespaces, health and unknown paths', () => {
   it('lists namespaces the caller may see, with what they may do in each', async () => {
     const { body } = await get('/api/clusters/local/namespaces', stack.token({ sub: 'olga', groups: [] }));
     // No action is declared in this configuration: a rule naming one grants nothing to run.
-    expect(body).toEqual({ items: [{ name: 'ingress-nginx', exec: false, actions: [] }] });
+    expect(body).toEqual({ items: [{ name: 'ingress-nginx', exec: false, actions: [], logs: false, debug: false }] });
     const dev = await get('/api/clusters/local/namespaces', stack.token());
     expect(dev.body).toEqual({
       items: [
-        { name: 'default', exec: true, actions: [] },
-        { name: 'ingress-nginx', exec: true, actions: [] },
+        { name: 'default', exec: true, actions: [], logs: false, debug: false },
+        { name: 'ingress-nginx', exec: true, actions: [], logs: false, debug: false },
       ],
     });
   });
