@@ -204,9 +204,11 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const tlsServer = tls === undefined ? undefined : createHttpsServer({ cert: tls.certPem, key: tls.keyPem, ...serverOptions }, app);
   const servers: Server[] = [plainServer, tlsServer].filter((s): s is Server => s !== undefined);
   for (const server of servers) {
-    // Slow clients may not hold a connection open by trickling headers.
+    // Slow clients may not hold a connection open by trickling headers. The
+    // time a body may take is bounded per request (http/request-deadline.ts):
+    // a file upload may take longer than any one bound for every route.
     server.headersTimeout = 15_000;
-    server.requestTimeout = 60_000;
+    server.requestTimeout = 0;
   }
   const listener: NetServer =
     plainServer !== undefined && tlsServer !== undefined ? createProtocolSniffer(plainServer, tlsServer) : servers[0]!;

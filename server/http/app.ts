@@ -5,6 +5,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from 'pino';
 import { parseAllowedOrigin } from '../core/allowed-origin.js';
 import { GatewayError, toGatewayError } from '../errors.js';
+import { requestDeadline } from './request-deadline.js';
 import { sendError } from './respond.js';
 import { authMiddleware, createRestRoutes } from './rest-routes.js';
 import type { GatewayServices } from '../services.js';
@@ -46,10 +47,22 @@ export function contentSecurityPolicy(allowedOrigins: readonly string[]): string
   ].join('; ');
 }
 
+/** An ordinary request (headers and a JSON body of at most 64 KiB) must arrive within this. */
+const REQUEST_DEADLINE_MS = 60_000;
+/** A file upload may take as long as it keeps sending; it is cut after this long without a byte. */
+const UPLOAD_IDLE_MS = 60_000;
+
 export function createApp(services: GatewayServices, logger: Logger, options: AppOptions) {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(
+    requestDeadline({
+      wholeRequestMs: REQUEST_DEADLINE_MS,
+      uploadIdleMs: UPLOAD_IDLE_MS,
+      isUpload: (req) => req.method === 'PUT' && /\/files(\?|$)/.test(req.url ?? ''),
+    }),
+  );
   const csp = contentSecurityPolicy(services.config.auth.allowedOrigins);
 
   app.get('/healthz', (_req, res) => {
