@@ -5,6 +5,7 @@ import '../styles.css';
 import { createApi } from './api.js';
 import { createDebugOffer, debugNotice } from './debug-offer.js';
 import { createEmbedBridge } from './embed.js';
+import { createFilesPanel } from './files-panel.js';
 import { createLogsView } from './logs-view.js';
 import { createPickers } from './pickers.js';
 import { createReloadPanel } from './reload-panel.js';
@@ -153,6 +154,32 @@ element('restart').addEventListener('click', (event) => {
   // The keys belong to the shell again (in a portal's frame, the portal decides).
   if (!embedded) view.focus();
 });
+
+// Files go to and from the session's container, or the pickers' choice before any session.
+createFilesPanel(
+  {
+    dropZone: element('shell-panel'),
+    download: element('files-download'),
+    dialog: element('files-dialog'),
+    form: element('files-form'),
+    title: element('files-title'),
+    path: element('files-path'),
+    progress: element('files-progress'),
+    status: element('files-status'),
+    start: element('files-start'),
+    cancel: element('files-cancel'),
+  },
+  () => {
+    const current = session.state();
+    if (current.kind === 'connected') return current.session;
+    const { cluster, namespace, pod, container } = pickers.current();
+    return cluster && namespace && pod ? { cluster, namespace, pod, container } : undefined;
+  },
+  () => tokens.get(),
+  () => {
+    if (!embedded) view.focus();
+  },
+);
 
 installTestHook({
   bufferText: () => view.bufferText(),
