@@ -8,6 +8,7 @@ import type {
   DebugResult,
   NamespaceList,
   PodList,
+  SessionList,
 } from '../../shared/api.js';
 
 export class ApiError extends Error {
@@ -32,6 +33,8 @@ export interface Api {
   debug(pod: PodRef, request: DebugRequest): Promise<DebugResult>;
   /** The pod's log as the gateway streams it; refusals throw an ApiError before any byte. */
   log(pod: PodRef, query: LogQuery, signal?: AbortSignal): Promise<Response>;
+  /** Live sessions the caller may watch (shared ones) and their own. */
+  sessions(): Promise<SessionList>;
 }
 
 /** A pod, as the pod endpoints address it. */
@@ -96,6 +99,7 @@ export function createApi(token: () => string | undefined): Api {
     runAction: (cluster, action, request) =>
       call(`clusters/${segment(cluster)}/actions/${segment(action)}`, { method: 'POST', body: JSON.stringify(request) }),
     debug: (pod, request) => call(`${podPath(pod)}/debug`, { method: 'POST', body: JSON.stringify(request) }),
+    sessions: () => call('sessions'),
     log(pod, { container, follow, tailLines }, signal) {
       const query = new URLSearchParams();
       if (container) query.set('container', container);

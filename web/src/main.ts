@@ -15,6 +15,7 @@ import { startPage } from './startup.js';
 import { createStatusBar } from './status-bar.js';
 import { createTerminalView } from './terminal-view.js';
 import { installTestHook } from './test-hook.js';
+import { createWatchPanel } from './watch-panel.js';
 import { createTokenStore } from './token.js';
 import { createViewTabs } from './view-tabs.js';
 
@@ -141,8 +142,26 @@ const session = createSessionControl({
   tokens,
   embedded,
   onNoShell: (target, message) => debugOffer.show(target, message, pickers.grants()),
-  onConnect: () => debugOffer.hide(),
+  onConnect: () => {
+    debugOffer.hide();
+    watching.stopWatching();
+  },
+  onStateChange: (state) => watching.sessionState(state),
+  onWatchers: (users) => watching.watchers(users),
 });
+
+const watching = createWatchPanel(
+  {
+    share: element('share'),
+    watchers: element('watchers'),
+    open: element('sessions-open'),
+    dialog: element('sessions-dialog'),
+    list: element('sessions-list'),
+    listStatus: element('sessions-status'),
+  },
+  { api, session, view, statusBar, token: () => tokens.get() },
+);
+const watchId = params.get('watch');
 
 element<HTMLFormElement>('target').addEventListener('submit', (event) => {
   event.preventDefault();
@@ -191,4 +210,8 @@ installTestHook({
 });
 
 bridge.post({ type: 'ready' });
-startPage({ tokens, pickers, reload, session, statusBar, embedded });
+// ?watch=<id>: the page opens as a viewer of that shared session.
+if (watchId !== null && !embedded) {
+  void pickers.load().catch((error: unknown) => session.showError(error));
+  watching.watch(watchId);
+} else startPage({ tokens, pickers, reload, session, statusBar, embedded });

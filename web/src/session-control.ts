@@ -25,6 +25,10 @@ export interface SessionParts {
   onNoShell?(target: SessionTarget, message: string): void;
   /** A new session starts, on `target`: whatever was said about the last one goes. */
   onConnect?(target: SessionTarget): void;
+  /** The session's state changed (the sharing controls follow it). */
+  onStateChange?(state: ConnectionState): void;
+  /** Who watches the shared session now. */
+  onWatchers?(users: string[]): void;
 }
 
 /** What a session opens: the pickers' choice, attached to (a debug container) or with a command or shell started in it. */
@@ -61,6 +65,10 @@ export interface SessionControl {
   showError(error: unknown): void;
   /** Ctrl+Shift+M: says where Tab goes now. */
   showTabMode(tabMovesFocus: boolean): void;
+  /** Shares the open session with viewers granted `watch`, or stops (its viewers are closed); false when no session is open. */
+  share(enabled: boolean): boolean;
+  /** Ends the session from this side, saying nothing (a viewer takes the terminal). */
+  disconnect(): void;
 }
 
 /** The user named in the token, for messages only (the gateway verifies it; the page cannot). */
@@ -99,6 +107,7 @@ export function createSessionControl(parts: SessionParts): SessionControl {
     clearInterval(countdown);
     countdown = undefined;
     showState(next);
+    parts.onStateChange?.(next);
     const { text } = describe(next);
     switch (next.kind) {
       case 'connected': {
@@ -223,6 +232,7 @@ export function createSessionControl(parts: SessionParts): SessionControl {
     store.add(current.onOutput(() => sessionShowedUp()));
     store.add(current.onState(onState));
     store.add(current.onNotice(({ message, code }) => onNotice(message, code)));
+    store.add(current.onWatchers((users) => parts.onWatchers?.(users)));
     attachment = store;
     connection = current;
     current.open();
@@ -259,6 +269,20 @@ export function createSessionControl(parts: SessionParts): SessionControl {
         return;
       }
       statusBar.show(`Error: ${String(error)}`, 'error');
+    },
+    share(enabled) {
+      if (connection?.isOpen !== true) return false;
+      connection.send({ type: 'share', enabled });
+      return true;
+    },
+    disconnect() {
+      attachment?.dispose();
+      attachment = undefined;
+      connection?.close();
+      connection = undefined;
+      opened = undefined;
+      state = { kind: 'idle' };
+      parts.onStateChange?.(state);
     },
     showTabMode(tabMovesFocus) {
       const { text, kind } = describe(state);

@@ -103,6 +103,7 @@ export class TerminalConnection {
   private readonly openedEmitter = new Emitter<void>();
   private readonly stateEmitter = new Emitter<ConnectionState>();
   private readonly noticeEmitter = new Emitter<ConnectionNotice>();
+  private readonly watchersEmitter = new Emitter<string[]>();
 
   /** Output bytes of the process, stdout and stderr in the order they came. */
   readonly onOutput: Listenable<Uint8Array> = this.outputEmitter.event;
@@ -110,6 +111,8 @@ export class TerminalConnection {
   readonly onOpened: Listenable<void> = this.openedEmitter.event;
   readonly onState: Listenable<ConnectionState> = this.stateEmitter.event;
   readonly onNotice: Listenable<ConnectionNotice> = this.noticeEmitter.event;
+  /** Who watches this session now (it is shared), one entry per user. */
+  readonly onWatchers: Listenable<string[]> = this.watchersEmitter.event;
 
   constructor(
     private readonly target: Target,
@@ -206,8 +209,10 @@ export class TerminalConnection {
         this.noticeEmitter.fire({ message: message.message, code: message.code });
         return;
       case 'watchers':
+        this.watchersEmitter.fire(message.users);
+        return;
       case 'resize':
-        // Sharing's own messages: the page's sharing controls will read them.
+        // Only viewers get sizes (watch-connection.ts); the owner sets its own.
         return;
       default: {
         const unexpected: never = message;

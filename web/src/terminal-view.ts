@@ -72,6 +72,8 @@ export interface TerminalView extends Disposable {
   /** The whole buffer as text, for tests and copy-all. */
   bufferText(): string;
   size(): { cols: number; rows: number };
+  /** Holds the terminal at another's size (a watched session's), or fits it to the page again (undefined). */
+  holdSize(size: { cols: number; rows: number } | undefined): void;
 }
 
 /**
@@ -219,7 +221,9 @@ export function createTerminalView(container: HTMLElement, options: TerminalView
     }
   };
 
+  let held: { cols: number; rows: number } | undefined;
   const fit = () => {
+    if (held !== undefined) return;
     if (container.clientWidth === 0 || container.clientHeight === 0) return;
     try {
       fitAddon.fit();
@@ -268,6 +272,11 @@ export function createTerminalView(container: HTMLElement, options: TerminalView
       return lines.join('\n').replace(/\n+$/, '');
     },
     size: () => ({ cols: terminal.cols, rows: terminal.rows }),
+    holdSize(size) {
+      held = size;
+      if (size === undefined) fit();
+      else terminal.resize(size.cols, size.rows);
+    },
     dispose: () => store.dispose(),
   };
 }
