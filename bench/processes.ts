@@ -74,7 +74,7 @@ export async function startGateway(
   if (settings.cpuProfileDirectory !== undefined) execArgv.push('--cpu-prof', `--cpu-prof-dir=${settings.cpuProfileDirectory}`);
   const { child, ready } = await forkReady<{ url: string }>(
     join(tree, 'dist', 'bench', 'gateway-child.js'),
-    { env: { ...process.env, BENCH_GATEWAY_CONFIG: JSON.stringify(config), BENCH_WEB_ROOT: join(root, 'dist', 'web') }, execArgv },
+    { env: { ...process.env, BENCH_GATEWAY_CONFIG: JSON.stringify(config), BENCH_WEB_ROOT: join(tree, 'dist', 'web') }, execArgv },
     'the gateway',
   );
   return {

@@ -76,7 +76,7 @@ const context: BenchContext = {
   kubectlProxy: kubectlProxy ?? undefined,
   startKubectlProxy: proxyFor,
   // A gateway with none of the bench's history: the idle figure per user starts from its empty state.
-  startFreshGateway: () => startGateway([main], secret, settings),
+  startFreshGateway: (b = false) => startGateway([main], secret, settings, b ? settings.gatewayB : undefined),
   signToken,
   routes,
   fanOutClusters: ['fan-1', ...fanClusters.map((_, i) => `fan-${i + 2}`)],

@@ -22,8 +22,8 @@ export interface BenchContext {
   kubectlProxy: KubectlProxy | undefined;
   /** Starts another kubectl proxy in front of the main local cluster (stop it after). */
   startKubectlProxy(): Promise<KubectlProxy>;
-  /** Starts another gateway in front of the main local cluster, as `local` (stop it after). */
-  startFreshGateway(): Promise<GatewayChild>;
+  /** Starts another gateway in front of the main local cluster, as `local` (stop it after); from BENCH_GATEWAY_B's tree with `b`. */
+  startFreshGateway(b?: boolean): Promise<GatewayChild>;
   /** A token for user `sub`, allowed everything. */
   signToken(sub: string): string;
   /** The route table the figures fill in. */

@@ -88,7 +88,12 @@ async function openSessions(
 async function idlePerUser(context: Parameters<Figure>[0]): Promise<Row[]> {
   const { settings, endpoints, routes } = context;
   const count = settings.idleUsers;
-  const measure = async (name: 'gateway' | 'kubectl proxy', route: Route, rss: () => Promise<number>, targets: Endpoints[]) => {
+  const measure = async (
+    name: 'gateway' | 'gateway B' | 'kubectl proxy',
+    route: Route,
+    rss: () => Promise<number>,
+    targets: Endpoints[],
+  ) => {
     await sleep(1000);
     const before = await rss();
     const { sockets, failed } = await openSessions(targets, route, settings.idleBatch);
@@ -101,18 +106,23 @@ async function idlePerUser(context: Parameters<Figure>[0]): Promise<Row[]> {
     (routes as RouteTable)[name] = { ...routes[name], idleKiBPerSession: perSession };
     return { before, after, failed, perSession };
   };
-  const fresh = await context.startFreshGateway();
-  const users = Array.from({ length: count }, (_, i) => ({ ...endpoints, token: context.signToken(`idle-user-${i}`) }));
-  const gateway = await measure('gateway', 'gateway', fresh.rss, users).finally(() => fresh.stop());
-  const rows: Row[] = [
-    {
-      name: `3c. idle sessions: ${count} from ${count} users on a fresh gateway (${gateway.failed} failed)`,
+  const rows: Row[] = [];
+  for (const b of context.gatewayB === undefined ? [false] : [false, true]) {
+    const fresh = await context.startFreshGateway(b);
+    const users = Array.from({ length: count }, (_, i) => ({
+      ...endpoints,
+      gatewayUrl: fresh.url,
+      token: context.signToken(`idle-user-${i}`),
+    }));
+    const gateway = await measure(b ? 'gateway B' : 'gateway', 'gateway', fresh.rss, users).finally(() => fresh.stop());
+    rows.push({
+      name: `3c. idle sessions: ${count} from ${count} users on a fresh gateway${b ? ' B' : ''} (${gateway.failed} failed)`,
       gateway: `RSS ${(gateway.before / 2 ** 20).toFixed(0)} → ${(gateway.after / 2 ** 20).toFixed(0)} MiB`,
       figure: `${gateway.perSession.toFixed(1)} KiB/session`,
-      target: '≤ 32 KiB/session',
-      met: gateway.failed === 0 && gateway.perSession <= 32,
-    },
-  ];
+      target: b ? '– (A/B)' : '≤ 32 KiB/session',
+      met: b ? null : gateway.failed === 0 && gateway.perSession <= 32,
+    });
+  }
   const proxy = await context.startKubectlProxy().catch((error: Error) => {
     console.error(`kubectl proxy skipped: ${error.message}`);
     return undefined;
