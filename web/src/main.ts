@@ -7,7 +7,9 @@ import { createDebugOffer, debugNotice } from './debug-offer.js';
 import { createEmbedBridge } from './embed.js';
 import { createFilesPanel } from './files-panel.js';
 import { createLogsView } from './logs-view.js';
+import { createMobileKeys } from './mobile-keys.js';
 import { createPickers } from './pickers.js';
+import { createPreferences } from './preferences.js';
 import { createReloadPanel } from './reload-panel.js';
 import { createSearchBar } from './search-bar.js';
 import { createSessionControl } from './session-control.js';
@@ -171,6 +173,18 @@ element('restart').addEventListener('click', (event) => {
   if ((event.currentTarget as HTMLElement).dataset.action === 'reconnect-now') session.retryNow();
   else session.connect();
   // The keys belong to the shell again (in a portal's frame, the portal decides).
+  if (!embedded) view.focus();
+});
+
+createPreferences(
+  { fontSize: element('font-size'), theme: element('theme') },
+  view,
+  () => window.matchMedia('(prefers-color-scheme: dark)').matches,
+);
+createMobileKeys(element('mobile-keys'), view);
+const help = element<HTMLDialogElement>('help-dialog');
+element('help-open').addEventListener('click', () => help.showModal());
+help.addEventListener('close', () => {
   if (!embedded) view.focus();
 });
 

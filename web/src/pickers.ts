@@ -54,6 +54,14 @@ export interface PickerEvents {
   error(error: unknown): void;
 }
 
+/** "web-0 — Running, ready" / "api-1 — Running, not ready, 3 restarts": the pod's state at a glance. */
+export function podLabel(pod: PodSummary | undefined): string | undefined {
+  if (pod === undefined) return undefined;
+  const ready = pod.ready === undefined ? '' : pod.ready ? ', ready' : ', not ready';
+  const restarts = pod.restarts ? `, ${pod.restarts} restart${pod.restarts === 1 ? '' : 's'}` : '';
+  return `${pod.name} — ${pod.phase}${ready}${restarts}`;
+}
+
 /**
  * Fills a picker. A value a link names stays chosen even when unlisted, so
  * the gateway can say why; `fallback` is chosen only when it is listed.
@@ -125,10 +133,13 @@ export function createPickers(elements: PickerElements, api: Api, events: Picker
     }
     const pods = (await api.pods(cluster, namespace)).items;
     containersByPod = new Map(pods.map((p) => [p.name, containerChoices(p)]));
+    const byName = new Map(pods.map((p) => [p.name, p]));
     fill(
       elements.pod,
       pods.map((p) => p.name),
       linked,
+      undefined,
+      (name) => podLabel(byName.get(name)) ?? name,
     );
     loadContainers(linkedContainer);
   }

@@ -74,6 +74,9 @@ export interface TerminalView extends Disposable {
   size(): { cols: number; rows: number };
   /** Holds the terminal at another's size (a watched session's), or fits it to the page again (undefined). */
   holdSize(size: { cols: number; rows: number } | undefined): void;
+  /** Light or dark colours, or the system's (undefined). */
+  colorScheme(scheme: 'light' | 'dark' | undefined): void;
+  fontSize(px: number): void;
 }
 
 /**
@@ -143,7 +146,9 @@ export function createTerminalView(container: HTMLElement, options: TerminalView
       rightClickSelectsWord: true,
     }),
   );
-  store.add(listen(scheme, 'change', () => (terminal.options.theme = scheme.matches ? dark : light)));
+  let chosenScheme: 'light' | 'dark' | undefined;
+  const applyScheme = () => (terminal.options.theme = (chosenScheme ?? (scheme.matches ? 'dark' : 'light')) === 'dark' ? dark : light);
+  store.add(listen(scheme, 'change', applyScheme));
   const fitAddon = new FitAddon();
   const search = new SearchAddon();
   terminal.loadAddon(fitAddon);
@@ -272,6 +277,14 @@ export function createTerminalView(container: HTMLElement, options: TerminalView
       return lines.join('\n').replace(/\n+$/, '');
     },
     size: () => ({ cols: terminal.cols, rows: terminal.rows }),
+    colorScheme(next) {
+      chosenScheme = next;
+      applyScheme();
+    },
+    fontSize(px) {
+      terminal.options.fontSize = px;
+      fit();
+    },
     holdSize(size) {
       held = size;
       if (size === undefined) fit();
