@@ -113,17 +113,53 @@ function jsonPatch(document: Json, operations: unknown): Json {
 
 const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'];
 
-/** What the API server fills in for an ephemeral container (SetDefaults_EphemeralContainer). */
+/**
+ * The API server writes an EphemeralContainer's fields in its Go struct's
+ * order, whatever order they came in; fields not listed keep theirs, after.
+ */
+const FIELD_ORDER = [
+  'name',
+  'image',
+  'command',
+  'args',
+  'workingDir',
+  'ports',
+  'envFrom',
+  'env',
+  'resources',
+  'resizePolicy',
+  'restartPolicy',
+  'volumeMounts',
+  'volumeDevices',
+  'livenessProbe',
+  'readinessProbe',
+  'startupProbe',
+  'lifecycle',
+  'terminationMessagePath',
+  'terminationMessagePolicy',
+  'imagePullPolicy',
+  'securityContext',
+  'stdin',
+  'stdinOnce',
+  'tty',
+  'targetContainerName',
+];
+
+/** What the API server fills in for an ephemeral container (SetDefaults_EphemeralContainer), in its field order. */
 function withDefaults(container: EphemeralContainer): EphemeralContainer {
   const image = container.image ?? '';
   const latest = !/:[^/]+$/.test(image.split('@')[0]!) || image.split('@')[0]!.endsWith(':latest');
-  return {
+  const filled: Record<string, unknown> = {
     terminationMessagePath: '/dev/termination-log',
     terminationMessagePolicy: 'File',
     imagePullPolicy: latest && !image.includes('@') ? 'Always' : 'IfNotPresent',
     resources: {},
     ...container,
   };
+  const ordered: Record<string, unknown> = {};
+  for (const key of FIELD_ORDER) if (key in filled) ordered[key] = filled[key];
+  for (const key of Object.keys(filled)) if (!(key in ordered)) ordered[key] = filled[key];
+  return ordered as EphemeralContainer;
 }
 
 /** Answers PATCH pods/{pod}/ephemeralcontainers. */
