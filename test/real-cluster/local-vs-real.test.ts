@@ -1,7 +1,9 @@
 // The embedded local cluster checked against a real kube-apiserver: the same
 // requests (pod list and get, exec over v5, v4, base64 and v1 with stdin, tty,
 // resize and exit codes, errors for a missing pod, container or namespace, a
-// bad token, an offer of only old protocols) go to both, and the answers are
+// bad token, an offer of only old protocols; pod logs with tailLines and
+// timestamps; attach; the ephemeralcontainers PATCH with a stale
+// resourceVersion and invalid containers) go to both, and the answers are
 // compared after removing what differs by nature (uids, timestamps, ports).
 //
 // KNOWN_DIFFERENCES lists every case where they still differ, each with what
@@ -113,6 +115,40 @@ const resize = (width: number, height: number) =>
 const waitForSize = (size: string) =>
   `read x; i=0; while [ "$(stty size)" != "${size}" ] && [ $i -lt 200 ]; do sleep 0.01; i=$((i+1)); done; stty size; `;
 const stdin = (text: string) => Buffer.concat([Buffer.from([0]), Buffer.from(text)]);
+
+// stdout and stderr are separate pipes on a node too: their lines keep their order only when apart in time.
+const LOGGER = ['sh', '-c', 'echo one; echo two; sleep 0.3; echo three >&2; exec sleep 3600'];
+/** Reads one line, answers, ends: its attach ends with it, so no output races the end. */
+const ONCE = ['sh', '-c', 'read line; echo "got $line"; exit 3'];
+const podsPath = `/api/v1/namespaces/${ns}/pods`;
+const logOf = (p: string, query: string) => async (e: Endpoint) => {
+  const a = await httpsRequest(e, `${podsPath}/${p}/log?${query}`, { headers: { Accept: '*/*' } });
+  // Each line's time differs by nature; its form does not.
+  const body = a.body.replace(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z /gm, '<RFC3339Nano> ');
+  return { status: a.status, contentType: a.contentType, body: json(body) };
+};
+const attachPath = (p: string) => `${podsPath}/${p}/attach`;
+/** A strategic merge patch of pods/{pod}/ephemeralcontainers, as kubectl debug and the gateway send it. */
+const patchEphemeral = (p: string, body: unknown) => async (e: Endpoint) => {
+  const a = await httpsRequest(e, `${podsPath}/${p}/ephemeralcontainers`, {
+    method: 'PATCH',
+    headers: { 'Content-Type': 'application/strategic-merge-patch+json' },
+    body: JSON.stringify(body),
+  });
+  const parsed = json(a.body) as { kind?: string; spec?: { ephemeralContainers?: unknown[] } };
+  return {
+    status: a.status,
+    body: parsed.kind === 'Pod' ? { kind: 'Pod', ephemeralContainers: parsed.spec?.ephemeralContainers } : parsed,
+  };
+};
+const debugContainer = (name: string, extra: Record<string, unknown> = {}) => ({
+  name,
+  image: 'busybox:1.36',
+  targetContainerName: 'main',
+  stdin: true,
+  command: ONCE,
+  ...extra,
+});
 
 const cases: Record<string, Case> = {
   'namespaces: list': async (e) => {
@@ -237,6 +273,54 @@ const cases: Record<string, Case> = {
     const a = await httpsRequest(e, `${execPath()}?command=true&stdout=true`);
     return { status: a.status, body: json(a.body) };
   },
+  'logs: whole log, stdout and stderr': logOf('logger-0', 'container=main'),
+  'logs: tailLines=2': logOf('logger-0', 'container=main&tailLines=2'),
+  'logs: tailLines=0': logOf('logger-0', 'container=main&tailLines=0'),
+  'logs: timestamps': logOf('logger-0', 'container=main&timestamps=true'),
+  'logs: a missing container': logOf('logger-0', 'container=nope'),
+  'logs: no container named in a pod of two': logOf('two-0', ''),
+  'logs: previous with none': logOf('logger-0', 'container=main&previous=true'),
+  'logs: a missing pod': logOf('no-such-pod', ''),
+  'attach v5: stdin to a main process that answers and exits': async (e) =>
+    execSummary(
+      await rawExec(e, attachPath('attach-0'), 'container=once&stdin=true&stdout=true&stderr=true', [V5], { send: [stdin('hello\n')] }),
+    ),
+  'attach: a missing container': async (e) => execSummary(await rawExec(e, attachPath('attach-0'), 'container=nope&stdout=true', [V5])),
+  'attach: a missing pod': async (e) => execSummary(await rawExec(e, attachPath('no-such-pod'), 'stdout=true', [V5])),
+  'ephemeralcontainers: no image': patchEphemeral('debug-0', {
+    spec: { ephemeralContainers: [debugContainer('noimage', { image: '' })] },
+  }),
+  'ephemeralcontainers: a target that does not exist': patchEphemeral('debug-0', {
+    spec: { ephemeralContainers: [debugContainer('notarget', { targetContainerName: 'nope' })] },
+  }),
+  'ephemeralcontainers: a missing pod': patchEphemeral('no-such-pod', { spec: { ephemeralContainers: [debugContainer('x')] } }),
+  'ephemeralcontainers: added, then a PATCH with the resourceVersion from before': async (e) => {
+    const before = (json((await httpsRequest(e, `${podsPath}/debug-0`)).body) as { metadata: { resourceVersion: string } }).metadata
+      .resourceVersion;
+    const added = await patchEphemeral('debug-0', { spec: { ephemeralContainers: [debugContainer('dbg-a')] } })(e);
+    const stale = await patchEphemeral('debug-0', {
+      metadata: { resourceVersion: before },
+      spec: { ephemeralContainers: [debugContainer('stale')] },
+    })(e);
+    return { added, stale };
+  },
+  'ephemeralcontainers: the status once it runs': async (e) => {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const a = await httpsRequest(e, `${podsPath}/debug-0`);
+      const statuses = (
+        json(a.body) as { status?: { ephemeralContainerStatuses?: Array<{ name: string; state: Record<string, unknown> }> } }
+      ).status?.ephemeralContainerStatuses;
+      const state = statuses?.find((c) => c.name === 'dbg-a')?.state;
+      if (state?.running !== undefined || Date.now() > deadline)
+        return { names: statuses?.map((c) => c.name), state: Object.keys(state ?? {}) };
+      await new Promise((resolve) => setTimeout(resolve, 100)); // polls the API server: no watch for this one case
+    }
+  },
+  'attach v5: to the debug container': async (e) =>
+    execSummary(
+      await rawExec(e, attachPath('debug-0'), 'container=dbg-a&stdin=true&stdout=true&stderr=true', [V5], { send: [stdin('debug\n')] }),
+    ),
   'exec: POST without an upgrade': async (e) => {
     const a = await httpsRequest(e, `${execPath()}?command=true&stdout=true`, { method: 'POST' });
     return { status: a.status, body: json(a.body) };
@@ -256,6 +340,9 @@ describe.skipIf(skip !== undefined)('the local cluster answers as a real API ser
     plane = await startControlPlane({ namespaces: [ns] });
     await plane.createPod(ns, pod, { labels: { app: 'shell' }, containers: [{ name: 'shell' }] });
     await plane.createPod(ns, 'two-0', { labels: { app: 'two' }, containers: [{ name: 'app' }, { name: 'sidecar' }] });
+    await plane.createPod(ns, 'logger-0', { containers: [{ name: 'main', command: LOGGER }] });
+    await plane.createPod(ns, 'attach-0', { containers: [{ name: 'once', command: ONCE, stdin: true }] });
+    await plane.createPod(ns, 'debug-0', { containers: [{ name: 'main' }] });
     real = { url: plane.url, caPem: plane.caPem, token: plane.tokens.admin };
     local = await startLocalCluster({
       spec: {
@@ -264,12 +351,21 @@ describe.skipIf(skip !== undefined)('the local cluster answers as a real API ser
             pods: [
               { name: pod, labels: { app: 'shell' }, containers: [{ name: 'shell' }] },
               { name: 'two-0', labels: { app: 'two' }, containers: [{ name: 'app' }, { name: 'sidecar' }] },
+              { name: 'logger-0', containers: [{ name: 'main', command: LOGGER }] },
+              { name: 'attach-0', containers: [{ name: 'once', command: ONCE, stdin: true }] },
+              { name: 'debug-0', containers: [{ name: 'main' }] },
             ],
           },
         },
       },
     });
     localEndpoint = { url: local.url, caPem: local.caPem, token: local.token };
+    // The logger's three lines are written before the logs cases read them.
+    for (const e of [localEndpoint, real]) {
+      const deadline = Date.now() + 15_000;
+      while (!(await httpsRequest(e, `${podsPath}/logger-0/log`)).body.includes('three') && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     for (const [name, run] of Object.entries(cases)) {
       const [l, r] = [await run(localEndpoint), await run(real)];
       answers[name] = r;

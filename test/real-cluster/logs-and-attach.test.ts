@@ -85,8 +85,46 @@ describe.skipIf(skip !== undefined)('logs and attach through the gateway and a r
     expect(closed.code).toBe(1000);
   });
 
+  /** POST …/pods/{pod}/debug to the gateway, the answer as JSON. */
+  const postDebug = (pod: string, body: unknown) =>
+    new Promise<{ status: number; body: { container?: string; error?: unknown } }>((resolve, reject) => {
+      const req = request(
+        `${gateway.url}/api/clusters/real/namespaces/${ns}/pods/${pod}/debug`,
+        { method: 'POST', ca: gateway.caPem, headers: { Authorization: `Bearer ${gateway.token()}`, 'Content-Type': 'application/json' } },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as { container?: string } }));
+        },
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify(body));
+    });
+
+  it('starts debug containers through the real API server (two at once: one PATCH meets a 409 and retries) and attaches', async () => {
+    // Both read the same resourceVersion; the API server takes one PATCH and refuses the other's stale one.
+    const [first, second] = await Promise.all([postDebug('app-0', { target: 'app' }), postDebug('app-0', { target: 'app' })]);
+    expect([first.status, second.status]).toEqual([201, 201]);
+    expect(first.body.container).not.toBe(second.body.container);
+    const pod = await getText(`/api/clusters/real/namespaces/${ns}/pods`);
+    expect(pod.status).toBe(200);
+    for (const name of [first.body.container!, second.body.container!]) expect(pod.text).toContain(name);
+    const term = openTerminal(
+      gateway.wsUrl,
+      { cluster: 'real', namespace: ns, pod: 'app-0', container: first.body.container!, endpoint: 'attach' },
+      { token: gateway.token() },
+    );
+    await term.opened;
+    const session = await term.waitForMessage('session', 15_000);
+    expect(session).toMatchObject({ type: 'session', container: first.body.container, tty: true });
+    term.sendText('echo debug-$((6*7))\r');
+    await term.waitForOutput('debug-42', 15_000);
+    term.sendText('exit\r');
+    expect((await term.closed).code).toBe(1000);
+  });
+
   it.skipIf(kubectl === undefined)('runs kubectl logs through the gateway', async () => {
-    const result = await runKubectlThrough(['logs', 'app-0']);
+    const result = await runKubectlThrough(['logs', 'app-0', '-c', 'app']);
     expect(result.stderr).toBe('');
     expect(result.stdout.toString()).toBe(`log of ${ns}/app-0 container app\n`);
   });

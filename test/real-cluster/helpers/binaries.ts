@@ -4,7 +4,7 @@
 // cores); every later run finds them in the cache.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -119,9 +119,14 @@ export async function ensureBinaries(go: string): Promise<Binaries> {
       .digest('hex')
       .slice(0, 12)}`,
   );
+  // Every source file of the test node, so a change to any one builds it again.
+  const nodeDir = join(kubeModule, 'cmd', 'testnode');
+  const nodeSources = readdirSync(nodeDir)
+    .filter((name) => name.endsWith('.go'))
+    .sort()
+    .map((name) => join(nodeDir, name));
   const hash = createHash('sha256');
-  for (const file of [join(kubeModule, 'cmd', 'testnode', 'main.go'), join(kubeModule, 'go.mod'), join(kubeModule, 'go.sum')])
-    hash.update(readFileSync(file));
+  for (const file of [...nodeSources, join(kubeModule, 'go.mod'), join(kubeModule, 'go.sum')]) hash.update(file).update(readFileSync(file));
   const node = join(dir, `testnode-${hash.digest('hex').slice(0, 12)}`);
   const nodeStale = () => !existsSync(node);
   if (!existsSync(apiserver) || nodeStale()) {

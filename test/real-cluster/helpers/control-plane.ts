@@ -41,7 +41,8 @@ export interface ControlPlane {
 
 export interface PodOptions {
   labels?: Record<string, string>;
-  containers?: Array<{ name: string; env?: Record<string, string>; workingDir?: string }>;
+  /** A container with a command runs it as its main process on the test node (logs, attach). */
+  containers?: Array<{ name: string; env?: Record<string, string>; workingDir?: string; command?: string[]; stdin?: boolean }>;
 }
 
 /** Go is required; everything else the set-up provides. Undefined when the tests can run. */
@@ -197,6 +198,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         name: c.name,
         image: `local/${c.name}`,
         ...(c.workingDir === undefined ? {} : { workingDir: c.workingDir }),
+        ...(c.command === undefined ? {} : { command: c.command }),
+        ...(c.stdin === undefined ? {} : { stdin: c.stdin }),
         env: Object.entries(c.env ?? {}).map(([key, value]) => ({ name: key, value })),
       }));
       await must('POST', `/api/v1/namespaces/${namespace}/pods`, {

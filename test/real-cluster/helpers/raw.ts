@@ -19,7 +19,7 @@ export interface HttpAnswer {
 export function httpsRequest(
   endpoint: Endpoint,
   path: string,
-  options: { method?: string; headers?: Record<string, string> } = {},
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
 ): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(
@@ -36,7 +36,7 @@ export function httpsRequest(
       },
     );
     req.on('error', reject);
-    req.end();
+    req.end(options.body);
   });
 }
 

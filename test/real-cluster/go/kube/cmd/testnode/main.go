@@ -10,6 +10,11 @@
 // workingDir from the pod spec; that is how the tests give each pod its own
 // nginx (a PATH with a wrapper script first).
 //
+// A container with a command, and each ephemeral container (sh when it names
+// none), runs one main process for the life of the pod (main_process.go):
+// containerLogs serves its output, attach joins it, and an ephemeral
+// container's status follows it (running, then terminated with its code).
+//
 // kwok would be the first choice for the node, but its local exec wraps the
 // command's *exec.ExitError with fmt.Errorf, so the streaming code does not
 // see an exit code and answers every non-zero exit as an InternalError; a
@@ -40,8 +45,8 @@ import (
 	"github.com/creack/pty"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
@@ -64,8 +69,11 @@ var (
 
 type node struct {
 	client kubernetes.Interface
+	ctx    context.Context
 	mu     sync.Mutex
 	pods   map[string]*corev1.Pod // "namespace/name"
+	procs  map[string]*mainProc   // "namespace/name/container"
+	status sync.Mutex             // one status write at a time
 }
 
 func main() {
@@ -84,7 +92,8 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	n := &node{client: client, pods: map[string]*corev1.Pod{}}
+	n := &node{client: client, ctx: ctx, pods: map[string]*corev1.Pod{}, procs: map[string]*mainProc{}}
+	defer n.killAll("")
 
 	listener, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(*listenPort)))
 	if err != nil {
@@ -173,43 +182,147 @@ func (n *node) watchPods(ctx context.Context) {
 			}
 			n.mu.Unlock()
 			if event.Type == watch.Deleted {
+				n.killAll(podPrefix(pod.Namespace, pod.Name))
 				continue
 			}
 			if pod.DeletionTimestamp != nil {
+				n.killAll(podPrefix(pod.Namespace, pod.Name))
 				zero := int64(0)
 				_ = n.client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{GracePeriodSeconds: &zero, Preconditions: &metav1.Preconditions{UID: &pod.UID}})
 				continue
 			}
-			if pod.Status.Phase != corev1.PodRunning {
-				n.markRunning(ctx, pod.DeepCopy())
+			started := n.startProcesses(pod)
+			if pod.Status.Phase != corev1.PodRunning || started {
+				n.writeStatus(ctx, pod.Namespace, pod.Name)
 			}
 		}
 		w.Stop()
 	}
 }
 
-func (n *node) markRunning(ctx context.Context, pod *corev1.Pod) {
-	now := metav1.Now()
-	pod.Status.Phase = corev1.PodRunning
-	pod.Status.HostIP = "127.0.0.1"
-	pod.Status.HostIPs = []corev1.HostIP{{IP: "127.0.0.1"}}
-	pod.Status.PodIP = "127.0.0.1"
-	pod.Status.PodIPs = []corev1.PodIP{{IP: "127.0.0.1"}}
-	pod.Status.StartTime = &now
-	pod.Status.Conditions = nil
-	for _, t := range []corev1.PodConditionType{corev1.PodScheduled, corev1.PodInitialized, corev1.ContainersReady, corev1.PodReady} {
-		pod.Status.Conditions = append(pod.Status.Conditions, corev1.PodCondition{Type: t, Status: corev1.ConditionTrue, LastTransitionTime: now})
+// startProcesses starts the main process of each container with a command
+// and of each ephemeral container (sh when it names none) that has none yet;
+// true when it started one.
+func (n *node) startProcesses(pod *corev1.Pod) bool {
+	type want struct {
+		c         *corev1.Container
+		ephemeral bool
 	}
-	pod.Status.ContainerStatuses = nil
-	started := true
-	for _, c := range pod.Spec.Containers {
-		pod.Status.ContainerStatuses = append(pod.Status.ContainerStatuses, corev1.ContainerStatus{
-			Name: c.Name, Image: c.Image, ImageID: "local://" + c.Image, ContainerID: "local://" + string(pod.UID) + "/" + c.Name,
-			Ready: true, Started: &started, State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: now}},
+	var wanted []want
+	for i := range pod.Spec.Containers {
+		if len(pod.Spec.Containers[i].Command) > 0 {
+			wanted = append(wanted, want{&pod.Spec.Containers[i], false})
+		}
+	}
+	for i := range pod.Spec.EphemeralContainers {
+		wanted = append(wanted, want{(*corev1.Container)(&pod.Spec.EphemeralContainers[i].EphemeralContainerCommon), true})
+	}
+	started := false
+	for _, w := range wanted {
+		key := mainKey(pod.Namespace, pod.Name, w.c.Name)
+		n.mu.Lock()
+		_, exists := n.procs[key]
+		n.mu.Unlock()
+		if exists {
+			continue
+		}
+		argv := append(append([]string{}, w.c.Command...), w.c.Args...)
+		if len(argv) == 0 {
+			argv = []string{"sh"}
+		}
+		namespace, name := pod.Namespace, pod.Name
+		proc, err := startMain(w.c, argv, func() {
+			if w.ephemeral {
+				n.writeStatus(n.ctx, namespace, name)
+			}
 		})
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "testnode: %s: %v\n", key, err)
+			continue
+		}
+		n.mu.Lock()
+		n.procs[key] = proc
+		n.mu.Unlock()
+		started = true
 	}
-	if _, err := n.client.CoreV1().Pods(pod.Namespace).UpdateStatus(ctx, pod, metav1.UpdateOptions{}); err != nil {
-		fmt.Fprintf(os.Stderr, "testnode: pod %s/%s status: %v\n", pod.Namespace, pod.Name, err)
+	return started
+}
+
+func (n *node) proc(namespace, pod, container string) *mainProc {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.procs[mainKey(namespace, pod, container)]
+}
+
+func (n *node) killAll(prefix string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for key, p := range n.procs {
+		if strings.HasPrefix(key, prefix) {
+			p.kill()
+			delete(n.procs, key)
+		}
+	}
+}
+
+// writeStatus marks the pod Running with a status for each container and
+// ephemeral container, reading the pod again on a conflict.
+func (n *node) writeStatus(ctx context.Context, namespace, name string) {
+	n.status.Lock()
+	defer n.status.Unlock()
+	for attempt := 0; attempt < 5; attempt++ {
+		pod, err := n.client.CoreV1().Pods(namespace).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return
+		}
+		n.fillStatus(pod)
+		_, err = n.client.CoreV1().Pods(namespace).UpdateStatus(ctx, pod, metav1.UpdateOptions{})
+		if err == nil || !apierrors.IsConflict(err) {
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "testnode: pod %s/%s status: %v\n", namespace, name, err)
+			}
+			return
+		}
+	}
+}
+
+func (n *node) fillStatus(pod *corev1.Pod) {
+	now := metav1.Now()
+	if pod.Status.Phase != corev1.PodRunning {
+		pod.Status.Phase = corev1.PodRunning
+		pod.Status.HostIP = "127.0.0.1"
+		pod.Status.HostIPs = []corev1.HostIP{{IP: "127.0.0.1"}}
+		pod.Status.PodIP = "127.0.0.1"
+		pod.Status.PodIPs = []corev1.PodIP{{IP: "127.0.0.1"}}
+		pod.Status.StartTime = &now
+		pod.Status.Conditions = nil
+		for _, t := range []corev1.PodConditionType{corev1.PodScheduled, corev1.PodInitialized, corev1.ContainersReady, corev1.PodReady} {
+			pod.Status.Conditions = append(pod.Status.Conditions, corev1.PodCondition{Type: t, Status: corev1.ConditionTrue, LastTransitionTime: now})
+		}
+		pod.Status.ContainerStatuses = nil
+		started := true
+		for _, c := range pod.Spec.Containers {
+			id := "local://" + string(pod.UID) + "/" + c.Name
+			state := corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: now}}
+			if p := n.proc(pod.Namespace, pod.Name, c.Name); p != nil {
+				state = p.state(id)
+			}
+			pod.Status.ContainerStatuses = append(pod.Status.ContainerStatuses, corev1.ContainerStatus{
+				Name: c.Name, Image: c.Image, ImageID: "local://" + c.Image, ContainerID: id,
+				Ready: true, Started: &started, State: state,
+			})
+		}
+	}
+	pod.Status.EphemeralContainerStatuses = nil
+	for _, ec := range pod.Spec.EphemeralContainers {
+		id := "local://" + string(pod.UID) + "/" + ec.Name
+		status := corev1.ContainerStatus{Name: ec.Name, Image: ec.Image, ImageID: "local://" + ec.Image, ContainerID: id}
+		if p := n.proc(pod.Namespace, pod.Name, ec.Name); p != nil {
+			status.State = p.state(id)
+		} else {
+			status.State = corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ContainerCreating"}}
+		}
+		pod.Status.EphemeralContainerStatuses = append(pod.Status.EphemeralContainerStatuses, status)
 	}
 }
 
@@ -239,6 +352,11 @@ func (n *node) container(namespace, podName, name string) (*corev1.Pod, *corev1.
 	for i := range pod.Spec.Containers {
 		if pod.Spec.Containers[i].Name == name {
 			return pod, &pod.Spec.Containers[i], nil
+		}
+	}
+	for i := range pod.Spec.EphemeralContainers {
+		if pod.Spec.EphemeralContainers[i].Name == name {
+			return pod, (*corev1.Container)(&pod.Spec.EphemeralContainers[i].EphemeralContainerCommon), nil
 		}
 	}
 	return nil, nil, fmt.Errorf("container %q not found in pod %s/%s", name, namespace, podName)
@@ -293,6 +411,16 @@ func (n *node) serveLogs(w http.ResponseWriter, req *http.Request) {
 		writeError(w, http.StatusNotFound, err.Error())
 		return
 	}
+	if req.URL.Query().Get("previous") == "true" {
+		// No container here ever restarts: the kubelet's answer when there is no previous one.
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("previous terminated container %q in pod %q not found", containerName, podName))
+		return
+	}
+	if p := n.proc(namespace, podName, containerName); p != nil {
+		p.serveLog(w, req)
+		return
+	}
+	// A container without a command has no main process and so no output of its own.
 	w.Header().Set("Content-Type", "text/plain")
 	fmt.Fprintf(w, "log of %s/%s container %s\n", namespace, podName, containerName)
 }
@@ -459,8 +587,12 @@ func runTTY(ctx context.Context, cmd *exec.Cmd, argv []string, in io.Reader, out
 	return exitError(argv, err)
 }
 
-// AttachContainer attaches to a fresh `sh` in the container: these
-// containers have no main process of their own.
+// AttachContainer joins the container's main process; a container without
+// a command has none, and gets a fresh `sh` instead.
 func (e executor) AttachContainer(ctx context.Context, name string, uid types.UID, container string, in io.Reader, out, errOut io.WriteCloser, tty bool, resize <-chan remotecommand.TerminalSize) error {
+	namespace, podName, _ := strings.Cut(name, "/")
+	if p := e.n.proc(namespace, podName, container); p != nil {
+		return p.attach(ctx, in, out, errOut, resize)
+	}
 	return e.ExecInContainer(ctx, name, uid, container, []string{"sh"}, in, out, errOut, tty, resize, 0)
 }
