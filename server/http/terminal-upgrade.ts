@@ -309,8 +309,10 @@ export function createTerminalEndpoint(sessions: SessionDeps, heartbeat: Heartbe
         'session started',
       );
       session.send(sessionMessage(entry.start, false));
-      const watched = sessions.watching?.register({ id, owner: principal.sub, target, startedAt: new Date() }, (message) =>
-        session.send(message),
+      const watched = sessions.watching?.register(
+        { id, owner: principal.sub, target, startedAt: new Date() },
+        (message) => session.send(message),
+        (maxBytes) => session.recentOutput(maxBytes),
       );
       if (watched !== undefined) session.observe(watched);
       session.attach(new ExecStream(upstream, { batchOutput: true }), target.tty);

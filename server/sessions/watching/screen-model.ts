@@ -8,10 +8,18 @@ const { SerializeAddon } = serializeAddon;
 
 /** Lines of scrollback kept beyond the screen: a late viewer sees the screen, not the history. */
 const SCROLLBACK = 0;
+/**
+ * Output waiting to be parsed above which the model stops taking more: a
+ * flood parses far slower than it streams, and xterm.js throws once 50 MB
+ * wait. A model that fell behind is redrawn from recent output (SharedSession).
+ */
+const MAX_PENDING_BYTES = 4 * 1024 * 1024;
 
 export class ScreenModel {
   private readonly terminal: InstanceType<typeof Terminal>;
   private readonly serializer = new SerializeAddon();
+  private pending = 0;
+  private skipped = false;
 
   constructor(cols: number, rows: number) {
     this.terminal = new Terminal({ cols, rows, scrollback: SCROLLBACK, allowProposedApi: true });
@@ -26,8 +34,19 @@ export class ScreenModel {
     return this.terminal.rows;
   }
 
+  /** Parses `data`, or skips it while too much waits (then `fellBehind` is true). */
   write(data: Buffer): void {
-    this.terminal.write(data);
+    if (this.pending > MAX_PENDING_BYTES) {
+      this.skipped = true;
+      return;
+    }
+    this.pending += data.length;
+    this.terminal.write(data, () => (this.pending -= data.length));
+  }
+
+  /** True once output was skipped and everything before it is parsed: the screen is stale, and may be rebuilt. */
+  get fellBehind(): boolean {
+    return this.skipped && this.pending === 0;
   }
 
   resize(cols: number, rows: number): void {

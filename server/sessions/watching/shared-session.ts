@@ -14,6 +14,8 @@ import { ScreenModel } from './screen-model.js';
 
 /** Viewers served per turn of the event loop. */
 const BATCH = 16;
+/** Recent output kept to draw the screen when sharing starts (and after the model fell behind a flood). */
+const RECENT_BYTES = 256 * 1024;
 
 export interface WatchSettings {
   /** Bytes queued to one viewer above which it is closed with 1008. */
@@ -42,7 +44,12 @@ interface Viewer {
 
 export class SharedSession implements SessionObserver {
   private sharing = false;
-  private readonly screen = new ScreenModel(80, 24);
+  /**
+   * The screen, kept only while the session is shared or watched: parsing
+   * every byte of every session would cost more than relaying it.
+   */
+  private screen: ScreenModel | undefined;
+  private size = { cols: 80, rows: 24 };
   private readonly viewers = new Set<Viewer>();
   private queue: Array<{ seq: number; item: Buffer | string }> = [];
   private seq = 0;
@@ -55,6 +62,8 @@ export class SharedSession implements SessionObserver {
     private readonly settings: WatchSettings,
     /** Tells the owner's browser (the watchers message). */
     private readonly tellOwner: (message: ServerMessage) => void,
+    /** The session's latest output, at most `maxBytes` of it (its replay buffer). */
+    private readonly recentOutput: (maxBytes: number) => Buffer[],
   ) {}
 
   get shared(): boolean {
@@ -62,19 +71,38 @@ export class SharedSession implements SessionObserver {
   }
 
   output(data: Buffer): void {
-    this.screen.write(data);
+    if (this.screen?.fellBehind) this.redraw();
+    else this.screen?.write(data);
     if (this.viewers.size > 0) this.enqueue(Buffer.from(data));
   }
 
   resize(cols: number, rows: number): void {
-    this.screen.resize(cols, rows);
+    this.size = { cols, rows };
+    this.screen?.resize(cols, rows);
     if (this.viewers.size > 0) this.enqueue(JSON.stringify({ type: 'resize', cols, rows } satisfies ServerMessage));
   }
 
   /** Shares, or stops: stopping closes every viewer with the error message and 4403. */
   share(enabled: boolean, stopped: GatewayError): void {
     this.sharing = enabled;
-    if (!enabled) for (const viewer of [...this.viewers]) this.drop(viewer, 'unshared', stopped);
+    if (enabled) {
+      if (this.screen === undefined) this.redraw();
+      return;
+    }
+    for (const viewer of [...this.viewers]) this.drop(viewer, 'unshared', stopped);
+    this.screen?.dispose();
+    this.screen = undefined;
+  }
+
+  /**
+   * A fresh screen of the session's size, drawn from the recent output. The
+   * old one is left to the collector, not disposed: a viewer may still wait
+   * for its snapshot.
+   */
+  private redraw(): void {
+    const screen = new ScreenModel(this.size.cols, this.size.rows);
+    for (const piece of this.recentOutput(RECENT_BYTES)) screen.write(piece);
+    this.screen = screen;
   }
 
   /** Adds a viewer: the size and the screen first, then the live output. */
@@ -83,7 +111,8 @@ export class SharedSession implements SessionObserver {
     this.viewers.add(viewer);
     socket.on('close', () => this.remove(viewer, 'closed'));
     this.usersChanged();
-    const screen = await this.screen.snapshot();
+    if (this.screen === undefined) this.redraw();
+    const screen = await this.screen!.snapshot();
     if (!this.viewers.has(viewer)) return;
     socket.send(JSON.stringify({ type: 'resize', cols: screen.cols, rows: screen.rows } satisfies ServerMessage));
     socket.send(Buffer.from(screen.data, 'utf8'), { binary: true });
@@ -95,7 +124,8 @@ export class SharedSession implements SessionObserver {
   /** The session ended: what is queued goes out, then every viewer is closed (1000). */
   end(): void {
     this.sharing = false;
-    this.screen.dispose();
+    this.screen?.dispose();
+    this.screen = undefined;
     for (const viewer of [...this.viewers]) {
       for (const { seq, item } of [...(this.round?.items ?? []), ...this.queue]) if (seq >= viewer.from) this.deliver(viewer, item);
       this.remove(viewer, 'session-ended');

@@ -5,8 +5,12 @@ import type { ServerMessage } from '../../../shared/protocol.js';
 import { SharedSession, type SharedSessionInfo, type WatchSettings } from './shared-session.js';
 
 export interface WatchRegistry {
-  /** A session that opened; `tellOwner` sends to its owner's browser. */
-  register(info: SharedSessionInfo, tellOwner: (message: ServerMessage) => void): SharedSession;
+  /** A session that opened; `tellOwner` sends to its owner's browser; `recentOutput` reads its latest output. */
+  register(
+    info: SharedSessionInfo,
+    tellOwner: (message: ServerMessage) => void,
+    recentOutput: (maxBytes: number) => Buffer[],
+  ): SharedSession;
   /** The session ended: its viewers are closed and it is forgotten. */
   unregister(id: string): void;
   get(id: string): SharedSession | undefined;
@@ -16,8 +20,8 @@ export interface WatchRegistry {
 export function createWatchRegistry(settings: WatchSettings): WatchRegistry {
   const sessions = new Map<string, SharedSession>();
   return {
-    register(info, tellOwner) {
-      const session = new SharedSession(info, settings, tellOwner);
+    register(info, tellOwner, recentOutput) {
+      const session = new SharedSession(info, settings, tellOwner, recentOutput);
       sessions.set(info.id, session);
       return session;
     },
