@@ -15,6 +15,7 @@ import { createSearchBar } from './search-bar.js';
 import { createSessionControl } from './session-control.js';
 import { startPage } from './startup.js';
 import { createStatusBar } from './status-bar.js';
+import { createTerminalTabs } from './terminal-tabs.js';
 import { createTerminalView } from './terminal-view.js';
 import { installTestHook } from './test-hook.js';
 import { createWatchPanel } from './watch-panel.js';
@@ -135,22 +136,45 @@ const debugOffer = createDebugOffer(
   },
 );
 
-const session = createSessionControl({
+// Each terminal tab has its own session; what follows the session (sharing, the debug offer) follows the shown tab's.
+const terminalTabs = createTerminalTabs({
+  list: element('terminal-tab-list'),
+  add: element('terminal-tab-new'),
   view,
   statusBar,
-  bridge,
-  pickers,
-  api,
-  tokens,
   embedded,
-  onNoShell: (target, message) => debugOffer.show(target, message, pickers.grants()),
-  onConnect: () => {
+  storage: () => window.sessionStorage,
+  createSession: (tabView, tabStatusBar, shown) =>
+    createSessionControl({
+      view: tabView,
+      statusBar: tabStatusBar,
+      bridge,
+      pickers,
+      api,
+      tokens,
+      embedded,
+      onNoShell: (target, message) => {
+        if (shown()) debugOffer.show(target, message, pickers.grants());
+      },
+      onConnect: () => {
+        if (!shown()) return;
+        debugOffer.hide();
+        watching.stopWatching();
+      },
+      onStateChange: (state) => {
+        if (shown()) watching.sessionState(state);
+      },
+      onWatchers: (users) => {
+        if (shown()) watching.watchers(users);
+      },
+    }),
+  shown: (shownSession) => {
+    tabs.select('shell');
     debugOffer.hide();
-    watching.stopWatching();
+    watching.sessionState(shownSession.state());
   },
-  onStateChange: (state) => watching.sessionState(state),
-  onWatchers: (users) => watching.watchers(users),
 });
+const session = terminalTabs.session;
 
 const watching = createWatchPanel(
   {
@@ -228,4 +252,4 @@ bridge.post({ type: 'ready' });
 if (watchId !== null && !embedded) {
   void pickers.load().catch((error: unknown) => session.showError(error));
   watching.watch(watchId);
-} else startPage({ tokens, pickers, reload, session, statusBar, embedded });
+} else startPage({ tokens, pickers, reload, session, statusBar, embedded, resumeTabs: () => terminalTabs.restore() });

@@ -8,12 +8,18 @@ import type { EmbedBridge } from './embed.js';
 import { DisposableStore, type Disposable } from './lifecycle.js';
 import type { Pickers, Selection } from './pickers.js';
 import { describe, describeError, isFinished, type StatusBar } from './status-bar.js';
-import { TerminalConnection, type ConnectionState } from './terminal-connection.js';
+import { TerminalConnection, type ConnectionState, type ResumePoint } from './terminal-connection.js';
 import type { TerminalView } from './terminal-view.js';
 import type { TokenStore } from './token.js';
 
+/** What a session needs of its terminal (a tab's share of the page's one terminal). */
+export type SessionView = Pick<
+  TerminalView,
+  'write' | 'writeNotice' | 'reset' | 'fit' | 'focus' | 'onData' | 'onResize' | 'onBackpressure' | 'size' | 'backpressured'
+>;
+
 export interface SessionParts {
-  view: TerminalView;
+  view: SessionView;
   statusBar: StatusBar;
   bridge: EmbedBridge;
   pickers: Pickers;
@@ -69,6 +75,14 @@ export interface SessionControl {
   share(enabled: boolean): boolean;
   /** Ends the session from this side, saying nothing (a viewer takes the terminal). */
   disconnect(): void;
+  /** Comes back to a session this page held before a reload: `screen` is the output it had, `point` where it stopped. */
+  resume(target: SessionTarget, point: ResumePoint, screen: Uint8Array): void;
+  /** The session to come back to after a reload, if one runs. */
+  resumePoint(): ResumePoint | undefined;
+  /** What the session was opened on, if one was. */
+  target(): SessionTarget | undefined;
+  /** The terminal is this session's again (a tab shown) or no longer (hidden): its size goes out, and no pause is left in force. */
+  resync(): void;
 }
 
 /** The user named in the token, for messages only (the gateway verifies it; the page cannot). */
@@ -207,7 +221,7 @@ export function createSessionControl(parts: SessionParts): SessionControl {
     }
   }
 
-  function connect(chosen: SessionTarget = pickers.current()): void {
+  function connect(chosen: SessionTarget = pickers.current(), from?: { point: ResumePoint; screen: Uint8Array }): void {
     const target: SessionTarget = { ...chosen, attach: chosen.attach ?? pickers.isEphemeral(chosen.pod, chosen.container) };
     if (!target.cluster || !target.namespace || !target.pod) {
       showGuidance();
@@ -223,10 +237,11 @@ export function createSessionControl(parts: SessionParts): SessionControl {
     connection?.close();
     view.reset();
     view.fit();
+    if (from !== undefined) view.write(from.screen);
     const command = pickers.command.length > 0 && target.attach !== true ? pickers.command : undefined;
     opened = { target, shell: command === undefined && target.attach !== true };
     parts.onConnect?.(target);
-    const current = new TerminalConnection({ ...target, command }, () => tokens.get(), diagnose);
+    const current = new TerminalConnection({ ...target, command }, () => tokens.get(), diagnose, from?.point);
     const store = new DisposableStore();
     store.add(attachTerminal(view, current));
     store.add(current.onOutput(() => sessionShowedUp()));
@@ -274,6 +289,15 @@ export function createSessionControl(parts: SessionParts): SessionControl {
       if (connection?.isOpen !== true) return false;
       connection.send({ type: 'share', enabled });
       return true;
+    },
+    resume: (target, point, screen) => connect(target, { point, screen }),
+    resumePoint: () => connection?.resumePoint(),
+    target: () => opened?.target,
+    resync() {
+      if (connection?.isOpen !== true) return;
+      const { cols, rows } = view.size();
+      connection.send({ type: 'resize', cols, rows });
+      connection.send({ type: view.backpressured() ? 'pause' : 'resume' });
     },
     disconnect() {
       attachment?.dispose();

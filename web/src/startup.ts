@@ -18,9 +18,11 @@ export interface StartupParts {
   statusBar: StatusBar;
   /** The page is in a portal's frame (`?embed=1`). */
   embedded: boolean;
+  /** After a reload: comes back to the sessions the page had (true), in place of opening one. */
+  resumeTabs?(): boolean;
 }
 
-export function startPage({ tokens, pickers, reload, session, statusBar, embedded }: StartupParts): void {
+export function startPage({ tokens, pickers, reload, session, statusBar, embedded, resumeTabs }: StartupParts): void {
   let starting: Promise<void> | undefined;
 
   async function start(options: { connectLinked: boolean }): Promise<void> {
@@ -37,15 +39,16 @@ export function startPage({ tokens, pickers, reload, session, statusBar, embedde
     starting ??= (async () => {
       // A link that names the whole target (as the page's own links do) connects
       // at once; the pickers fill in after its first output instead of before.
+      const resumed = options.connectLinked && (resumeTabs?.() ?? false);
       const linked = pickers.linked();
-      if (linked !== undefined && options.connectLinked) {
+      if (linked !== undefined && options.connectLinked && !resumed) {
         session.connect(linked);
         // The pickers' REST calls would compete with the session's start on the gateway and the cluster.
         await Promise.race([session.firstSign, new Promise((resolve) => setTimeout(resolve, PICKERS_WAIT_MS))]);
       }
       await pickers.load();
       const refreshed = reload.refresh();
-      if (linked === undefined) {
+      if (linked === undefined && !resumed) {
         // Open a shell only where the user may; otherwise say what they may do.
         if (pickers.grants()?.exec === true && pickers.current().pod) session.connect();
         else session.showGuidance();

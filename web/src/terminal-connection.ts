@@ -118,7 +118,19 @@ export class TerminalConnection {
     private readonly target: Target,
     private readonly token: () => string | undefined,
     private readonly diagnose: Diagnose,
-  ) {}
+    /** A session this page held before (a reload): the first attempt resumes it. */
+    from?: ResumePoint,
+  ) {
+    if (from !== undefined) {
+      this.sessionId = from.id;
+      this.received = from.offset;
+    }
+  }
+
+  /** The session to come back to and the output bytes received in it; undefined before a session or after its end. */
+  resumePoint(): ResumePoint | undefined {
+    return this.sessionId === undefined ? undefined : { id: this.sessionId, offset: this.received };
+  }
 
   open(): void {
     this.retryPending = undefined;
