@@ -35,6 +35,25 @@ export interface Api {
   log(pod: PodRef, query: LogQuery, signal?: AbortSignal): Promise<Response>;
   /** Live sessions the caller may watch (shared ones) and their own. */
   sessions(): Promise<SessionList>;
+  /** The recordings the caller may watch, newest first (a 404 when the gateway records nothing). */
+  recordings(): Promise<RecordingList>;
+}
+
+/** One recording as GET /api/recordings lists it (the gateway's sidecar metadata). */
+export interface RecordingItem {
+  id: string;
+  user: string;
+  cluster: string;
+  namespace: string;
+  pod: string;
+  container: string;
+  command: string[];
+  startedAt: string;
+  endedAt?: string;
+}
+
+export interface RecordingList {
+  items: RecordingItem[];
 }
 
 /** A pod, as the pod endpoints address it. */
@@ -100,6 +119,7 @@ export function createApi(token: () => string | undefined): Api {
       call(`clusters/${segment(cluster)}/actions/${segment(action)}`, { method: 'POST', body: JSON.stringify(request) }),
     debug: (pod, request) => call(`${podPath(pod)}/debug`, { method: 'POST', body: JSON.stringify(request) }),
     sessions: () => call('sessions'),
+    recordings: () => call('recordings'),
     log(pod, { container, follow, tailLines }, signal) {
       const query = new URLSearchParams();
       if (container) query.set('container', container);

@@ -10,9 +10,10 @@ import { createLogsView } from './logs-view.js';
 import { createMobileKeys } from './mobile-keys.js';
 import { createPickers } from './pickers.js';
 import { createPreferences } from './preferences.js';
+import { createRecordingsPanel } from './recordings-panel.js';
 import { createReloadPanel } from './reload-panel.js';
 import { createSearchBar } from './search-bar.js';
-import { createSessionControl } from './session-control.js';
+import { createSessionControl, userName } from './session-control.js';
 import { startPage } from './startup.js';
 import { createStatusBar } from './status-bar.js';
 import { createTerminalTabs } from './terminal-tabs.js';
@@ -188,6 +189,16 @@ const watching = createWatchPanel(
   { api, session, view, statusBar, token: () => tokens.get() },
 );
 const watchId = params.get('watch');
+
+createRecordingsPanel(
+  {
+    open: element('recordings-open'),
+    dialog: element('recordings-dialog'),
+    list: element('recordings-list'),
+    status: element('recordings-status'),
+  },
+  { api, token: () => tokens.get(), user: () => userName(tokens.get()) },
+);
 
 element<HTMLFormElement>('target').addEventListener('submit', (event) => {
   event.preventDefault();

@@ -86,7 +86,7 @@ export interface SessionControl {
 }
 
 /** The user named in the token, for messages only (the gateway verifies it; the page cannot). */
-function userName(token: string | undefined): string {
+export function userName(token: string | undefined): string {
   try {
     const payload = (token ?? '').split('.')[1] ?? '';
     const claims = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) as { sub?: unknown };
