@@ -143,6 +143,20 @@ describe('watching a shared session', () => {
     owner.ws.close();
   });
 
+  it('survives a 24 MB flood in a shared, watched session: the owner gets it all, the gateway serves on', async () => {
+    const { owner, id } = await owned();
+    owner.control({ type: 'share', enabled: true });
+    const viewer = watch(id, bob(), { keep: false });
+    await poll(() => viewer.messages.some((m) => m.type === 'resize'), 10_000, 'the viewer to start');
+    // Six times what the screen model may queue for parsing: it stops taking output and redraws later.
+    owner.sendText("head -c 24000000 /dev/zero | tr '\\0' x; echo; echo flood-done-$((3*3))\r");
+    await owner.waitForOutput('flood-done-9', 60_000);
+    owner.sendText('echo after-$((2*2))\r');
+    await owner.waitForOutput('after-4');
+    expect((await fetch(`${stack.gatewayUrl}/healthz`)).status).toBe(200);
+    owner.ws.close();
+  }, 90_000);
+
   it('refuses before the upgrade: no grant 403, not shared 403, unknown 404, ended 404', async () => {
     const { owner, id } = await owned();
     const notShared = await watch(id, bob()).refused;
