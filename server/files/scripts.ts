@@ -36,7 +36,9 @@ exec cat -- "$p"`;
 /**
  * First step of an upload to "$1": checks the parent and the target, creates
  * a temporary file next to it (its name is the first stdout line), copies
- * stdin into it ("$2" bytes when given, else up to end of input), and prints
+ * stdin into it through a descriptor opened before the name is told (so the
+ * gateway's removal of an abandoned upload can never be undone by a late
+ * redirection recreating the file) ("$2" bytes when given, else up to end of input), and prints
  * the size written. The file is renamed over the target only by
  * COMMIT_SCRIPT, once the gateway has seen the whole body arrive.
  */
@@ -49,10 +51,12 @@ command -v cat >/dev/null 2>&1 || missing cat
 command -v mv >/dev/null 2>&1 || missing mv
 t="$d.\${p##*/}.webterm-$$"
 (set -C; : > "$t") || exit ${FileExit.Denied}
+exec 3> "$t"
 trap 'rm -f -- "$t"; exit ${FileExit.Incomplete}' HUP INT TERM PIPE
 printf '%s\\n' "$t"
 if [ -f "$p" ]; then chmod "$(stat -c %a -- "$p" 2>/dev/null)" "$t" 2>/dev/null; fi
-if [ -n "$2" ] && command -v head >/dev/null 2>&1; then head -c "$2" > "$t"; else cat > "$t"; fi || { rm -f -- "$t"; exit ${FileExit.Incomplete}; }
+if [ -n "$2" ] && command -v head >/dev/null 2>&1; then head -c "$2" >&3; else cat >&3; fi || { rm -f -- "$t"; exit ${FileExit.Incomplete}; }
+exec 3>&-
 wc -c < "$t" 2>/dev/null || ls -ln -- "$t" | { read -r _ _ _ _ n _; echo "$n"; }`;
 
 /** Second step of an upload: the temporary file "$1" replaces "$2" in one rename. */
