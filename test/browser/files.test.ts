@@ -3,20 +3,15 @@
 // it back, a refusal is said in the gateway's words, and a cancelled upload
 // leaves nothing behind. Each ends with a screenshot docs/workspace.md shows.
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, saveScreenshot, waitForBuffer, waitForPrompt, waitForState } from '../helpers/browser.js';
-import { startDemoProcess, type DemoProcess } from '../helpers/demo-process.js';
+import { describe, expect, it } from 'vitest';
+import { saveScreenshot, waitForBuffer, waitForPrompt, waitForState } from '../helpers/browser.js';
+import { useDemoAndBrowser, type DemoProcess } from '../helpers/demo-process.js';
 
 let demo: DemoProcess;
 let browser: Browser;
-
-beforeAll(async () => {
-  [demo, browser] = await Promise.all([startDemoProcess(), launchBrowser()]);
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await demo?.stop();
+useDemoAndBrowser((started, launched) => {
+  demo = started;
+  browser = launched;
 });
 
 const shell = 'cluster=local&namespace=default&pod=shell-0&container=shell';

@@ -9,7 +9,6 @@ import jwt from 'jsonwebtoken';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  launchBrowser,
   recordControlMessages,
   saveScreenshot,
   sentControl,
@@ -20,19 +19,14 @@ import {
   waitForPrompt,
   waitForState,
 } from '../helpers/browser.js';
-import { startDemoProcess, type DemoProcess } from '../helpers/demo-process.js';
+import { useDemoAndBrowser, type DemoProcess } from '../helpers/demo-process.js';
 import { kubectlBinaries } from '../helpers/kubectl.js';
 
 let demo: DemoProcess;
 let browser: Browser;
-
-beforeAll(async () => {
-  [demo, browser] = await Promise.all([startDemoProcess(), launchBrowser()]);
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await demo?.stop();
+useDemoAndBrowser((started, launched) => {
+  demo = started;
+  browser = launched;
 });
 
 async function open(url: string, viewport = { width: 1280, height: 800 }): Promise<Page> {

@@ -5,21 +5,16 @@
 // docs/logs-and-debug.md shows.
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, saveScreenshot, statusText, waitForBuffer, waitForState } from '../helpers/browser.js';
-import { startDemoProcess, type DemoProcess } from '../helpers/demo-process.js';
+import { describe, expect, it } from 'vitest';
+import { saveScreenshot, statusText, waitForBuffer, waitForState } from '../helpers/browser.js';
+import { useDemoAndBrowser, type DemoProcess } from '../helpers/demo-process.js';
 import { openTerminal } from '../helpers/terminal-client.js';
 
 let demo: DemoProcess;
 let browser: Browser;
-
-beforeAll(async () => {
-  [demo, browser] = await Promise.all([startDemoProcess(), launchBrowser()]);
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await demo?.stop();
+useDemoAndBrowser((started, launched) => {
+  demo = started;
+  browser = launched;
 });
 
 /** The demo's distroless-style pod, web-0: no sh, no bash, a main process that logs a heartbeat every 3 s. */

@@ -2,20 +2,15 @@
 // new tab, switching with the keyboard, a reload that brings both shells
 // back (the same processes, by resume), and closing a tab.
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bufferText, launchBrowser, saveScreenshot, waitForBuffer, waitForPrompt, waitForState } from '../helpers/browser.js';
-import { startDemoProcess, type DemoProcess } from '../helpers/demo-process.js';
+import { describe, expect, it } from 'vitest';
+import { bufferText, saveScreenshot, waitForBuffer, waitForPrompt, waitForState } from '../helpers/browser.js';
+import { useDemoAndBrowser, type DemoProcess } from '../helpers/demo-process.js';
 
 let demo: DemoProcess;
 let browser: Browser;
-
-beforeAll(async () => {
-  [demo, browser] = await Promise.all([startDemoProcess(), launchBrowser()]);
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await demo?.stop();
+useDemoAndBrowser((started, launched) => {
+  demo = started;
+  browser = launched;
 });
 
 const shell = 'cluster=local&namespace=default&pod=shell-0&container=shell';

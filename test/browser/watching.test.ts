@@ -3,29 +3,15 @@
 // Sessions…, watches it read-only at the owner's size, and is told why the
 // watch ended (sharing stopped, then the session ended).
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  bufferText,
-  launchBrowser,
-  saveScreenshot,
-  statusText,
-  terminalSize,
-  waitForBuffer,
-  waitForPrompt,
-  waitForState,
-} from '../helpers/browser.js';
-import { startDemoProcess, type DemoProcess } from '../helpers/demo-process.js';
+import { describe, expect, it } from 'vitest';
+import { bufferText, saveScreenshot, statusText, terminalSize, waitForBuffer, waitForPrompt, waitForState } from '../helpers/browser.js';
+import { useDemoAndBrowser, type DemoProcess } from '../helpers/demo-process.js';
 
 let demo: DemoProcess;
 let browser: Browser;
-
-beforeAll(async () => {
-  [demo, browser] = await Promise.all([startDemoProcess(), launchBrowser()]);
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await demo?.stop();
+useDemoAndBrowser((started, launched) => {
+  demo = started;
+  browser = launched;
 });
 
 async function open(query: string, token: string, viewport = { width: 1100, height: 650 }): Promise<Page> {

@@ -3,6 +3,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { launchBrowser } from './browser.js';
 import { projectRoot } from './stack.js';
 
 export interface DemoProcess {
@@ -85,4 +88,21 @@ export async function startDemoProcess(): Promise<DemoProcess> {
       }
     },
   };
+}
+
+/**
+ * For a browser test file: starts the demo and a browser before its tests
+ * (handing both to `use`) and stops them after.
+ */
+export function useDemoAndBrowser(use: (demo: DemoProcess, browser: Browser) => void): void {
+  let demo: DemoProcess | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    [demo, browser] = await Promise.all([startDemoProcess(), launchBrowser()]);
+    use(demo, browser);
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await demo?.stop();
+  });
 }
