@@ -5,7 +5,7 @@
 // client and leaves the process running. When the process ends, each
 // attached client gets Success on channel 3, as the kubelet answers.
 import type WebSocket from 'ws';
-import { createResizeReader, decodeFrame, encodeFrame, type ChannelProtocol } from './exec-protocol.js';
+import { Channel, encodeFrame, readClientFrames, type ChannelProtocol } from './exec-protocol.js';
 import type { MainProcess } from './main-process.js';
 import { execInternalError, execSuccess, type Status } from './status.js';
 
@@ -16,12 +16,7 @@ export interface AttachRequest {
   tty: boolean;
 }
 
-const STDIN = 0;
-const STDOUT = 1;
-const STDERR = 2;
-const STATUS = 3;
-const RESIZE = 4;
-const CLOSE = 255;
+const { Stdout: STDOUT, Stderr: STDERR, Status: STATUS } = Channel;
 
 export function runAttachSession(
   socket: WebSocket,
@@ -60,29 +55,11 @@ export function runAttachSession(
     finish(execInternalError(`unable to upgrade connection: container not found (${JSON.stringify(container)})`));
     return;
   }
-  const readResize = createResizeReader((cols, rows) => main.resize(cols, rows));
-  socket.on('message', (data: Buffer) => {
-    const frame = decodeFrame(protocol, data);
-    if (frame === undefined) return;
-    switch (frame.channel) {
-      case STDIN:
-        if (request.stdin && frame.payload.length > 0) main.writeStdin(frame.payload);
-        return;
-      case RESIZE:
-        if (request.tty) readResize(frame.payload);
-        return;
-      case CLOSE:
-        if (!protocol.closeSignal) return;
-        if (frame.payload.length !== 1 || frame.payload[0]! >= 5) {
-          socket.terminate();
-          return;
-        }
-        // The end of this client's stdin ends its attach; the process runs on.
-        if (frame.payload[0] === STDIN) finish(execSuccess);
-        return;
-      default:
-        return;
-    }
+  readClientFrames(socket, protocol, request, {
+    stdin: (payload) => main.writeStdin(payload),
+    resize: (cols, rows) => main.resize(cols, rows),
+    // The end of this client's stdin ends its attach; the process runs on.
+    closeStdin: () => finish(execSuccess),
   });
   socket.on('close', () => detach?.());
   socket.on('error', () => socket.terminate());

@@ -2,6 +2,11 @@
 // the kubelet negotiate and frame them (k8s.io/apiserver/pkg/util/wsstream,
 // k8s.io/apimachinery/pkg/util/remotecommand).
 
+import type WebSocket from 'ws';
+
+/** Channel numbers: the first byte (or digit) of every message. */
+export const Channel = { Stdin: 0, Stdout: 1, Stderr: 2, Status: 3, Resize: 4, Close: 255 } as const;
+
 export interface ChannelProtocol {
   name: string;
   /** Base64 protocols send text frames: an ASCII channel digit, then base64. */
@@ -105,4 +110,48 @@ export function createResizeReader(onSize: (cols: number, rows: number) => void)
       }
     }
   };
+}
+
+/** What a client's frames ask of an exec or attach session. */
+export interface ClientFrameHandlers {
+  stdin(payload: Buffer): void;
+  resize(cols: number, rows: number): void;
+  /** v5's CLOSE signal for stdin: the client's input has ended. */
+  closeStdin(): void;
+}
+
+/**
+ * Reads a client's frames as the server does: stdin when the request has it,
+ * resize under a tty, and v5's CLOSE signal; other channels are ignored, and
+ * a CLOSE that is not [255, channel<5] ends the connection.
+ */
+export function readClientFrames(
+  socket: WebSocket,
+  protocol: ChannelProtocol,
+  request: { stdin: boolean; tty: boolean },
+  handlers: ClientFrameHandlers,
+): void {
+  const readResize = createResizeReader((cols, rows) => handlers.resize(cols, rows));
+  socket.on('message', (data: Buffer) => {
+    const frame = decodeFrame(protocol, data);
+    if (frame === undefined) return;
+    switch (frame.channel) {
+      case Channel.Stdin:
+        if (request.stdin && frame.payload.length > 0) handlers.stdin(frame.payload);
+        return;
+      case Channel.Resize:
+        if (request.tty) readResize(frame.payload);
+        return;
+      case Channel.Close:
+        if (!protocol.closeSignal) return;
+        if (frame.payload.length !== 1 || frame.payload[0]! >= 5) {
+          socket.terminate();
+          return;
+        }
+        if (frame.payload[0] === Channel.Stdin) handlers.closeStdin();
+        return;
+      default:
+        return;
+    }
+  });
 }

@@ -3,7 +3,7 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type WebSocket from 'ws';
-import { createResizeReader, decodeFrame, encodeFrame, type ChannelProtocol } from './exec-protocol.js';
+import { Channel, encodeFrame, readClientFrames, type ChannelProtocol } from './exec-protocol.js';
 import { startProcess, type LocalProcess, type ProcessResult } from './processes.js';
 import { execExitStatus, execInternalError, execRuntimeError, execSuccess, type Status } from './status.js';
 
@@ -23,12 +23,7 @@ export interface ExecTracking {
   ended(pid: number): void;
 }
 
-const STDIN = 0;
-const STDOUT = 1;
-const STDERR = 2;
-const STATUS = 3;
-const RESIZE = 4;
-const CLOSE = 255;
+const { Stdout: STDOUT, Stderr: STDERR, Status: STATUS } = Channel;
 
 // Output is read from the process only while the client keeps up: above the
 // high mark the process's pipe fills and it waits, as behind a slow kubelet.
@@ -130,33 +125,15 @@ export function runExecSession(socket: WebSocket, protocol: ChannelProtocol, req
   pid = running.pid;
   tracking.started(pid);
 
-  const readResize = createResizeReader((cols, rows) => running.resize(cols, rows));
-  socket.on('message', (data: Buffer) => {
-    const frame = decodeFrame(protocol, data);
-    if (frame === undefined) return;
-    switch (frame.channel) {
-      case STDIN:
-        if (request.stdin && frame.payload.length > 0) {
-          // A full stdin pipe stops reading from the socket until it drains.
-          if (!running.writeStdin(frame.payload, () => socket.resume())) socket.pause();
-        }
-        return;
-      case RESIZE:
-        if (request.tty) readResize(frame.payload);
-        return;
-      case CLOSE:
-        if (!protocol.closeSignal) return;
-        // Anything but [255, channel<5] ends the session, as on the real server.
-        if (frame.payload.length !== 1 || frame.payload[0]! >= 5) {
-          socket.terminate();
-          return;
-        }
-        if (frame.payload[0] === STDIN && request.stdin) running.closeStdin();
-        return;
-      default:
-        // Other channels are ignored.
-        return;
-    }
+  readClientFrames(socket, protocol, request, {
+    // A full stdin pipe stops reading from the socket until it drains.
+    stdin: (payload) => {
+      if (!running.writeStdin(payload, () => socket.resume())) socket.pause();
+    },
+    resize: (cols, rows) => running.resize(cols, rows),
+    closeStdin: () => {
+      if (request.stdin) running.closeStdin();
+    },
   });
   // Closing the websocket ends the exec: every process of its session goes,
   // including what a finished command left running in the background.
