@@ -5,13 +5,12 @@
 // output and exit status; the pod's real nginx then serves the new rules.
 import { randomBytes, createHash } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubectlOfMinor } from '../helpers/kubectl.js';
 import { javaClient, parseFrames, pythonClient, run } from './helpers/clients.js';
 import { skipReason, startControlPlane, type ControlPlane } from './helpers/control-plane.js';
 import { startRealGateway, type RealGateway } from './helpers/gateway.js';
-import { NGINX, nginxConf, startPodNginx, stopPodNginx, type PodNginx } from './helpers/pod-nginx.js';
+import { NGINX, eventually, get, nginxConf, startPodNginx, stopPodNginx, type PodNginx } from './helpers/pod-nginx.js';
 
 const skip = skipReason();
 if (skip === undefined && !existsSync(NGINX))
@@ -19,29 +18,6 @@ if (skip === undefined && !existsSync(NGINX))
 
 const ns = 'ingress-nginx';
 const pod = 'ingress-nginx-controller-0';
-
-function get(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    request({ host: '127.0.0.1', port, path: '/' }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve(body));
-    })
-      .on('error', reject)
-      .end();
-  });
-}
-
-async function eventually(port: number, expected: string): Promise<string> {
-  const deadline = Date.now() + 5000;
-  let answer = '';
-  while (Date.now() < deadline) {
-    answer = await get(port).catch((error: Error) => `request failed: ${error.message}`);
-    if (answer === expected) return answer;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return answer;
-}
 
 describe.skipIf(skip !== undefined)('the seed’s clients through the gateway and a real API server', () => {
   let plane: ControlPlane;

@@ -3,40 +3,15 @@
 // runs `nginx -t` then `nginx -s reload` in each over the real exec path, and
 // each pod's real nginx serves the new rules afterwards.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActionRunResult } from '../../shared/api.js';
 import { skipReason, startControlPlane, type ControlPlane } from './helpers/control-plane.js';
 import { startRealGateway, type RealGateway } from './helpers/gateway.js';
-import { NGINX, nginxConf, startPodNginx, stopPodNginx, type PodNginx } from './helpers/pod-nginx.js';
+import { NGINX, eventually, get, nginxConf, startPodNginx, stopPodNginx, type PodNginx } from './helpers/pod-nginx.js';
 
 const skip = skipReason();
 if (skip === undefined && !existsSync(NGINX))
   throw new Error(`nginx is not installed (${NGINX}): .ci/run installs Debian nginx-light for these tests`);
-
-function get(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    request({ host: '127.0.0.1', port, path: '/' }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve(body));
-    })
-      .on('error', reject)
-      .end();
-  });
-}
-
-/** nginx reloads asynchronously: old workers finish while new ones start. */
-async function eventually(port: number, expected: string): Promise<string> {
-  const deadline = Date.now() + 5000;
-  let answer = '';
-  while (Date.now() < deadline) {
-    answer = await get(port).catch((error: Error) => `request failed: ${error.message}`);
-    if (answer === expected) return answer;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return answer;
-}
 
 const serve = (nginx: PodNginx, text: string, directive = 'return') => nginxConf(nginx, `location / { ${directive} 200 "${text}\\n"; }`);
 

@@ -3,6 +3,7 @@
 // the container's PATH so `nginx -t` and `nginx -s reload` in the pod act on it.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { freePort } from './control-plane.js';
 
@@ -75,4 +76,29 @@ export function stopPodNginx(nginx: PodNginx): void {
       // already gone
     }
   }
+}
+
+/** The body nginx answers on `port` for `/`. */
+export function get(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path: '/' }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve(body));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+/** nginx reloads asynchronously (old workers finish while new ones start): the answer once it is `expected`, or the last one after 5 s. */
+export async function eventually(port: number, expected: string): Promise<string> {
+  const deadline = Date.now() + 5000;
+  let answer = '';
+  while (Date.now() < deadline) {
+    answer = await get(port).catch((error: Error) => `request failed: ${error.message}`);
+    if (answer === expected) return answer;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return answer;
 }
