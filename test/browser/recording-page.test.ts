@@ -1,31 +1,19 @@
 // The recording player at /recordings/{id}: a session recorded through the
 // gateway plays back in the browser; others are refused in words.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser } from '../helpers/browser.js';
-import { waitForRecordingClosed } from '../helpers/recordings.js';
-import { startStack, type Stack } from '../helpers/stack.js';
+import { describe, expect, it } from 'vitest';
+import { useRecordingStackAndBrowser, waitForRecordingClosed } from '../helpers/recordings.js';
+import type { Stack } from '../helpers/stack.js';
 import { openTerminal } from '../helpers/terminal-client.js';
 
 let stack: Stack;
 let browser: Browser;
 let directory: string;
 
-beforeAll(async () => {
-  directory = join(mkdtempSync(join(tmpdir(), 'webterm-player-')), 'recordings');
-  stack = await startStack({
-    config: { recording: { directory }, policy: [{ groups: ['dev'], clusters: ['*'], namespaces: ['*'], allow: ['exec'], record: true }] },
-  });
-  browser = await launchBrowser();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
-  rmSync(join(directory, '..'), { recursive: true, force: true });
+useRecordingStackAndBrowser((started, launched, recordings) => {
+  stack = started;
+  browser = launched;
+  directory = recordings;
 });
 
 async function record(): Promise<string> {

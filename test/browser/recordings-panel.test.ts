@@ -2,31 +2,20 @@
 // (the demo does not: this gateway has a `record: true` rule): a session
 // run in the page, then listed with its time, target and duration, and
 // played back in the player page.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, saveScreenshot, waitForBuffer, waitForPrompt, waitForState, type WebtermHook } from '../helpers/browser.js';
-import { waitForRecordingClosed } from '../helpers/recordings.js';
-import { startStack, type Stack } from '../helpers/stack.js';
+import { describe, expect, it } from 'vitest';
+import { saveScreenshot, waitForBuffer, waitForPrompt, waitForState, type WebtermHook } from '../helpers/browser.js';
+import { useRecordingStackAndBrowser, waitForRecordingClosed } from '../helpers/recordings.js';
+import type { Stack } from '../helpers/stack.js';
 
 let stack: Stack;
 let browser: Browser;
 let directory: string;
 
-beforeAll(async () => {
-  directory = join(mkdtempSync(join(tmpdir(), 'webterm-recordings-')), 'recordings');
-  stack = await startStack({
-    config: { recording: { directory }, policy: [{ groups: ['dev'], clusters: ['*'], namespaces: ['*'], allow: ['exec'], record: true }] },
-  });
-  browser = await launchBrowser();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
-  rmSync(join(directory, '..'), { recursive: true, force: true });
+useRecordingStackAndBrowser((started, launched, recordings) => {
+  stack = started;
+  browser = launched;
+  directory = recordings;
 });
 
 describe('the Recordings panel', () => {
