@@ -39,6 +39,8 @@ export type ServerMessage =
       tty: boolean;
       /** Set when a browser came back to a session it had lost: output it missed follows. */
       resumed?: boolean;
+      /** With `resumed`: the stdin bytes the gateway got in this session; the page sends again what it sent after them. */
+      inputReceived?: number;
     }
   /** Something the user should know that does not end the session (token about to expire, idle warning). */
   | { type: 'notice'; message: string; code?: string }
@@ -46,6 +48,9 @@ export type ServerMessage =
   | { type: 'watchers'; users: string[] }
   /** To a viewer: the watched terminal's size, before the screen that fits it and on every later resize. */
   | { type: 'resize'; cols: number; rows: number };
+
+/** The greeting of a session, the first message on every connection to it. */
+export type SessionMessage = Extract<ServerMessage, { type: 'session' }>;
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string };
 

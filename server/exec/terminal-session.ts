@@ -3,7 +3,7 @@
 // control, resume and the clocks have their own files in terminal-session/.
 import type { Logger } from 'pino';
 import { CloseCode } from '../../shared/errors.js';
-import { parseClientMessage, type ServerMessage } from '../../shared/protocol.js';
+import { parseClientMessage, type ServerMessage, type SessionMessage } from '../../shared/protocol.js';
 import type { Principal } from '../core/principal.js';
 import { GatewayError, toGatewayError } from '../errors.js';
 import { errorMessage, sendFailure } from './browser-failure.js';
@@ -30,6 +30,8 @@ export class TerminalSession {
   private readonly early: InputQueue;
   private stdinClosed = false;
   private bytesFromBrowser = 0;
+  /** Stdin bytes that came from browsers, kept or not: a resuming page resends what came after. */
+  private inputReceived = 0;
   private bytesToBrowser = 0;
   private readonly startedAt = Date.now();
   private tty = false;
@@ -114,7 +116,7 @@ export class TerminalSession {
    * attached, if any, gets the output from `offset` on, and the session goes
    * on. Undefined when the offset is beyond the output or the user differs.
    */
-  resume(browser: RelaySocket, principal: Principal, offset: number | undefined, greeting: ServerMessage): ResumeResult | undefined {
+  resume(browser: RelaySocket, principal: Principal, offset: number | undefined, greeting: SessionMessage): ResumeResult | undefined {
     if (this.phase !== 'open' || principal.sub !== this.principal.sub) return undefined;
     const replay = this.away.comeBack(offset ?? 0);
     if (replay === undefined) return undefined;
@@ -125,7 +127,8 @@ export class TerminalSession {
     this.principal = principal;
     this.clocks.tokenExpiresAt(principal.expiresAt);
     this.bindBrowser(browser);
-    this.send(greeting);
+    // Counted after the old socket is unbound: nothing it still delivers is taken.
+    this.send({ ...greeting, inputReceived: this.inputReceived });
     if (replay.lostBytes > 0) {
       this.send({
         type: 'notice',
@@ -269,6 +272,7 @@ export class TerminalSession {
     const upstream = this.upstream;
     if (upstream === undefined || !upstream.open) return;
     if (isBinary) {
+      this.inputReceived += data.length;
       if (this.stdinClosed || data.length === 0) return;
       this.bytesFromBrowser += data.length;
       this.clocks.activity();

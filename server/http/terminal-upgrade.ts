@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { WEBTERM_PROTOCOL, type ServerMessage } from '../../shared/protocol.js';
+import { WEBTERM_PROTOCOL, type SessionMessage } from '../../shared/protocol.js';
 import { createOriginCheck } from '../auth/origin.js';
 import { offeredProtocols } from '../auth/token-from-request.js';
 import { attachPath, execPath } from '../clusters/dial-exec.js';
@@ -127,7 +127,7 @@ export function createTerminalEndpoint(sessions: SessionDeps, heartbeat: Heartbe
     sendFailure(browser, failure);
   }
 
-  function sessionMessage(start: SessionStart, resumed: boolean): ServerMessage {
+  function sessionMessage(start: SessionStart, resumed: boolean): SessionMessage {
     const { id, target } = start;
     return {
       type: 'session',

@@ -123,12 +123,16 @@ describe('a terminal session', () => {
       await page.keyboard.type('echo before-$$-pid\n');
       const pid = /before-(\d+)-pid/.exec(await waitForBuffer(page, /before-\d+-pid/))?.[1];
       // Output that comes while the connection is down is not lost: the page resumes the session.
+      // The cut comes right after the keystrokes, some of them still in flight: they are sent again.
       await page.keyboard.type('sleep 1; echo while-down-$((6*7))\n');
       for (const socket of sockets) socket.destroy();
       await waitForState(page, 'reconnecting');
       expect(await statusText(page)).toMatch(/^Connection lost \(the connection was lost\); reconnecting in [\d.]+ s/);
+      // Typed while reconnecting: it goes out once the session is back.
+      await page.keyboard.type('echo typed-while-$((1+1))-down\n');
       await waitForState(page, 'connected');
       await waitForBuffer(page, 'while-down-42');
+      await waitForBuffer(page, /^typed-while-2-down$/m);
       await page.keyboard.type('echo back-$$-pid\n');
       // The same shell process as before the cut.
       await waitForBuffer(page, `back-${pid}-pid`);

@@ -8,7 +8,9 @@ import {
   parseServerMessage,
   type ClientMessage,
   type ServerMessage,
+  type SessionMessage,
 } from '../../shared/protocol.js';
+import { InputJournal } from './input-journal.js';
 import { DisposableStore, Emitter, listen, timeout, type Listenable } from './lifecycle.js';
 
 export interface Target {
@@ -21,7 +23,7 @@ export interface Target {
   attach?: boolean;
 }
 
-export type SessionInfo = Extract<ServerMessage, { type: 'session' }>;
+export type SessionInfo = SessionMessage;
 
 export type ConnectionState =
   | { kind: 'idle' }
@@ -99,6 +101,12 @@ export class TerminalConnection {
   private received = 0;
   /** Whether the attempt under way asks to resume. */
   private resuming = false;
+  /** The gateway greeted the current socket with its session: input goes out. */
+  private connected = false;
+  /** Input sent in this session (resent after a drop if the gateway missed it) and input typed while disconnected. */
+  private readonly journal = new InputJournal();
+  /** Input typed while disconnected overflowed the journal, and the user was told. */
+  private toldInputNotKept = false;
   private readonly outputEmitter = new Emitter<Uint8Array>();
   private readonly openedEmitter = new Emitter<void>();
   private readonly stateEmitter = new Emitter<ConnectionState>();
@@ -124,6 +132,7 @@ export class TerminalConnection {
     if (from !== undefined) {
       this.sessionId = from.id;
       this.received = from.offset;
+      this.journal.forgetOffsets();
     }
   }
 
@@ -139,6 +148,12 @@ export class TerminalConnection {
     this.stopped = false;
     this.exited = false;
     this.lastError = undefined;
+    this.connected = false;
+    // A new session: input typed before this attempt was meant for another one.
+    if (this.sessionId === undefined) {
+      this.journal.startSession();
+      this.journal.takeHeld();
+    }
     const token = this.token();
     if (token === undefined) {
       this.stateEmitter.fire({ kind: 'error', status: 401, message: 'no token: open this page from your portal, or with #token=<jwt>' });
@@ -180,6 +195,7 @@ export class TerminalConnection {
       listen(socket, 'close', (event) => {
         const { code } = event as CloseEvent;
         this.socket = undefined;
+        this.connected = false;
         store.dispose();
         if (this.attemptStore === store) this.attemptStore = new DisposableStore();
         if (opened || this.stopped) this.onClose(code);
@@ -197,12 +213,17 @@ export class TerminalConnection {
     switch (message.type) {
       case 'session':
         this.attempt = 0;
+        this.connected = true;
+        this.toldInputNotKept = false;
         if (message.resumed !== true) {
           this.sessionId = message.id;
           this.received = 0;
+          this.journal.startSession();
         } else {
           this.noticeEmitter.fire({ message: 'reconnected to the same session', code: 'resumed' });
+          this.resendMissedInput(message.inputReceived);
         }
+        for (const bytes of this.journal.takeHeld()) this.transmit(bytes);
         this.stateEmitter.fire({ kind: 'connected', session: message });
         return;
       case 'exit':
@@ -233,6 +254,20 @@ export class TerminalConnection {
     }
   }
 
+  /** Keystrokes in flight when the connection dropped: the gateway says how many it got. */
+  private resendMissedInput(inputReceived: number | undefined): void {
+    const { resend, lostBytes } = this.journal.resumeAt(inputReceived);
+    for (const bytes of resend) this.transmit(bytes);
+    if (lostBytes > 0) {
+      this.noticeEmitter.fire({ message: `${lostBytes} bytes of input sent before the connection dropped were lost`, code: 'input_lost' });
+    }
+  }
+
+  private transmit(bytes: Uint8Array): void {
+    this.socket?.send(bytes);
+    this.journal.recordSent(bytes);
+  }
+
   private onClose(code: number): void {
     if (this.stopped || this.exited) return;
     const status = this.lastError?.status ?? statusOfCloseCode(code);
@@ -241,8 +276,9 @@ export class TerminalConnection {
       this.sessionId = undefined;
       this.received = 0;
       this.lastError = undefined;
+      const unsent = this.journal.heldSize;
       this.noticeEmitter.fire({
-        message: 'the previous session ended while the connection was down; starting a new one',
+        message: `the previous session ended while the connection was down; starting a new one${unsent > 0 ? ` (${unsent} bytes typed meanwhile were not sent)` : ''}`,
         code: 'resume_failed',
       });
       this.open();
@@ -313,10 +349,23 @@ export class TerminalConnection {
     if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
   }
 
-  /** Keystrokes and pastes: always binary frames of UTF-8 (Ctrl+C is the byte 0x03). Dropped once the process has exited. */
+  /**
+   * Keystrokes and pastes: always binary frames of UTF-8 (Ctrl+C is the byte 0x03).
+   * Typed while connecting or reconnecting, they go out once the session is there;
+   * dropped once the process has exited or the session has ended.
+   */
   sendInput(data: string | Uint8Array): void {
-    if (this.exited || this.socket?.readyState !== WebSocket.OPEN) return;
-    this.socket.send(typeof data === 'string' ? this.encoder.encode(data) : data);
+    if (this.exited || this.stopped) return;
+    const bytes = typeof data === 'string' ? this.encoder.encode(data) : data;
+    if (this.connected && this.socket?.readyState === WebSocket.OPEN) {
+      this.transmit(bytes);
+      return;
+    }
+    if (this.socket === undefined && this.retryPending === undefined) return;
+    if (!this.journal.hold(bytes) && !this.toldInputNotKept) {
+      this.toldInputNotKept = true;
+      this.noticeEmitter.fire({ message: 'the connection is down: further input is not kept', code: 'input_not_kept' });
+    }
   }
 
   get isOpen(): boolean {

@@ -95,6 +95,23 @@ describe('resume after a dropped connection', () => {
     second.ws.close(1000);
   });
 
+  it('tells the returning browser how many input bytes it got, the frames before the drop and none after', async () => {
+    const token = stack.token();
+    const first = openTerminal(stack.wsUrl, { command: ['cat'], tty: false }, { token });
+    const id = await sessionId(first);
+    first.sendText('one\n');
+    first.sendText('two-two\n');
+    await first.waitForOutput('two-two\n');
+    first.ws.terminate();
+    const second = openTerminal(stack.wsUrl, { resume: id, offset: 0, tty: false }, { token });
+    expect(await second.waitForMessage('session')).toMatchObject({ type: 'session', id, resumed: true, inputReceived: 12 });
+    second.sendText('three\n');
+    await second.waitForOutput('three\n');
+    const third = openTerminal(stack.wsUrl, { resume: id, offset: 0, tty: false }, { token });
+    expect(await third.waitForMessage('session')).toMatchObject({ resumed: true, inputReceived: 18 });
+    third.ws.close(1000);
+  });
+
   it('takes a session over from a connection that is still attached, telling the old one', async () => {
     const token = stack.token();
     const first = openTerminal(stack.wsUrl, { command: ['cat'], tty: false }, { token });
