@@ -5,10 +5,11 @@
 import { ApiError, type Api } from './api.js';
 import { attachTerminal } from './attach-terminal.js';
 import type { EmbedBridge } from './embed.js';
+import type { ResumePoint } from './exec-url.js';
 import { DisposableStore, type Disposable } from './lifecycle.js';
 import type { Pickers, Selection } from './pickers.js';
 import { describe, describeError, isFinished, type StatusBar } from './status-bar.js';
-import { TerminalConnection, type ConnectionState, type ResumePoint } from './terminal-connection.js';
+import { TerminalConnection, type ConnectionState } from './terminal-connection.js';
 import type { TerminalView } from './terminal-view.js';
 import type { TokenStore } from './token.js';
 

@@ -1,7 +1,6 @@
 // One terminal session over webterm.v1: open with the token in the bearer
 // subprotocol, translate messages, report state, and reconnect with backoff
 // after an abnormal close (never after an exit or a refusal).
-import { RETRYABLE_CLOSE_CODES, statusOfCloseCode } from '../../shared/errors.js';
 import {
   BEARER_PROTOCOL_PREFIX,
   WEBTERM_PROTOCOL,
@@ -10,18 +9,10 @@ import {
   type ServerMessage,
   type SessionMessage,
 } from '../../shared/protocol.js';
+import { execUrl, type ResumePoint, type Target } from './exec-url.js';
 import { InputJournal } from './input-journal.js';
 import { DisposableStore, Emitter, listen, timeout, type Listenable } from './lifecycle.js';
-
-export interface Target {
-  cluster: string;
-  namespace: string;
-  pod: string;
-  container?: string;
-  command?: string[];
-  /** Attach to the container's main process (a debug container) instead of starting a command in it. */
-  attach?: boolean;
-}
+import { afterClose, RETRYABLE_STATUSES } from './reconnect-policy.js';
 
 export type SessionInfo = SessionMessage;
 
@@ -49,41 +40,6 @@ export interface ConnectionNotice {
  * the REST API is asked why (an expired token says so there). Undefined: retry.
  */
 export type Diagnose = () => Promise<{ status: number; message: string; code?: string } | undefined>;
-
-/** Statuses worth retrying: the cluster or the gateway may come back. */
-const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
-const MAX_BACKOFF_SECONDS = 30;
-/** Attempts in a row without a session before giving up (about two minutes of backoff). */
-const MAX_ATTEMPTS = 8;
-
-/** Seconds before retry number `attempt` (1, 2, 4 … 30), with jitter so many tabs do not retry at once. */
-export function backoffSeconds(attempt: number, random = Math.random()): number {
-  const base = Math.min(MAX_BACKOFF_SECONDS, 2 ** Math.max(0, attempt - 1));
-  return Math.round(base * (0.8 + 0.4 * random) * 10) / 10;
-}
-
-/** A session to come back to: its id and the output bytes this page already has. */
-export interface ResumePoint {
-  id: string;
-  offset: number;
-}
-
-export function execUrl(target: Target, base: string = window.location.href, resume?: ResumePoint): string {
-  const query = new URLSearchParams();
-  if (target.container) query.set('container', target.container);
-  // Attach takes no command: it joins the process that runs.
-  if (target.attach !== true) for (const arg of target.command ?? []) query.append('command', arg);
-  if (resume !== undefined) {
-    query.set('resume', resume.id);
-    query.set('offset', String(resume.offset));
-  }
-  const path = `api/clusters/${encodeURIComponent(target.cluster)}/namespaces/${encodeURIComponent(target.namespace)}/pods/${encodeURIComponent(target.pod)}/${target.attach === true ? 'attach' : 'exec'}`;
-  const url = new URL(path, base);
-  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-  url.search = query.toString();
-  url.hash = '';
-  return url.href;
-}
 
 export class TerminalConnection {
   private socket: WebSocket | undefined;
@@ -270,55 +226,47 @@ export class TerminalConnection {
 
   private onClose(code: number): void {
     if (this.stopped || this.exited) return;
-    const status = this.lastError?.status ?? statusOfCloseCode(code);
-    if (this.resuming && status === 404) {
-      // The session ended while we were away (or its grace period passed): start a new one.
-      this.sessionId = undefined;
-      this.received = 0;
-      this.lastError = undefined;
-      const unsent = this.journal.heldSize;
-      this.noticeEmitter.fire({
-        message: `the previous session ended while the connection was down; starting a new one${unsent > 0 ? ` (${unsent} bytes typed meanwhile were not sent)` : ''}`,
-        code: 'resume_failed',
-      });
-      this.open();
-      return;
+    const next = afterClose({ code, error: this.lastError, attempt: this.attempt, resuming: this.resuming });
+    switch (next.kind) {
+      case 'new-session': {
+        this.sessionId = undefined;
+        this.received = 0;
+        this.lastError = undefined;
+        const unsent = this.journal.heldSize;
+        this.noticeEmitter.fire({
+          message: `the previous session ended while the connection was down; starting a new one${unsent > 0 ? ` (${unsent} bytes typed meanwhile were not sent)` : ''}`,
+          code: 'resume_failed',
+        });
+        this.open();
+        return;
+      }
+      case 'error':
+      case 'closed':
+        this.stateEmitter.fire(next);
+        return;
+      case 'retry': {
+        const { inSeconds, reason, status } = next;
+        this.stateEmitter.fire({
+          kind: 'reconnecting',
+          inSeconds,
+          retryAt: Date.now() + inSeconds * 1000,
+          attempt: this.attempt,
+          reason,
+          ...(status === undefined ? {} : { status }),
+        });
+        const retry = () => {
+          this.retryPending = undefined;
+          this.open();
+        };
+        this.retryPending = retry;
+        this.attemptStore.add(timeout(retry, inSeconds * 1000));
+        return;
+      }
+      default: {
+        const unexpected: never = next;
+        void unexpected;
+      }
     }
-    if (status !== undefined && !RETRYABLE_STATUSES.has(status)) {
-      // A refusal (4401, 4403, 4404, …): retrying would be refused again.
-      this.stateEmitter.fire({
-        kind: 'error',
-        status,
-        message: this.lastError?.message ?? 'the gateway refused the session',
-        ...(this.lastError?.code === undefined ? {} : { code: this.lastError.code }),
-      });
-      return;
-    }
-    if (status === undefined && !RETRYABLE_CLOSE_CODES.has(code)) {
-      this.stateEmitter.fire({ kind: 'closed', reason: `the gateway closed the session (${code})` });
-      return;
-    }
-    const reason = this.lastError?.message ?? (code === 1006 ? 'the connection was lost' : `the connection closed (${code})`);
-    if (this.attempt >= MAX_ATTEMPTS) {
-      this.stateEmitter.fire({ kind: 'closed', reason: `${reason}; gave up after ${this.attempt} attempts` });
-      return;
-    }
-    const inSeconds = backoffSeconds(this.attempt);
-    const retryAt = Date.now() + inSeconds * 1000;
-    this.stateEmitter.fire({
-      kind: 'reconnecting',
-      inSeconds,
-      retryAt,
-      attempt: this.attempt,
-      reason,
-      ...(status === undefined ? {} : { status }),
-    });
-    const retry = () => {
-      this.retryPending = undefined;
-      this.open();
-    };
-    this.retryPending = retry;
-    this.attemptStore.add(timeout(retry, inSeconds * 1000));
   }
 
   /** Skips the rest of the backoff wait; does nothing unless a retry waits. */

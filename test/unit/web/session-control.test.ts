@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { containerLabel } from '../../../web/src/pickers.js';
 import { isNoShell } from '../../../web/src/session-control.js';
-import { execUrl } from '../../../web/src/terminal-connection.js';
+import { execUrl } from '../../../web/src/exec-url.js';
 
 describe('isNoShell', () => {
   const error = (message: string, code?: string) => ({ kind: 'error' as const, status: 500, message, ...(code ? { code } : {}) });
