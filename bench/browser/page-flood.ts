@@ -4,9 +4,9 @@
 // after it reaches the page's socket, and the page's main thread is then idle
 // (xterm parses its write queue in slices, so it is idle only once that queue
 // is empty). Keystrokes typed during the flood are timed from the page's
-// keydown to their echo reaching the page's socket handler (on the page's
-// main thread, between xterm's parsing slices). The page's websocket is
-// watched for frame sizes and the pause/resume it sends.
+// keydown to their echo reaching the page's main thread (its socket worker's
+// message, handled between xterm's parsing slices). The page's socket is
+// watched for the output messages it hands over and the pause/resume it sends.
 import type { BrowserContext } from 'playwright-core';
 import { jsHeapUsed } from './bare-xterm.js';
 
@@ -68,29 +68,51 @@ export async function floodPage(context: BrowserContext, url: string, command: s
     );
     const decoder = new TextDecoder('latin1');
     let tail = '';
-    const Native = window.WebSocket;
-    window.WebSocket = class extends Native {
+    const output = (bytes: Uint8Array) => {
+      stats.count += 1;
+      stats.bytes += bytes.length;
+      const probe = watched.__benchProbe;
+      if (probe !== undefined && probe.typedAt > 0 && probe.echoedAt === 0 && bytes.includes(probe.code))
+        probe.echoedAt = performance.now();
+      const watch = watched.__benchWatch;
+      if (watch === undefined || watch.startedAt === 0 || watch.arrivedAt > 0) return;
+      tail = (tail + decoder.decode(bytes.subarray(Math.max(0, bytes.length - 256)))).slice(-512);
+      if (!tail.includes(marker)) return;
+      watch.arrivedAt = performance.now();
+      requestIdleCallback(() => (watch.idleAt = performance.now()));
+    };
+    const sent = (data: unknown) => {
+      if (typeof data === 'string' && data.includes('"pause"')) stats.pauses += 1;
+      if (typeof data === 'string' && data.includes('"resume"')) stats.resumes += 1;
+    };
+    // The page's socket lives in its socket worker (web/src/terminal-socket.ts): output reaches the
+    // main thread as its `binary` messages, and control messages leave as `send`. A page without
+    // workers speaks over a WebSocket of its own: watched the same way.
+    type Message = { kind: string; data?: unknown };
+    const NativeWorker = window.Worker;
+    window.Worker = class extends NativeWorker {
+      constructor(...args: ConstructorParameters<typeof Worker>) {
+        super(...args);
+        this.addEventListener('message', (event: MessageEvent<Message>) => {
+          if (event.data.kind === 'binary') output(event.data.data as Uint8Array);
+        });
+      }
+    };
+    const post = NativeWorker.prototype.postMessage;
+    NativeWorker.prototype.postMessage = function (this: Worker, message: Message, ...rest: unknown[]) {
+      if (message.kind === 'send') sent(message.data);
+      (post as (...args: unknown[]) => void).call(this, message, ...rest);
+    } as typeof post;
+    const NativeSocket = window.WebSocket;
+    window.WebSocket = class extends NativeSocket {
       constructor(...args: ConstructorParameters<typeof WebSocket>) {
         super(...args);
         this.addEventListener('message', (event: MessageEvent) => {
-          if (typeof event.data === 'string') return;
-          const bytes = new Uint8Array(event.data as ArrayBuffer);
-          stats.count += 1;
-          stats.bytes += bytes.length;
-          const probe = watched.__benchProbe;
-          if (probe !== undefined && probe.typedAt > 0 && probe.echoedAt === 0 && bytes.includes(probe.code))
-            probe.echoedAt = performance.now();
-          const watch = watched.__benchWatch;
-          if (watch === undefined || watch.startedAt === 0 || watch.arrivedAt > 0) return;
-          tail = (tail + decoder.decode(bytes.subarray(Math.max(0, bytes.length - 256)))).slice(-512);
-          if (!tail.includes(marker)) return;
-          watch.arrivedAt = performance.now();
-          requestIdleCallback(() => (watch.idleAt = performance.now()));
+          if (typeof event.data !== 'string') output(new Uint8Array(event.data as ArrayBuffer));
         });
       }
       override send(data: string | ArrayBufferLike | Blob | ArrayBufferView) {
-        if (typeof data === 'string' && data.includes('"pause"')) stats.pauses += 1;
-        if (typeof data === 'string' && data.includes('"resume"')) stats.resumes += 1;
+        sent(data);
         super.send(data);
       }
     };

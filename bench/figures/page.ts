@@ -10,9 +10,9 @@ import { root } from '../settings.js';
 import { spread } from '../stats.js';
 import type { Figure } from './figure.js';
 
-type Manifest = Record<string, { file: string; css?: string[]; imports?: string[]; dynamicImports?: string[] }>;
+type Manifest = Record<string, { file: string; css?: string[]; assets?: string[]; imports?: string[]; dynamicImports?: string[] }>;
 
-/** KiB of the terminal page's own JS and CSS once gzipped, its lazily loaded chunks included (Vite's manifest lists them). */
+/** KiB of the terminal page's own JS and CSS once gzipped, its lazily loaded chunks and its worker included (Vite's manifest lists them). */
 function gzippedKiB(): number {
   const webRoot = join(root, 'dist', 'web');
   const manifest = JSON.parse(readFileSync(join(webRoot, '.vite', 'manifest.json'), 'utf8')) as Manifest;
@@ -22,6 +22,8 @@ function gzippedKiB(): number {
     if (chunk === undefined || files.has(chunk.file)) return;
     files.add(chunk.file);
     for (const css of chunk.css ?? []) files.add(css);
+    // The socket worker is an asset of the chunk that starts it.
+    for (const asset of chunk.assets ?? []) if (/\.(js|css)$/.test(asset)) files.add(asset);
     for (const next of [...(chunk.imports ?? []), ...(chunk.dynamicImports ?? [])]) visit(next);
   };
   visit('index.html');

@@ -10,6 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   recordControlMessages,
+  socketsOpened,
   saveScreenshot,
   sentControl,
   settledSize,
@@ -56,24 +57,14 @@ describe('developer', () => {
 
   it('is told once, in the cluster’s words, that a typo’d command does not exist: no reconnect', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.addInitScript(() => {
-      const opened: string[] = [];
-      (window as unknown as { socketsOpened: string[] }).socketsOpened = opened;
-      const Native = WebSocket;
-      window.WebSocket = class extends Native {
-        constructor(url: string | URL, protocols?: string | string[]) {
-          super(url, protocols);
-          opened.push(String(url));
-        }
-      };
-    });
+    await recordControlMessages(page);
     await page.goto(`${demo.base}/?${shellTarget}&command=doesnotexist#token=${demo.devToken}`);
     await waitForState(page, 'error');
     expect(await statusText(page)).toMatch(/^The command could not start: .*executable file not found in \$PATH/);
     expect(await page.locator('#restart').innerText()).toBe('New session');
     // A final failure: no second attempt follows, however long one waits (here, past the first backoff step of ~1 s).
     await page.waitForTimeout(2500);
-    expect(await page.evaluate(() => (window as unknown as { socketsOpened: string[] }).socketsOpened.length)).toBe(1);
+    expect(await socketsOpened(page)).toHaveLength(1);
     expect(await page.evaluate(() => (window as unknown as { __webterm: { state: string } }).__webterm.state)).toBe('error');
     await saveScreenshot(page, 'journey-typo.png');
     await page.close();

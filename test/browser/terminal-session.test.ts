@@ -5,6 +5,7 @@ import { connect, createServer, type AddressInfo, type Server, type Socket } fro
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  bufferText,
   launchBrowser,
   openTerminal,
   recordControlMessages,
@@ -76,6 +77,38 @@ describe('a terminal session', () => {
     await page.keyboard.type('echo second-$((1+1))\n');
     await waitForBuffer(page, 'second-2');
     await page.close();
+  });
+
+  it('reads its socket in a worker, and over a socket of its own where there is none, losing no byte either way', async () => {
+    for (const workers of [true, false]) {
+      const page = await browser.newPage({ viewport: { width: 1000, height: 600 } });
+      await page.addInitScript((keepWorkers: boolean) => {
+        const opened: string[] = [];
+        (window as unknown as { mainThreadSockets: string[] }).mainThreadSockets = opened;
+        const Native = WebSocket;
+        window.WebSocket = class extends Native {
+          constructor(url: string | URL, protocols?: string | string[]) {
+            super(url, protocols);
+            opened.push(String(url));
+          }
+        };
+        if (!keepWorkers) delete (window as { Worker?: unknown }).Worker;
+      }, workers);
+      // 30 000 numbered lines, some megabytes, many frames: their sum says whether any went missing or came twice.
+      const count = 30_000;
+      // No tty here: each line ends in CR LF of its own, so xterm starts every line at the left.
+      const script = `seq 1 ${count} | sed 's/$/ padding-padding-padding-padding-padding-padding\\r/'`;
+      await page.goto(`${stack.gatewayUrl}/?${shell}&${command('sh', '-c', script)}#token=${stack.token()}`);
+      await waitForState(page, 'exited');
+      const numbers = (await bufferText(page)).match(/^\d+(?= padding)/gm)?.map(Number) ?? [];
+      // The scrollback keeps the last 10 000 lines: they must be the last ones, in order, none twice.
+      expect(numbers.length).toBeGreaterThan(9000);
+      expect(numbers.at(-1)).toBe(count);
+      numbers.forEach((n, i) => expect(n).toBe(count - numbers.length + 1 + i));
+      const mainThread = await page.evaluate(() => (window as unknown as { mainThreadSockets: string[] }).mainThreadSockets);
+      expect(mainThread).toHaveLength(workers ? 0 : 1);
+      await page.close();
+    }
   });
 
   it('pauses and resumes the output under a flood, and Ctrl+C still gets through', async () => {

@@ -90,17 +90,44 @@ export function waitForPrompt(page: Page, timeoutMs = 10_000): Promise<string> {
   return waitForBuffer(page, /[$#] ?$/, timeoutMs);
 }
 
-/** Records the type of every control message the page (each of its frames) sends, from before the page's own script runs. */
+/**
+ * Records, from before the page's own script runs, the terminal sockets the
+ * page (each of its frames) opens and the type of every control message it
+ * sends: in the page's socket worker (web/src/terminal-socket.ts), or on a
+ * WebSocket of the page's own where there is no worker.
+ */
 export async function recordControlMessages(page: Page): Promise<void> {
   await page.addInitScript(() => {
-    const sent: string[] = [];
-    (window as unknown as { sentControl: string[] }).sentControl = sent;
+    const recorded = window as unknown as { sentControl: string[]; socketsOpened: string[] };
+    recorded.sentControl = [];
+    recorded.socketsOpened = [];
+    const control = (data: unknown) => {
+      if (typeof data === 'string') recorded.sentControl.push((JSON.parse(data) as { type: string }).type);
+    };
+    const post = Worker.prototype.postMessage;
+    Worker.prototype.postMessage = function (this: Worker, message: { kind?: string; data?: unknown; url?: string }, ...rest: unknown[]) {
+      if (message.kind === 'send') control(message.data);
+      if (message.kind === 'open') recorded.socketsOpened.push(String(message.url));
+      (post as (...args: unknown[]) => void).call(this, message, ...rest);
+    } as typeof post;
     const send = WebSocket.prototype.send;
     WebSocket.prototype.send = function (this: WebSocket, data: string | ArrayBufferLike | Blob | ArrayBufferView) {
-      if (typeof data === 'string') sent.push((JSON.parse(data) as { type: string }).type);
+      control(data);
       send.call(this, data);
     };
+    const Native = WebSocket;
+    window.WebSocket = class extends Native {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        recorded.socketsOpened.push(String(url));
+      }
+    };
   });
+}
+
+/** The terminal sockets opened in this page or frame so far (recordControlMessages). */
+export function socketsOpened(target: Page | Frame): Promise<string[]> {
+  return target.evaluate(() => (window as unknown as { socketsOpened: string[] }).socketsOpened);
 }
 
 /** The control messages recorded in this page or frame so far. */

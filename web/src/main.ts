@@ -18,6 +18,7 @@ import { startPage } from './startup.js';
 import { createStatusBar } from './status-bar.js';
 import { createTerminalTabs } from './terminal-tabs.js';
 import { createTerminalView } from './terminal-view.js';
+import { startSocketWorker } from './terminal-socket.js';
 import { installTestHook } from './test-hook.js';
 import { createWatchPanel } from './watch-panel.js';
 import { createTokenStore } from './token.js';
@@ -35,6 +36,8 @@ document.body.classList.toggle('embed', embedded);
 
 // First of all: take the token out of the address bar.
 const tokens = createTokenStore();
+// The terminal's socket runs in a worker; it loads while the page asks what the user may open.
+startSocketWorker();
 const api = createApi(() => tokens.get());
 const statusBar = createStatusBar(element('status'), element('restart'));
 

@@ -13,6 +13,7 @@ import { execUrl, type ResumePoint, type Target } from './exec-url.js';
 import { InputJournal } from './input-journal.js';
 import { DisposableStore, Emitter, listen, timeout, type Listenable } from './lifecycle.js';
 import { afterClose, RETRYABLE_STATUSES } from './reconnect-policy.js';
+import { openTerminalSocket, type TerminalSocket } from './terminal-socket.js';
 
 export type SessionInfo = SessionMessage;
 
@@ -42,7 +43,7 @@ export interface ConnectionNotice {
 export type Diagnose = () => Promise<{ status: number; message: string; code?: string } | undefined>;
 
 export class TerminalConnection {
-  private socket: WebSocket | undefined;
+  private socket: TerminalSocket | undefined;
   /** Listeners of the current socket and the retry timer: disposed on every close. */
   private attemptStore = new DisposableStore();
   private attempt = 0;
@@ -120,11 +121,10 @@ export class TerminalConnection {
     const resume = this.sessionId === undefined ? undefined : { id: this.sessionId, offset: this.received };
     this.resuming = resume !== undefined;
     // The token rides in a subprotocol, never in the URL (URLs end up in logs and history).
-    const socket = new WebSocket(execUrl(this.target, window.location.href, resume), [
+    const socket = openTerminalSocket(execUrl(this.target, window.location.href, resume), [
       WEBTERM_PROTOCOL,
       `${BEARER_PROTOCOL_PREFIX}${token}`,
     ]);
-    socket.binaryType = 'arraybuffer';
     this.socket = socket;
     let opened = false;
     const store = this.attemptStore;

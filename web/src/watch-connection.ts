@@ -4,6 +4,7 @@
 import { statusOfCloseCode } from '../../shared/errors.js';
 import { BEARER_PROTOCOL_PREFIX, WEBTERM_PROTOCOL, parseServerMessage } from '../../shared/protocol.js';
 import { DisposableStore, Emitter, listen, type Disposable, type Listenable } from './lifecycle.js';
+import { openTerminalSocket } from './terminal-socket.js';
 
 export type WatchState =
   | { kind: 'connecting' }
@@ -51,8 +52,7 @@ export function openWatch(id: string, token: string, diagnose: WatchDiagnose): W
   let lastError: { status: number; message: string } | undefined;
   let opened = false;
   let disposed = false;
-  const socket = new WebSocket(watchUrl(id), [WEBTERM_PROTOCOL, `${BEARER_PROTOCOL_PREFIX}${token}`]);
-  socket.binaryType = 'arraybuffer';
+  const socket = openTerminalSocket(watchUrl(id), [WEBTERM_PROTOCOL, `${BEARER_PROTOCOL_PREFIX}${token}`]);
   queueMicrotask(() => state.fire({ kind: 'connecting' }));
   store.add(
     listen(socket, 'open', () => {
