@@ -67,7 +67,7 @@ export function readSettings(env: NodeJS.ProcessEnv): BenchSettings {
     pageRounds: number('BENCH_PAGE_ROUNDS', 11),
     floodMiB: number('BENCH_FLOOD_MB', 48),
     floodRounds: number('BENCH_FLOOD_ROUNDS', 3),
-    floodProbeMs: number('BENCH_FLOOD_PROBE_MS', 2000),
+    floodProbeMs: number('BENCH_FLOOD_PROBE_MS', 500),
     recordDirectory: env.BENCH_RECORD,
     highWaterMarkBytes: text('BENCH_HWM') === undefined ? undefined : Number(env.BENCH_HWM),
     cpuProfileDirectory: text('BENCH_CPU_PROF'),
