@@ -5,7 +5,8 @@
 // v5.channel.k8s.io through it, and no gateway could be this cheap. In a
 // process of its own, tuned as the gateway is; driven over IPC by processes.ts.
 import { createServer, type IncomingMessage } from 'node:http';
-import { request } from 'node:https';
+import { request, type RequestOptions } from 'node:https';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import type { Socket } from 'node:net';
 import { tuneHeapForStreaming } from '../server/heap-tuning.js';
 import { cpuSeconds } from './child-ipc.js';
@@ -13,6 +14,8 @@ import { cpuSeconds } from './child-ipc.js';
 tuneHeapForStreaming();
 const upstream = JSON.parse(process.env.BENCH_FLOOR_UPSTREAM ?? '{}') as { url: string; token: string; caPem: string };
 const upstreamUrl = new URL(upstream.url);
+// One TLS context for every connection, as the gateway keeps one per cluster.
+const secureContext = createSecureContext({ ca: upstream.caPem });
 
 function statusLine(response: IncomingMessage): string {
   const headers: string[] = [];
@@ -22,14 +25,16 @@ function statusLine(response: IncomingMessage): string {
 
 function relay(incoming: IncomingMessage, client: Socket, clientHead: Buffer): void {
   client.on('error', () => client.destroy());
-  const proxied = request({
+  // https.request hands secureContext on to tls.connect, though its type does not list it.
+  const options: RequestOptions & { secureContext: SecureContext } = {
     host: upstreamUrl.hostname,
     port: upstreamUrl.port,
     path: incoming.url,
-    ca: upstream.caPem,
+    secureContext,
     // The client's own upgrade headers (key, version, protocols) go through, so the cluster's answer fits it as it is.
     headers: { ...incoming.headers, host: upstreamUrl.host, authorization: `Bearer ${upstream.token}` },
-  });
+  };
+  const proxied = request(options);
   proxied.on('upgrade', (response: IncomingMessage, socket: Socket, upstreamHead: Buffer) => {
     socket.on('error', () => client.destroy());
     client.on('close', () => socket.destroy());
@@ -55,5 +60,8 @@ server.listen(0, '127.0.0.1', () => {
 });
 process.on('message', (message: { type: string }) => {
   if (message.type === 'cpu') process.send?.({ type: 'cpu', seconds: cpuSeconds() });
-  else if (message.type === 'stop') process.exit(0);
+  else if (message.type === 'rss') {
+    globalThis.gc?.();
+    process.send?.({ type: 'rss', rss: process.memoryUsage().rss });
+  } else if (message.type === 'stop') process.exit(0);
 });

@@ -89,8 +89,13 @@ export async function startGateway(
 export async function startFloorRelay(cluster: ClusterAddress) {
   const { child, ready } = await forkReady<{ url: string }>(
     join(root, 'dist', 'bench', 'floor-relay-child.js'),
-    { env: { ...process.env, BENCH_FLOOR_UPSTREAM: JSON.stringify(cluster) } },
+    { env: { ...process.env, BENCH_FLOOR_UPSTREAM: JSON.stringify(cluster) }, execArgv: ['--expose-gc'] },
     'the floor relay',
   );
-  return { url: ready.url, cpuSeconds: () => ask<number>(child, 'cpu', 'seconds'), stop: () => child.send({ type: 'stop' }) };
+  return {
+    url: ready.url,
+    rss: () => ask<number>(child, 'rss', 'rss'),
+    cpuSeconds: () => ask<number>(child, 'cpu', 'seconds'),
+    stop: () => child.send({ type: 'stop' }),
+  };
 }

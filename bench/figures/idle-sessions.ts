@@ -1,11 +1,13 @@
 // Figure 3, idle sessions: N sessions through the gateway, each a `cat`
 // waiting for input, spread over local cluster processes; the figure is the
 // gateway's RSS growth per session from half to all of them. Then 3c: a few
-// hundred sessions, each from a user of its own, on a freshly started gateway
-// and through a freshly started kubectl proxy: the RSS growth per session from empty.
+// hundred sessions, each from a user of its own, on a freshly started gateway,
+// through a freshly started kubectl proxy, and through a fresh floor relay (the
+// bound): the RSS growth per session from empty.
 import type WebSocket from 'ws';
 import { openExec, type Endpoints, type Route } from '../clients.js';
 import type { RouteTable, Row } from '../report.js';
+import { startFloorRelay } from '../processes.js';
 import { SESSIONS_PER_CLUSTER } from '../settings.js';
 import type { Figure } from './figure.js';
 
@@ -89,7 +91,7 @@ async function idlePerUser(context: Parameters<Figure>[0]): Promise<Row[]> {
   const { settings, endpoints, routes } = context;
   const count = settings.idleUsers;
   const measure = async (
-    name: 'gateway' | 'gateway B' | 'kubectl proxy',
+    name: 'gateway' | 'gateway B' | 'kubectl proxy' | 'floor relay',
     route: Route,
     rss: () => Promise<number>,
     targets: Endpoints[],
@@ -138,6 +140,17 @@ async function idlePerUser(context: Parameters<Figure>[0]): Promise<Row[]> {
       met: null,
     });
   }
+  // The bound: a Node relay that holds each session as two sockets and a TLS connection, and nothing else.
+  const floor = await startFloorRelay(endpoints.cluster);
+  const throughFloor = { ...endpoints, cluster: { ...endpoints.cluster, url: floor.url } };
+  const bound = await measure('floor relay', 'direct', floor.rss, Array(count).fill(throughFloor)).finally(() => floor.stop());
+  rows.push({
+    name: `3e. idle sessions: ${count} through a fresh floor relay (${bound.failed} failed)`,
+    gateway: `RSS ${(bound.before / 2 ** 20).toFixed(0)} → ${(bound.after / 2 ** 20).toFixed(0)} MiB`,
+    figure: `${bound.perSession.toFixed(1)} KiB/session`,
+    target: '– (a bound, not a target)',
+    met: null,
+  });
   return rows;
 }
 
