@@ -1,9 +1,10 @@
 // Figure 2, keystroke echo: one stdin byte echoed by `cat`, round trip time
-// direct, through kubectl proxy and through the gateway, in turn; the figure
-// is what each relay adds at p50 and p99.
+// direct, through kubectl proxy, the floor relay (a bound) and the gateway,
+// in turn; the figure is what each relay adds at p50 and p99.
 import { echoLatencies, type Endpoints, type Route } from '../clients.js';
 import type { RouteName, Row } from '../report.js';
 import { alternateRoutes, percentile } from '../stats.js';
+import { startFloorRelay } from '../processes.js';
 import type { Figure } from './figure.js';
 
 export const latency: Figure = async ({ settings, endpoints, gatewayB, kubectlProxy, routes }) => {
@@ -14,10 +15,13 @@ export const latency: Figure = async ({ settings, endpoints, gatewayB, kubectlPr
   if (gatewayB !== undefined) ways['gateway B'] = { client: 'gateway', endpoints: { ...endpoints, gatewayUrl: gatewayB.url } };
   if (kubectlProxy !== undefined)
     ways['kubectl proxy'] = { client: 'direct', endpoints: { ...endpoints, cluster: { ...endpoints.cluster, url: kubectlProxy.url } } };
-  const names = Object.keys(ways) as Array<'direct' | 'gateway' | 'kubectl proxy' | 'gateway B'>;
+  // The bound: a Node relay that only pipes the decrypted bytes adds this much of its own.
+  const floorRelay = await startFloorRelay(endpoints.cluster);
+  ways['floor relay'] = { client: 'direct', endpoints: { ...endpoints, cluster: { ...endpoints.cluster, url: floorRelay.url } } };
+  const names = Object.keys(ways) as Array<'direct' | 'gateway' | 'kubectl proxy' | 'gateway B' | 'floor relay'>;
   const runs = await alternateRoutes(names, settings.rounds, (route) =>
     echoLatencies(ways[route]!.endpoints, ways[route]!.client, settings.echoes),
-  );
+  ).finally(() => floorRelay.stop());
   const p = (route: RouteName, q: number) => percentile(runs[route as (typeof names)[number]].flat(), q);
   if (settings.verbose)
     for (const route of names)
@@ -46,6 +50,14 @@ export const latency: Figure = async ({ settings, endpoints, gatewayB, kubectlPr
       target: '– (the peer, not a target)',
       met: null,
     });
+  rows.push({
+    name: '2d. keystroke echo through the floor relay (ms p50/p99)',
+    direct: show('direct'),
+    gateway: show('floor relay'),
+    figure: `+${added('floor relay').p50.toFixed(3)} / +${added('floor relay').p99.toFixed(3)} ms`,
+    target: '– (a bound, not a target)',
+    met: null,
+  });
   if (gatewayB !== undefined)
     rows.push({
       name: '2c. keystroke echo through gateway B, built from BENCH_GATEWAY_B (ms p50/p99)',
