@@ -125,32 +125,30 @@ async function idlePerUser(context: Parameters<Figure>[0]): Promise<Row[]> {
       met: b ? null : gateway.failed === 0 && gateway.perSession <= 32,
     });
   }
+  // Another relay in front of the same cluster, measured the same way: the peer, and the bound.
+  const through = async (
+    row: string,
+    name: 'kubectl proxy' | 'floor relay',
+    relay: { url: string; rss(): Promise<number>; stop(): void },
+    target: string,
+  ) => {
+    const targets = Array<Endpoints>(count).fill({ ...endpoints, cluster: { ...endpoints.cluster, url: relay.url } });
+    const result = await measure(name, 'direct', () => relay.rss(), targets).finally(() => relay.stop());
+    rows.push({
+      name: `${row}. idle sessions: ${count} through a fresh ${name} (${result.failed} failed)`,
+      gateway: `RSS ${(result.before / 2 ** 20).toFixed(0)} → ${(result.after / 2 ** 20).toFixed(0)} MiB`,
+      figure: `${result.perSession.toFixed(1)} KiB/session`,
+      target,
+      met: null,
+    });
+  };
   const proxy = await context.startKubectlProxy().catch((error: Error) => {
     console.error(`kubectl proxy skipped: ${error.message}`);
     return undefined;
   });
-  if (proxy !== undefined) {
-    const throughProxy = { ...endpoints, cluster: { ...endpoints.cluster, url: proxy.url } };
-    const result = await measure('kubectl proxy', 'direct', proxy.rss, Array(count).fill(throughProxy)).finally(() => proxy.stop());
-    rows.push({
-      name: `3d. idle sessions: ${count} through a fresh kubectl proxy (${result.failed} failed)`,
-      gateway: `RSS ${(result.before / 2 ** 20).toFixed(0)} → ${(result.after / 2 ** 20).toFixed(0)} MiB`,
-      figure: `${result.perSession.toFixed(1)} KiB/session`,
-      target: '– (the peer, not a target)',
-      met: null,
-    });
-  }
+  if (proxy !== undefined) await through('3d', 'kubectl proxy', proxy, '– (the peer, not a target)');
   // The bound: a Node relay that holds each session as two sockets and a TLS connection, and nothing else.
-  const floor = await startFloorRelay(endpoints.cluster);
-  const throughFloor = { ...endpoints, cluster: { ...endpoints.cluster, url: floor.url } };
-  const bound = await measure('floor relay', 'direct', floor.rss, Array(count).fill(throughFloor)).finally(() => floor.stop());
-  rows.push({
-    name: `3e. idle sessions: ${count} through a fresh floor relay (${bound.failed} failed)`,
-    gateway: `RSS ${(bound.before / 2 ** 20).toFixed(0)} → ${(bound.after / 2 ** 20).toFixed(0)} MiB`,
-    figure: `${bound.perSession.toFixed(1)} KiB/session`,
-    target: '– (a bound, not a target)',
-    met: null,
-  });
+  await through('3e', 'floor relay', await startFloorRelay(endpoints.cluster), '– (a bound, not a target)');
   return rows;
 }
 
