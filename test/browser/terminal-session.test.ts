@@ -79,9 +79,11 @@ describe('a terminal session', () => {
     await page.close();
   });
 
-  it('reads its socket in a worker, and over a socket of its own where there is none, losing no byte either way', async () => {
-    for (const workers of [true, false]) {
+  it('reads its socket in a worker, and over a socket of its own where there is none or it fails to load, losing no byte', async () => {
+    for (const worker of ['runs', 'missing', 'fails to load'] as const) {
+      const workers = worker !== 'missing';
       const page = await browser.newPage({ viewport: { width: 1000, height: 600 } });
+      if (worker === 'fails to load') await page.route('**/socket-worker-*.js', (route) => route.abort());
       await page.addInitScript((keepWorkers: boolean) => {
         const opened: string[] = [];
         (window as unknown as { mainThreadSockets: string[] }).mainThreadSockets = opened;
@@ -106,7 +108,7 @@ describe('a terminal session', () => {
       expect(numbers.at(-1)).toBe(count);
       numbers.forEach((n, i) => expect(n).toBe(count - numbers.length + 1 + i));
       const mainThread = await page.evaluate(() => (window as unknown as { mainThreadSockets: string[] }).mainThreadSockets);
-      expect(mainThread).toHaveLength(workers ? 0 : 1);
+      expect(mainThread).toHaveLength(worker === 'runs' ? 0 : 1);
       await page.close();
     }
   });
