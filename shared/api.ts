@@ -131,3 +131,22 @@ export interface SessionSummaryItem {
 export interface SessionList {
   items: SessionSummaryItem[];
 }
+
+/** One recording as GET /api/recordings lists it (the gateway's sidecar metadata). */
+export interface RecordingItem {
+  id: string;
+  user: string;
+  cluster: string;
+  namespace: string;
+  pod: string;
+  /** Unset when the session ran in the pod's default container. */
+  container?: string;
+  command: string[];
+  /** ISO 8601. */
+  startedAt: string;
+  endedAt?: string;
+}
+
+export interface RecordingList {
+  items: RecordingItem[];
+}

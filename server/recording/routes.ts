@@ -4,6 +4,7 @@
 import { createReadStream } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { RecordingList } from '../../shared/api.js';
 import express, { type Router } from 'express';
 import type { Principal } from '../core/principal.js';
 import type { RecordingConfig } from '../config/index.js';
@@ -51,7 +52,7 @@ export function createRecordingApi(services: GatewayServices, config: RecordingC
       .filter((r): r is RecordingMetadata => r !== undefined && mayWatch(services, principal, r))
       .sort((a, b) => b.startedAt.localeCompare(a.startedAt))
       .slice(0, MAX_LISTED);
-    res.json({ items });
+    res.json({ items } satisfies RecordingList);
   });
 
   router.get('/recordings/:id', async (req, res) => {

@@ -8,6 +8,7 @@ import type {
   DebugResult,
   NamespaceList,
   PodList,
+  RecordingList,
   SessionList,
 } from '../../shared/api.js';
 
@@ -37,23 +38,6 @@ export interface Api {
   sessions(): Promise<SessionList>;
   /** The recordings the caller may watch, newest first (a 404 when the gateway records nothing). */
   recordings(): Promise<RecordingList>;
-}
-
-/** One recording as GET /api/recordings lists it (the gateway's sidecar metadata). */
-export interface RecordingItem {
-  id: string;
-  user: string;
-  cluster: string;
-  namespace: string;
-  pod: string;
-  container: string;
-  command: string[];
-  startedAt: string;
-  endedAt?: string;
-}
-
-export interface RecordingList {
-  items: RecordingItem[];
 }
 
 /** A pod, as the pod endpoints address it. */

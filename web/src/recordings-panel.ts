@@ -2,7 +2,8 @@
 // their own, and those a `recordings` grant lets them see), each with its
 // time, target and duration, and Play, which opens the player page
 // (/recordings/{id}) in a new browser tab.
-import { ApiError, type Api, type RecordingItem } from './api.js';
+import type { RecordingItem } from '../../shared/api.js';
+import { ApiError, type Api } from './api.js';
 import { DisposableStore, listen, type Disposable } from './lifecycle.js';
 import { describeError } from './status-bar.js';
 
