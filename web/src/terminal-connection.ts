@@ -174,7 +174,6 @@ export class TerminalConnection {
         if (message.resumed !== true) {
           this.sessionId = message.id;
           this.received = 0;
-          this.journal.startSession();
         } else {
           this.noticeEmitter.fire({ message: 'reconnected to the same session', code: 'resumed' });
           this.resendMissedInput(message.inputReceived);
