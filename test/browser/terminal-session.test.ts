@@ -2,7 +2,7 @@
 // flow control under a flood, a new session after exit, reconnecting after
 // a lost connection, the status words of each failure, and keyboard-only use.
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   bufferText,
@@ -235,23 +235,56 @@ describe('keyboard-only use', () => {
 });
 
 describe('rendering', () => {
-  it('draws with WebGL where the browser has it, and falls back to the DOM when the context is lost', async () => {
-    const page = await openTerminal(browser, stack.gatewayUrl, shell, stack.token());
+  // Chromium here draws WebGL in software (SwiftShader), where the page keeps the DOM renderer: these
+  // tests make the page's probe read a GPU's name, so WebGL loads (still drawn by SwiftShader).
+  const GPU = 'ANGLE (NVIDIA, NVIDIA GeForce RTX 3060 Direct3D11 vs_5_0 ps_5_0, D3D11)';
+  const pretendGpu = (page: Page) =>
+    page.addInitScript((gpu: string) => {
+      const getParameter = WebGL2RenderingContext.prototype.getParameter;
+      const UNMASKED_RENDERER_WEBGL = 0x9246;
+      WebGL2RenderingContext.prototype.getParameter = function (this: WebGL2RenderingContext, name: number) {
+        return name === UNMASKED_RENDERER_WEBGL ? gpu : (getParameter.call(this, name) as unknown);
+      };
+    }, GPU);
+  const renderer = (page: Page) => page.evaluate(() => (window as unknown as { __webterm: WebtermHook }).__webterm.renderer());
+
+  it('has WebGL 2 drawn in software in the Chromium the tests run', async () => {
+    // What the next tests rest on: without WebGL 2 they would prove nothing, and with a GPU the page would draw with WebGL unasked.
+    const page = await browser.newPage();
+    const name = await page.evaluate(() => {
+      const gl = document.createElement('canvas').getContext('webgl2');
+      const info = gl?.getExtension('WEBGL_debug_renderer_info');
+      return info ? String(gl!.getParameter(info.UNMASKED_RENDERER_WEBGL)) : null;
+    });
+    expect(name).toMatch(/SwiftShader/);
+    await page.close();
+  });
+
+  it('keeps the DOM renderer where WebGL is drawn in software, which draws slower than the DOM', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${stack.gatewayUrl}/?${shell}&${command('sh', '-c', 'echo software-gl; sleep 30')}#token=${stack.token()}`);
+    await waitForBuffer(page, 'software-gl');
+    // WebGL would load once the output is drawn and the page is idle (at most a second later); it does not.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(await renderer(page)).toBe('dom');
+    expect(await page.locator('.xterm-screen > canvas').count()).toBe(0);
+    await page.close();
+  });
+
+  it('draws with WebGL where a GPU draws it, and falls back to the DOM when the context is lost', async () => {
+    const page = await browser.newPage({ viewport: { width: 1000, height: 600 } });
+    await pretendGpu(page);
+    await page.goto(`${stack.gatewayUrl}/?${shell}#token=${stack.token()}`);
     await waitForState(page, 'connected');
     await waitForPrompt(page);
-    const renderer = () => page.evaluate(() => (window as unknown as { __webterm: WebtermHook }).__webterm.renderer());
-    // Headless Chromium has WebGL in software (SwiftShader); a browser without it stays on the DOM renderer.
-    const hasWebgl2 = await page.evaluate(() => document.createElement('canvas').getContext('webgl2') !== null);
-    if (hasWebgl2) {
-      // The WebGL renderer loads when the page is idle, after the first prompt.
-      await expect.poll(renderer, { timeout: 5_000, interval: 50 }).toBe('webgl');
-      await page.evaluate(() => {
-        const canvas = document.querySelector<HTMLCanvasElement>('.xterm-screen > canvas:not(.xterm-link-layer)');
-        canvas?.getContext('webgl2')?.getExtension('WEBGL_lose_context')?.loseContext();
-      });
-      // xterm waits 3 s for the context to come back before giving it up.
-      await expect.poll(renderer, { timeout: 8_000, interval: 100 }).toBe('dom');
-    }
+    // The WebGL renderer loads when the page is idle, after the first prompt.
+    await expect.poll(() => renderer(page), { timeout: 5_000, interval: 50 }).toBe('webgl');
+    await page.evaluate(() => {
+      const canvas = document.querySelector<HTMLCanvasElement>('.xterm-screen > canvas:not(.xterm-link-layer)');
+      canvas?.getContext('webgl2')?.getExtension('WEBGL_lose_context')?.loseContext();
+    });
+    // xterm waits 3 s for the context to come back before giving it up.
+    await expect.poll(() => renderer(page), { timeout: 8_000, interval: 100 }).toBe('dom');
     await page.locator('.xterm').click();
     await page.keyboard.type('echo still-drawn-$((5*5))\n');
     await waitForBuffer(page, 'still-drawn-25');
@@ -261,8 +294,8 @@ describe('rendering', () => {
 
   it('sets WebGL up only after the first output is drawn, so it never delays the prompt', async () => {
     const page = await browser.newPage();
+    await pretendGpu(page);
     await page.goto(`${stack.gatewayUrl}/?${shell}&${command('sh', '-c', 'sleep 0.5; echo late-output; sleep 30')}#token=${stack.token()}`);
-    const hasWebgl2 = await page.evaluate(() => document.createElement('canvas').getContext('webgl2') !== null);
     // Watched in the page itself: which renderer drew before the output arrived.
     const webglBeforeOutput = await page.evaluate(async () => {
       const hook = (window as unknown as { __webterm: WebtermHook }).__webterm;
@@ -274,13 +307,7 @@ describe('rendering', () => {
       return webgl;
     });
     expect(webglBeforeOutput).toBe(false);
-    if (hasWebgl2)
-      await expect
-        .poll(() => page.evaluate(() => (window as unknown as { __webterm: WebtermHook }).__webterm.renderer()), {
-          timeout: 5_000,
-          interval: 50,
-        })
-        .toBe('webgl');
+    await expect.poll(() => renderer(page), { timeout: 5_000, interval: 50 }).toBe('webgl');
     await page.close();
   });
 

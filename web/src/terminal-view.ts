@@ -79,8 +79,22 @@ export interface TerminalView extends Disposable {
   fontSize(px: number): void;
 }
 
+/** WebGL rasterized on the CPU: there the DOM renderer draws several times faster (docs/performance.md). */
+const SOFTWARE_GL = /swiftshader|llvmpipe|softpipe|software|basic render driver/i;
+
+/** Whether the browser has WebGL 2 on a GPU; failIfMajorPerformanceCaveat does not rule out Chromium's SwiftShader, the renderer's name does. */
+function gpuDrawsWebgl2(): boolean {
+  const gl = document.createElement('canvas').getContext('webgl2');
+  if (gl === null) return false;
+  const info = gl.getExtension('WEBGL_debug_renderer_info');
+  const name = info === null ? '' : String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL));
+  // The probe's context is let go at once: a browser holds only a few at a time.
+  gl.getExtension('WEBGL_lose_context')?.loseContext();
+  return !SOFTWARE_GL.test(name);
+}
+
 /**
- * WebGL where the browser has it; the DOM renderer otherwise, or when the GPU
+ * WebGL where the browser has it on a GPU; the DOM renderer otherwise, or when the GPU
  * context is lost. It is loaded off the start-up path (its own chunk, once the
  * first output is drawn and the page is idle): the first prompt is drawn by
  * the DOM renderer, and WebGL takes over a moment later. Starting it sooner
@@ -97,8 +111,7 @@ function loadWebgl(
   store.add({ dispose: () => (cancelled = true) });
   const start = () => {
     if (cancelled) return;
-    const probe = document.createElement('canvas');
-    if (probe.getContext('webgl2') === null) return;
+    if (!gpuDrawsWebgl2()) return;
     void import('@xterm/addon-webgl').then(
       ({ WebglAddon }) => {
         if (cancelled) return;
