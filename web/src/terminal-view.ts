@@ -86,8 +86,9 @@ const SOFTWARE_GL = /swiftshader|llvmpipe|softpipe|software|basic render driver/
 function gpuDrawsWebgl2(): boolean {
   const gl = document.createElement('canvas').getContext('webgl2');
   if (gl === null) return false;
+  // Firefox has no debug extension, and its RENDERER is a real (sanitized) name.
   const info = gl.getExtension('WEBGL_debug_renderer_info');
-  const name = info === null ? '' : String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL));
+  const name = String(gl.getParameter(info === null ? gl.RENDERER : info.UNMASKED_RENDERER_WEBGL));
   // The probe's context is let go at once: a browser holds only a few at a time.
   gl.getExtension('WEBGL_lose_context')?.loseContext();
   return !SOFTWARE_GL.test(name);
