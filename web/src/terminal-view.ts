@@ -1,4 +1,4 @@
-// The xterm.js terminal: addons, WebGL with a clean fallback, copy and paste
+// The xterm.js terminal: addons, WebGL where a GPU draws it (webgl-renderer.ts), copy and paste
 // as people expect, keyboard escape hatches, screen-reader mode, debounced
 // fitting, and flow control on its write queue.
 import { FitAddon } from '@xterm/addon-fit';
@@ -8,6 +8,7 @@ import { WebLinksAddon } from '@xterm/addon-web-links';
 import { Terminal, type ITheme } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import { DisposableStore, Emitter, listen, type Disposable, type Listenable } from './lifecycle.js';
+import { loadWebgl } from './webgl-renderer.js';
 
 // xterm's default ANSI colours are made for a dark background (its yellow is
 // unreadable on white); the light theme brings a palette with contrast on white.
@@ -42,8 +43,6 @@ export const LOW_WATER_BYTES = 32 * 1024;
 const SHORTCUTS: Readonly<Record<string, 'copy' | 'paste' | 'find' | 'tab'>> = { KeyC: 'copy', KeyV: 'paste', KeyF: 'find', KeyM: 'tab' };
 /** Resizes of the window or the frame are sent once they settle. */
 const RESIZE_DEBOUNCE_MS = 80;
-/** When the WebGL renderer loads if no output has been drawn by then. */
-const WEBGL_FALLBACK_MS = 1500;
 
 export interface TerminalViewOptions {
   screenReader: boolean;
@@ -77,71 +76,6 @@ export interface TerminalView extends Disposable {
   /** Light or dark colours, or the system's (undefined). */
   colorScheme(scheme: 'light' | 'dark' | undefined): void;
   fontSize(px: number): void;
-}
-
-/** WebGL rasterized on the CPU: there the DOM renderer draws several times faster (docs/performance.md). */
-const SOFTWARE_GL = /swiftshader|llvmpipe|softpipe|software|basic render driver/i;
-
-/** Whether the browser has WebGL 2 on a GPU; failIfMajorPerformanceCaveat does not rule out Chromium's SwiftShader, the renderer's name does. */
-function gpuDrawsWebgl2(): boolean {
-  const gl = document.createElement('canvas').getContext('webgl2');
-  if (gl === null) return false;
-  // Firefox has no debug extension, and its RENDERER is a real (sanitized) name.
-  const info = gl.getExtension('WEBGL_debug_renderer_info');
-  const name = String(gl.getParameter(info === null ? gl.RENDERER : info.UNMASKED_RENDERER_WEBGL));
-  // The probe's context is let go at once: a browser holds only a few at a time.
-  gl.getExtension('WEBGL_lose_context')?.loseContext();
-  return !SOFTWARE_GL.test(name);
-}
-
-/**
- * WebGL where the browser has it on a GPU; the DOM renderer otherwise, or when the GPU
- * context is lost. It is loaded off the start-up path (its own chunk, once the
- * first output is drawn and the page is idle): the first prompt is drawn by
- * the DOM renderer, and WebGL takes over a moment later. Starting it sooner
- * puts the GPU context's set-up in front of the prompt when the chunk is
- * already cached.
- */
-function loadWebgl(
-  terminal: Terminal,
-  store: DisposableStore,
-  firstOutput: Promise<void>,
-  changed: (renderer: 'webgl' | 'dom') => void,
-): void {
-  let cancelled = false;
-  store.add({ dispose: () => (cancelled = true) });
-  const start = () => {
-    if (cancelled) return;
-    if (!gpuDrawsWebgl2()) return;
-    void import('@xterm/addon-webgl').then(
-      ({ WebglAddon }) => {
-        if (cancelled) return;
-        try {
-          const webgl = new WebglAddon();
-          store.add(
-            webgl.onContextLoss(() => {
-              webgl.dispose();
-              changed('dom');
-            }),
-          );
-          terminal.loadAddon(webgl);
-          changed('webgl');
-        } catch {
-          changed('dom');
-        }
-      },
-      () => changed('dom'),
-    );
-  };
-  // A page that never gets output (an error, a silent command) still gets WebGL.
-  let fallback: ReturnType<typeof setTimeout> | undefined;
-  const fallbackDue = new Promise<void>((resolve) => (fallback = setTimeout(resolve, WEBGL_FALLBACK_MS)));
-  store.add({ dispose: () => clearTimeout(fallback) });
-  void Promise.race([firstOutput, fallbackDue]).then(() => {
-    clearTimeout(fallback);
-    if (typeof requestIdleCallback === 'function') requestIdleCallback(start, { timeout: 1000 });
-    else setTimeout(start, 0);
-  });
 }
 
 export function createTerminalView(container: HTMLElement, options: TerminalViewOptions): TerminalView {
