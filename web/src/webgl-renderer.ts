@@ -9,6 +9,11 @@ const WEBGL_FALLBACK_MS = 1500;
 /** WebGL rasterized on the CPU: there the DOM renderer draws several times faster (docs/performance.md). */
 const SOFTWARE_GL = /swiftshader|llvmpipe|softpipe|software|basic render driver/i;
 
+/** Whether a WebGL renderer's name is a CPU rasterizer's. */
+export function drawnInSoftware(rendererName: string): boolean {
+  return SOFTWARE_GL.test(rendererName);
+}
+
 /** Whether the browser has WebGL 2 on a GPU; failIfMajorPerformanceCaveat does not rule out Chromium's SwiftShader, the renderer's name does. */
 function gpuDrawsWebgl2(): boolean {
   const gl = document.createElement('canvas').getContext('webgl2');
@@ -18,7 +23,7 @@ function gpuDrawsWebgl2(): boolean {
   const name = String(gl.getParameter(info === null ? gl.RENDERER : info.UNMASKED_RENDERER_WEBGL));
   // The probe's context is let go at once: a browser holds only a few at a time.
   gl.getExtension('WEBGL_lose_context')?.loseContext();
-  return !SOFTWARE_GL.test(name);
+  return !drawnInSoftware(name);
 }
 
 /**
