@@ -1,11 +1,12 @@
 // The terminal websocket endpoint: Origin, subprotocol and token checked
 // before the upgrade; after it, the session is admitted, built, recorded,
-// dialled and attached (sessions/open-session.ts), or resumed.
+// dialled and attached (sessions/open-session.ts), or resumed
+// (terminal-upgrade/resumable.ts).
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { WEBTERM_PROTOCOL, type SessionMessage } from '../../shared/protocol.js';
+import { WEBTERM_PROTOCOL } from '../../shared/protocol.js';
 import { createOriginCheck } from '../auth/origin.js';
 import { offeredProtocols } from '../auth/token-from-request.js';
 import { attachPath, execPath } from '../clusters/dial-exec.js';
@@ -17,60 +18,31 @@ import { ExecStream } from '../exec/exec-stream.js';
 import type { Heartbeat } from '../exec/heartbeat.js';
 import { newSessionId } from '../exec/session-id.js';
 import { INTERACTIVE_SHELL_COMMAND } from '../exec/shell.js';
-import { TerminalSession, type SessionSummary } from '../exec/terminal-session.js';
+import { TerminalSession } from '../exec/terminal-session.js';
 import type { SessionRecording } from '../recording/recording.js';
 import {
   admitSession,
   attachTarget,
-  decideAny,
   dialSession,
-  sessionVerbs,
   startRecording,
   type Admission,
   type SessionDeps,
   type SessionKind,
 } from '../sessions/open-session.js';
-import type { LiveSession } from '../sessions/registry.js';
 import { checkPodTarget } from '../core/names.js';
 import { refuseUpgrade } from './respond.js';
 import { parseResumeQuery, parseTerminalQuery } from './terminal-query.js';
+import { createResumableSessions, type Resumable } from './terminal-upgrade/resumable.js';
+import { sessionMessage, type SessionStart, type TerminalEndpointHooks } from './terminal-upgrade/session-start.js';
+import { terminalSessionSettings } from './terminal-upgrade/session-settings.js';
 
-export interface SessionStart {
-  id: string;
-  principal: Principal;
-  target: ExecTarget;
-  /** The .cast file, when the session is recorded. */
-  recording?: string;
-}
-
-export interface TerminalEndpointHooks {
-  onSessionStart?(start: SessionStart): void;
-  onSessionEnd?(start: SessionStart, summary: SessionSummary): void;
-  /** A browser came back to a session it had lost. */
-  onSessionResumed?(start: SessionStart, lostBytes: number): void;
-  /** An upgrade refused before it happened (Origin, subprotocol, token). */
-  onUpgradeRefused?(req: IncomingMessage, error: GatewayError): void;
-  /** A session refused after authentication (policy, bad input, unknown target, a cap). */
-  onRefused?(principal: Principal, target: PodTarget, error: GatewayError): void;
-  /** How long dialling the cluster took. */
-  onUpstreamConnected?(cluster: string, seconds: number): void;
-  /** A required recording failed and the policy (failure: open) let the session go on. */
-  onRecordingFailed?(start: SessionStart, error: Error): void;
-}
-
-/** What a resuming browser needs of an open session. */
-interface Resumable {
-  session: TerminalSession;
-  kind: SessionKind;
-  /** Set once the upstream is open. */
-  start?: SessionStart;
-}
+export type { SessionStart, TerminalEndpointHooks } from './terminal-upgrade/session-start.js';
 
 export function createTerminalEndpoint(sessions: SessionDeps, heartbeat: Heartbeat, logger: Logger, hooks: TerminalEndpointHooks = {}) {
-  const { services, registry } = sessions;
+  const { services } = sessions;
   const terminal = services.config.terminal;
   const originAllowed = createOriginCheck(services.config.auth.allowedOrigins);
-  const resumable = new WeakMap<LiveSession, Resumable>();
+  const resumable = createResumableSessions(sessions);
   const wss = new WebSocketServer({
     noServer: true,
     perMessageDeflate: false,
@@ -127,20 +99,6 @@ export function createTerminalEndpoint(sessions: SessionDeps, heartbeat: Heartbe
     sendFailure(browser, failure);
   }
 
-  function sessionMessage(start: SessionStart, resumed: boolean): SessionMessage {
-    const { id, target } = start;
-    return {
-      type: 'session',
-      id,
-      cluster: target.cluster,
-      namespace: target.namespace,
-      pod: target.pod,
-      container: target.container ?? '',
-      tty: target.tty,
-      ...(resumed ? { resumed } : {}),
-    };
-  }
-
   function resumeSession(
     browser: WebSocket,
     principal: Principal,
@@ -148,26 +106,8 @@ export function createTerminalEndpoint(sessions: SessionDeps, heartbeat: Heartbe
     resume: { id: string; offset?: number },
     kind: SessionKind,
   ): void {
-    const live = registry.get(resume.id);
-    const open = live === undefined ? undefined : resumable.get(live);
-    const start = open?.start;
-    // Another user's session, or one on another route, is as unknown as an ended one.
-    if (
-      open === undefined ||
-      start === undefined ||
-      open.session.ended ||
-      open.session.owner !== principal.sub ||
-      open.kind !== kind ||
-      start.target.cluster !== route.cluster ||
-      start.target.namespace !== route.namespace ||
-      start.target.pod !== route.pod
-    ) {
-      throw new GatewayError('not_found', 'that session is no longer open: it ended, or its resume period passed');
-    }
-    if (registry.draining) throw new GatewayError('draining', 'the gateway is shutting down; try again');
-    const decision = decideAny(services, principal, start.target, sessionVerbs[kind]);
-    if (!decision.allowed) throw new GatewayError('forbidden', decision.reason);
-    const result = open.session.resume(browser, principal, resume.offset, sessionMessage(start, true));
+    const { session, start } = resumable.find(resume.id, principal, route, kind);
+    const result = session.resume(browser, principal, resume.offset, sessionMessage(start, true));
     if (result === undefined) throw new GatewayError('bad_request', 'offset is beyond the output of that session');
     logger.info({ sessionId: start.id, sub: principal.sub, lostBytes: result.lostBytes }, 'session resumed');
     hooks.onSessionResumed?.(start, result.lostBytes);
@@ -222,17 +162,7 @@ export function createTerminalEndpoint(sessions: SessionDeps, heartbeat: Heartbe
         id,
         browser,
         principal,
-        {
-          highWaterMarkBytes: terminal.highWaterMarkBytes,
-          maxQueuedBytes: Math.max(8 * 1024 * 1024, terminal.maxPayloadBytes),
-          expiryWarningSeconds: terminal.expiryWarningSeconds,
-          stalledClientTimeoutMs: terminal.stalledClientTimeoutSeconds * 1000,
-          idleTimeoutMs: limits.idleTimeoutSeconds * 1000,
-          warningMs: limits.idleWarningSeconds * 1000,
-          maxDurationMs: limits.maxDurationSeconds * 1000,
-          resumeGraceMs: limits.resumeGraceSeconds * 1000,
-          replayBufferBytes: limits.replayBufferBytes,
-        },
+        terminalSessionSettings(terminal, limits),
         {
           verifyToken: (token) => services.verifier.verify(token),
           heartbeat,
@@ -255,19 +185,7 @@ export function createTerminalEndpoint(sessions: SessionDeps, heartbeat: Heartbe
       ),
     };
     const { session } = entry;
-    const live: LiveSession = {
-      get bytesIn() {
-        return session.bytesIn;
-      },
-      get bytesOut() {
-        return session.bytesOut;
-      },
-      drainNotice: (graceSeconds) =>
-        session.send({ type: 'notice', code: 'draining', message: `the gateway is shutting down; this session ends in ${graceSeconds} s` }),
-      end: (error) => session.fail(error),
-    };
-    resumable.set(live, entry);
-    remove = registry.add(id, live);
+    remove = resumable.register(id, entry);
     const failSession = (failure: GatewayError) => {
       // Before the upstream opened, the session was refused; after, it ended.
       if (entry.start === undefined && !session.ended) hooks.onRefused?.(principal, route, failure);
