@@ -235,6 +235,7 @@ export class LocalPodRuntime {
     const bin = join(this.directory, 'bin');
     mkdirSync(bin, { recursive: true });
     if (this.ownsNginx) writeFileSync(join(bin, 'nginx'), this.host.nginxWrapper(this), { mode: 0o755 });
+    writeFileSync(join(bin, 'hostname'), hostnameProgram(this.spec.name), { mode: 0o755 });
     for (const container of this.spec.containers) {
       const home = join(this.directory, 'containers', container.name);
       mkdirSync(this.workDir(container.name), { recursive: true });
@@ -373,6 +374,24 @@ export class LocalPodRuntime {
       },
     };
   }
+}
+
+/**
+ * The pod's `hostname`: a pod's host name is its name, where the host's own
+ * program would print the machine's. Setting it is refused, as in a container
+ * without CAP_SYS_ADMIN (and the machine's name is not the pod's to change).
+ */
+function hostnameProgram(pod: string): string {
+  return [
+    '#!/bin/sh',
+    'case "$1" in',
+    `  ''|-s|--short|-f|--fqdn|--long|-a|--alias|-A|--all-fqdns) echo '${pod}' ;;`,
+    "  -i|--ip-address|-I|--all-ip-addresses) echo '127.0.0.1' ;;",
+    '  -*) echo "hostname: invalid option -- \'$1\'" >&2; exit 1 ;;',
+    "  *) echo 'hostname: you must be root to change the host name' >&2; exit 1 ;;",
+    'esac',
+    '',
+  ].join('\n');
 }
 
 /** ~/.profile's prompt: `pod:/dir$ ` in bash and in sh alike; not exported, since each shell has its own syntax. */

@@ -57,6 +57,14 @@ describe('containers', () => {
     expect(path!.split(':')).toContain('/opt/pod-tools');
   });
 
+  it('names the pod as its host name, as a pod does, and will not rename the machine', async () => {
+    const names = await run(['sh', '-c', 'hostname; echo "$(hostname -s)"; hostname -i'], 'web-1');
+    expect(names.stdout).toBe('web-1\nweb-1\n127.0.0.1\n');
+    const rename = await run(['hostname', 'elsewhere']);
+    expect(rename.stderr).toBe('hostname: you must be root to change the host name\n');
+    expect(rename.status).toMatchObject({ status: 'Failure', reason: 'NonZeroExitCode' });
+  });
+
   it('expands replicas into pods with their own working directories', async () => {
     expect(
       cluster
