@@ -24,7 +24,8 @@ import {
   stopPodNginx,
   type PodNginx,
 } from './nginx.js';
-import { createBinWithout, LocalPodRuntime, SHELL_NAMES, type PodHost } from './pods.js';
+import { createBinWithout, SHELL_NAMES } from './pod-files.js';
+import { LocalPodRuntime, type PodHost } from './pods.js';
 import { DEFAULT_SPEC, expandSpec, namespacesOf, readSpecFile, type LocalClusterSpec } from './spec.js';
 import { watchRoot } from './watchdog.js';
 

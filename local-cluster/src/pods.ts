@@ -2,47 +2,15 @@
 // PATH and environment their commands run with. Directories are made at a
 // pod's first exec, so thousands of idle pods cost only memory.
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { debugImageCommand, type EphemeralContainer } from './ephemeral-images.js';
 import { MainProcess, type LaunchSpec } from './main-process.js';
 import type { PodNginx } from './nginx.js';
+import { hostnameProgram, promptProfile } from './pod-files.js';
 import type { ContainerSpec, PodSpec } from './spec.js';
 
 const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-const SYSTEM_BIN_DIRS = ['/usr/local/bin', '/usr/bin', '/bin', '/usr/local/sbin', '/usr/sbin', '/sbin'];
-const BASH_NAMES = new Set(['bash', 'rbash', 'bashbug']);
-/** Every shell a Debian host may have, left out of a container without shells. */
-export const SHELL_NAMES = new Set([...BASH_NAMES, 'sh', 'dash', 'zsh', 'ksh', 'ksh93', 'mksh', 'csh', 'tcsh', 'fish', 'busybox', 'ash']);
-
-/**
- * A bin directory with every system program but the `excluded` ones: the PATH
- * of a container that has only sh (so `command -v bash` fails there as in an
- * Alpine image), or no shell at all.
- */
-export function createBinWithout(dir: string, excluded: ReadonlySet<string> = BASH_NAMES): string {
-  mkdirSync(dir, { recursive: true });
-  const linked = new Set<string>();
-  for (const source of SYSTEM_BIN_DIRS) {
-    let names: string[];
-    try {
-      names = readdirSync(source);
-    } catch {
-      continue;
-    }
-    for (const name of names) {
-      if (excluded.has(name) || linked.has(name)) continue;
-      linked.add(name);
-      try {
-        symlinkSync(join(source, name), join(dir, name));
-      } catch {
-        // A name present twice (merged /usr) is linked once.
-      }
-    }
-  }
-  return dir;
-}
-
 export interface ContainerRuntime {
   cwd: string;
   env: Record<string, string>;
@@ -374,27 +342,4 @@ export class LocalPodRuntime {
       },
     };
   }
-}
-
-/**
- * The pod's `hostname`: a pod's host name is its name, where the host's own
- * program would print the machine's. Setting it is refused, as in a container
- * without CAP_SYS_ADMIN (and the machine's name is not the pod's to change).
- */
-function hostnameProgram(pod: string): string {
-  return [
-    '#!/bin/sh',
-    'case "$1" in',
-    `  ''|-s|--short|-f|--fqdn|--long|-a|--alias|-A|--all-fqdns) echo '${pod}' ;;`,
-    "  -i|--ip-address|-I|--all-ip-addresses) echo '127.0.0.1' ;;",
-    '  -*) echo "hostname: invalid option -- \'$1\'" >&2; exit 1 ;;',
-    "  *) echo 'hostname: you must be root to change the host name' >&2; exit 1 ;;",
-    'esac',
-    '',
-  ].join('\n');
-}
-
-/** ~/.profile's prompt: `pod:/dir$ ` in bash and in sh alike; not exported, since each shell has its own syntax. */
-export function promptProfile(pod: string): string {
-  return ['if [ -n "$BASH_VERSION" ]; then', `  PS1='${pod}:\\w\\$ '`, 'else', `  PS1='${pod}:$PWD$ '`, 'fi', ''].join('\n');
 }
