@@ -56,7 +56,25 @@ export function hostnameProgram(pod: string): string {
   ].join('\n');
 }
 
-/** ~/.profile's prompt: `pod:/dir$ ` in bash and in sh alike; not exported, since each shell has its own syntax. */
-export function promptProfile(pod: string): string {
-  return ['if [ -n "$BASH_VERSION" ]; then', `  PS1='${pod}:\\w\\$ '`, 'else', `  PS1='${pod}:$PWD$ '`, 'fi', ''].join('\n');
+/** A word the shell reads back as `text`, whatever it holds. */
+const shellQuoted = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * ~/.profile, read by login shells after /etc/profile, which sets the host's
+ * PATH: the container's PATH again (its bin, and no bash where the container
+ * has none), and a prompt that names the pod, not the host, in each shell's
+ * own syntax (sh expands only parameters, not bash's \w); the prompt is not
+ * exported, since each shell has its own.
+ */
+export function loginProfile(pod: string, path: string): string {
+  return [
+    `PATH=${shellQuoted(path)}`,
+    'export PATH',
+    'if [ -n "$BASH_VERSION" ]; then',
+    `  PS1='${pod}:\\w\\$ '`,
+    'else',
+    `  PS1='${pod}:$PWD$ '`,
+    'fi',
+    '',
+  ].join('\n');
 }

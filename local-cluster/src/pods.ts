@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { debugImageCommand, type EphemeralContainer } from './ephemeral-images.js';
 import { MainProcess, type LaunchSpec } from './main-process.js';
 import type { PodNginx } from './nginx.js';
-import { hostnameProgram, promptProfile } from './pod-files.js';
+import { hostnameProgram, loginProfile } from './pod-files.js';
 import type { ContainerSpec, PodSpec } from './spec.js';
 
 const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -208,25 +208,26 @@ export class LocalPodRuntime {
       const home = join(this.directory, 'containers', container.name);
       mkdirSync(this.workDir(container.name), { recursive: true });
       mkdirSync(home, { recursive: true });
-      // Login shells read ~/.profile: a prompt that names the pod, not the host,
-      // in each shell's own syntax (sh expands only parameters, not bash's \w).
-      writeFileSync(join(home, '.profile'), promptProfile(this.spec.name));
+      // Login shells read ~/.profile after /etc/profile, which sets the host's PATH.
+      writeFileSync(join(home, '.profile'), loginProfile(this.spec.name, this.containerPath(container)));
     }
     this.prepared = true;
+  }
+
+  /** The pod's bin first (its nginx wrapper, its hostname), then the container's own additions, then the system's programs it has. */
+  private containerPath(container: ContainerSpec): string {
+    const system =
+      container.shells.length === 0 ? this.host.noShellBin() : container.shells.includes('bash') ? SYSTEM_PATH : this.host.noBashBin();
+    return [join(this.directory, 'bin'), ...container.path, system].join(':');
   }
 
   /** Where and with what environment a command of `container` runs. */
   runtime(container: ContainerSpec, hostEnv: NodeJS.ProcessEnv = process.env): ContainerRuntime {
     this.prepare();
-    const podBin = join(this.directory, 'bin');
-    // The pod's bin first (its nginx wrapper), then the container's own additions.
-    const system =
-      container.shells.length === 0 ? this.host.noShellBin() : container.shells.includes('bash') ? SYSTEM_PATH : this.host.noBashBin();
-    const path = [podBin, ...container.path, system].join(':');
     return {
       cwd: this.workDir(container.name),
       env: {
-        PATH: path,
+        PATH: this.containerPath(container),
         HOSTNAME: this.spec.name,
         HOME: join(this.directory, 'containers', container.name),
         TERM: 'xterm-256color',

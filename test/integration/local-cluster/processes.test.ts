@@ -57,6 +57,18 @@ describe('containers', () => {
     expect(path!.split(':')).toContain('/opt/pod-tools');
   });
 
+  it("keeps the container's PATH in login shells, which read the host's /etc/profile first", async () => {
+    const shell = await run(['sh', '-l', '-c', 'command -v hostname; hostname; echo "$PATH"; command -v bash >/dev/null && echo has-bash']);
+    const [program, hostname, path, bash] = shell.stdout.split('\n');
+    const [podBin, additions] = path!.split(':');
+    expect(program).toBe(`${podBin}/hostname`);
+    expect(hostname).toBe('shell-0');
+    expect(additions).toBe('/opt/pod-tools');
+    expect(bash).toBe('has-bash');
+    const tiny = await run(['sh', '-l', '-c', 'command -v bash || echo no-bash; echo "$PS1"'], 'tiny-0');
+    expect(tiny.stdout).toMatch(/^no-bash\ntiny-0:/);
+  });
+
   it('names the pod as its host name, as a pod does, and will not rename the machine', async () => {
     const names = await run(['sh', '-c', 'hostname; echo "$(hostname -s)"; hostname -i'], 'web-1');
     expect(names.stdout).toBe('web-1\nweb-1\n127.0.0.1\n');
