@@ -30,16 +30,19 @@ export class InputJournal {
 
   /** A new session: nothing of the old one's input counts. */
   startSession(): void {
-    this.sent = [];
-    this.start = 0;
-    this.end = 0;
+    this.countFrom(0);
   }
 
   /** This page comes back to a session another page (or its own earlier load) sent input to. */
   forgetOffsets(): void {
+    this.countFrom(undefined);
+  }
+
+  /** Keeps nothing sent, and counts the input from `offset` on (undefined: not known). */
+  private countFrom(offset: number | undefined): void {
     this.sent = [];
-    this.start = undefined;
-    this.end = undefined;
+    this.start = offset;
+    this.end = offset;
   }
 
   /** Input that goes out now. */
@@ -79,18 +82,15 @@ export class InputJournal {
    * The caller sends `resend` again and records it with recordSent.
    */
   resumeAt(received: number | undefined): ResumedInput {
-    const { start, end } = this;
-    if (received === undefined || start === undefined || end === undefined || received > end) {
-      // Nothing to compare with: count from the gateway's figure on.
-      this.sent = [];
-      this.start = received;
-      this.end = received;
-      return { resend: [], lostBytes: 0 };
-    }
+    const { sent, start, end } = this;
+    // From here on, counted from the gateway's figure: the caller records the resent input as sent again.
+    this.countFrom(received);
+    // Nothing to compare with: nothing to resend.
+    if (received === undefined || start === undefined || end === undefined || received > end) return { resend: [], lostBytes: 0 };
     const lostBytes = Math.max(0, start - received);
     let skip = Math.max(0, received - start);
     const resend: Uint8Array[] = [];
-    for (const chunk of this.sent) {
+    for (const chunk of sent) {
       if (skip >= chunk.length) {
         skip -= chunk.length;
         continue;
@@ -98,10 +98,6 @@ export class InputJournal {
       resend.push(skip === 0 ? chunk : chunk.subarray(skip));
       skip = 0;
     }
-    // Counted from the gateway's figure on: the caller records the resent input as sent again.
-    this.sent = [];
-    this.start = received;
-    this.end = received;
     return { resend, lostBytes };
   }
 }
