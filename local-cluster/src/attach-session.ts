@@ -5,7 +5,7 @@
 // client and leaves the process running. When the process ends, each
 // attached client gets Success on channel 3, as the kubelet answers.
 import type WebSocket from 'ws';
-import { Channel, encodeFrame, readClientFrames, type ChannelProtocol } from './exec-protocol.js';
+import { Channel, encodeFrame, openedChannel, readClientFrames, statusPayload, type ChannelProtocol } from './exec-protocol.js';
 import type { MainProcess } from './main-process.js';
 import { execInternalError, execSuccess, type Status } from './status.js';
 
@@ -15,8 +15,6 @@ export interface AttachRequest {
   stderr: boolean;
   tty: boolean;
 }
-
-const { Stdout: STDOUT, Stderr: STDERR, Status: STATUS } = Channel;
 
 export function runAttachSession(
   socket: WebSocket,
@@ -33,20 +31,20 @@ export function runAttachSession(
   let detach: (() => void) | undefined;
   const finish = (status: Status) => {
     detach?.();
-    if (protocol.jsonStatus) send(STATUS, JSON.stringify(status));
-    else if (status.status === 'Failure') send(STATUS, status.message ?? 'error');
+    const payload = statusPayload(protocol, status);
+    if (payload !== undefined) send(Channel.Status, payload);
     if (socket.readyState === socket.OPEN) socket.close(1000);
   };
 
-  send(request.stdout ? STDOUT : request.stderr ? STDERR : STATUS, Buffer.alloc(0));
+  send(openedChannel(request), Buffer.alloc(0));
   if (!request.stdin && !request.stdout && !request.stderr) {
     finish(execInternalError('unable to upgrade connection: you must specify at least 1 of stdin, stdout, stderr'));
     return;
   }
   detach = main.attach({
     output: (stream, data) => {
-      if (stream === 'stdout' && request.stdout) send(STDOUT, data);
-      else if (stream === 'stderr' && request.stderr) send(STDERR, data);
+      if (stream === 'stdout' && request.stdout) send(Channel.Stdout, data);
+      else if (stream === 'stderr' && request.stderr) send(Channel.Stderr, data);
     },
     ended: () => finish(execSuccess),
   });

@@ -3,6 +3,7 @@
 // k8s.io/apimachinery/pkg/util/remotecommand).
 
 import type WebSocket from 'ws';
+import type { Status } from './status.js';
 
 /** Channel numbers: the first byte (or digit) of every message. */
 export const Channel = { Stdin: 0, Stdout: 1, Stderr: 2, Status: 3, Resize: 4, Close: 255 } as const;
@@ -110,6 +111,17 @@ export function createResizeReader(onSize: (cols: number, rows: number) => void)
       }
     }
   };
+}
+
+/** The channel of the empty frame that says "the websocket is open": the lowest requested output channel. */
+export function openedChannel(request: { stdout: boolean; stderr: boolean }): number {
+  return request.stdout ? Channel.Stdout : request.stderr ? Channel.Stderr : Channel.Status;
+}
+
+/** What the session's end writes on the status channel: the Status as JSON, or by the v1 rules nothing on success and the bare message on failure. */
+export function statusPayload(protocol: ChannelProtocol, status: Status): string | undefined {
+  if (protocol.jsonStatus) return JSON.stringify(status);
+  return status.status === 'Failure' ? (status.message ?? 'error') : undefined;
 }
 
 /** What a client's frames ask of an exec or attach session. */

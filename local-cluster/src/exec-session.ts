@@ -3,7 +3,7 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type WebSocket from 'ws';
-import { Channel, encodeFrame, readClientFrames, type ChannelProtocol } from './exec-protocol.js';
+import { Channel, encodeFrame, openedChannel, readClientFrames, statusPayload, type ChannelProtocol } from './exec-protocol.js';
 import { startProcess, type LocalProcess, type ProcessResult } from './processes.js';
 import { execExitStatus, execInternalError, execRuntimeError, execSuccess, type Status } from './status.js';
 
@@ -22,8 +22,6 @@ export interface ExecTracking {
   started(pid: number): void;
   ended(pid: number): void;
 }
-
-const { Stdout: STDOUT, Stderr: STDERR, Status: STATUS } = Channel;
 
 // Output is read from the process only while the client keeps up: above the
 // high mark the process's pipe fills and it waits, as behind a slow kubelet.
@@ -74,16 +72,14 @@ export function runExecSession(socket: WebSocket, protocol: ChannelProtocol, req
     }
   };
   const finish = (status: Status) => {
-    if (protocol.jsonStatus) send(STATUS, JSON.stringify(status));
-    // The v1 rules: nothing on success, the bare message on failure.
-    else if (status.status === 'Failure') send(STATUS, status.message ?? 'error');
+    const payload = statusPayload(protocol, status);
+    if (payload !== undefined) send(Channel.Status, payload);
     // kubectl reads anything but 1000 as a failure of the stream.
     if (socket.readyState === socket.OPEN) socket.close(1000);
   };
   const closed = () => socket.readyState === socket.CLOSING || socket.readyState === socket.CLOSED;
 
-  // One empty frame on the lowest requested output channel: "the websocket is open".
-  send(request.stdout ? STDOUT : request.stderr ? STDERR : STATUS, Buffer.alloc(0));
+  send(openedChannel(request), Buffer.alloc(0));
 
   if (!request.stdin && !request.stdout && !request.stderr) {
     // Only the v5 translator gets this far: the kubelet refused its upgrade.
@@ -112,8 +108,8 @@ export function runExecSession(socket: WebSocket, protocol: ChannelProtocol, req
     child = startProcess(
       { command: request.command, cwd: request.cwd, env: request.env, tty: request.tty, stdin: request.stdin },
       {
-        stdout: (data) => request.stdout && send(STDOUT, data),
-        stderr: (data) => request.stderr && send(STDERR, data),
+        stdout: (data) => request.stdout && send(Channel.Stdout, data),
+        stderr: (data) => request.stderr && send(Channel.Stderr, data),
         exit: exited,
       },
     );
@@ -143,11 +139,11 @@ export function runExecSession(socket: WebSocket, protocol: ChannelProtocol, req
 
 /** The v5 translator's answer when the kubelet finds the container not running: 101, then an InternalError. */
 export function notRunning(socket: WebSocket, protocol: ChannelProtocol, container: string): void {
-  socket.send(encodeFrame(protocol, STDOUT, Buffer.alloc(0)).data);
+  socket.send(encodeFrame(protocol, Channel.Stdout, Buffer.alloc(0)).data);
   socket.send(
     encodeFrame(
       protocol,
-      STATUS,
+      Channel.Status,
       JSON.stringify(execInternalError(`unable to upgrade connection: container not found (${JSON.stringify(container)})`)),
     ).data,
   );
