@@ -91,9 +91,19 @@ export class LocalPodRuntime {
     return [...this.spec.containers.map((c) => c.name), ...this.ephemeralContainers.map((c) => c.name)];
   }
 
+  /** The pod's own programs (its nginx wrapper, its hostname): first on every container's PATH. */
+  private get binDir(): string {
+    return join(this.directory, 'bin');
+  }
+
+  /** A container's HOME, and its files. */
+  private homeDir(container: string): string {
+    return join(this.directory, 'containers', container);
+  }
+
   workDir(container: string): string {
     const spec = this.container(container);
-    return resolve(join(this.directory, 'containers', container), spec?.workDir ?? '.');
+    return resolve(this.homeDir(container), spec?.workDir ?? '.');
   }
 
   /** Where and with what an exec in `container` (regular or ephemeral) runs. */
@@ -181,7 +191,7 @@ export class LocalPodRuntime {
     const base = target === undefined ? undefined : this.runtime(target);
     const env: Record<string, string> = {
       ...(base?.env ?? {}),
-      PATH: [join(this.directory, 'bin'), SYSTEM_PATH].join(':'),
+      PATH: [this.binDir, SYSTEM_PATH].join(':'),
       HOSTNAME: this.spec.name,
       HOME: home,
       TERM: 'xterm-256color',
@@ -192,7 +202,7 @@ export class LocalPodRuntime {
     };
     if (target !== undefined) {
       env.TARGET_CONTAINER = target.name;
-      env.TARGET_ROOT = join(this.directory, 'containers', target.name);
+      env.TARGET_ROOT = this.homeDir(target.name);
     }
     return { cwd: base?.cwd ?? home, env };
   }
@@ -200,12 +210,12 @@ export class LocalPodRuntime {
   /** Makes the pod's directories and bin on first use. */
   private prepare(): void {
     if (this.prepared) return;
-    const bin = join(this.directory, 'bin');
+    const bin = this.binDir;
     mkdirSync(bin, { recursive: true });
     if (this.ownsNginx) writeFileSync(join(bin, 'nginx'), this.host.nginxWrapper(this), { mode: 0o755 });
     writeFileSync(join(bin, 'hostname'), hostnameProgram(this.spec.name), { mode: 0o755 });
     for (const container of this.spec.containers) {
-      const home = join(this.directory, 'containers', container.name);
+      const home = this.homeDir(container.name);
       mkdirSync(this.workDir(container.name), { recursive: true });
       mkdirSync(home, { recursive: true });
       // Login shells read ~/.profile after /etc/profile, which sets the host's PATH.
@@ -214,11 +224,11 @@ export class LocalPodRuntime {
     this.prepared = true;
   }
 
-  /** The pod's bin first (its nginx wrapper, its hostname), then the container's own additions, then the system's programs it has. */
+  /** The pod's bin first, then the container's own additions, then the system's programs it has. */
   private containerPath(container: ContainerSpec): string {
     const system =
       container.shells.length === 0 ? this.host.noShellBin() : container.shells.includes('bash') ? SYSTEM_PATH : this.host.noBashBin();
-    return [join(this.directory, 'bin'), ...container.path, system].join(':');
+    return [this.binDir, ...container.path, system].join(':');
   }
 
   /** Where and with what environment a command of `container` runs. */
@@ -229,7 +239,7 @@ export class LocalPodRuntime {
       env: {
         PATH: this.containerPath(container),
         HOSTNAME: this.spec.name,
-        HOME: join(this.directory, 'containers', container.name),
+        HOME: this.homeDir(container.name),
         TERM: 'xterm-256color',
         LANG: hostEnv.LANG ?? 'C.UTF-8',
         POD_NAME: this.spec.name,
