@@ -4,6 +4,7 @@
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import type { BrowserContext } from 'playwright-core';
+import { countCpuByRole, type CpuByRole } from '../process-cpu.js';
 
 const require = createRequire(import.meta.url);
 const ORIGIN = 'http://bare-xterm.bench';
@@ -18,8 +19,9 @@ const terminal = new Terminal({ cols: ${cols}, rows: ${rows}, fontSize: 14, scro
   fontFamily: 'ui-monospace, "Cascadia Mono", "DejaVu Sans Mono", Menlo, "Noto Color Emoji", monospace' });
 terminal.open(document.getElementById('t'));
 ${webgl ? 'terminal.loadAddon(new WebglAddon.WebglAddon());' : ''}
+let data;
+window.load = async () => void (data = new Uint8Array(await (await fetch('/data')).arrayBuffer()));
 window.flood = async () => {
-  const data = new Uint8Array(await (await fetch('/data')).arrayBuffer());
   const started = performance.now();
   let offset = 0;
   let queued = 0;
@@ -50,7 +52,7 @@ export async function floodBareXterm(
   data: Buffer,
   size: { cols: number; rows: number },
   webgl: boolean,
-): Promise<{ seconds: number; bytes: number; heapBytes: number }> {
+): Promise<{ seconds: number; bytes: number; heapBytes: number; cpuSeconds: CpuByRole | undefined }> {
   const tab = await context.newPage();
   const files: Record<string, { body: Buffer | string; type: string }> = {
     '/': { body: html(size.cols, size.rows, webgl), type: 'text/html' },
@@ -64,10 +66,14 @@ export async function floodBareXterm(
     return served === undefined ? route.fulfill({ status: 404 }) : route.fulfill({ body: served.body, contentType: served.type });
   });
   await tab.goto(`${ORIGIN}/`);
-  const result = await tab.evaluate(() => (window as unknown as { flood(): Promise<{ ms: number; bytes: number }> }).flood());
+  type Bare = { load(): Promise<void>; flood(): Promise<{ ms: number; bytes: number }> };
+  await tab.evaluate(() => (window as unknown as Bare).load());
+  const stopCounting = countCpuByRole();
+  const result = await tab.evaluate(() => (window as unknown as Bare).flood());
+  const cpuSeconds = stopCounting();
   const heapBytes = await jsHeapUsed(tab);
   await tab.close();
-  return { seconds: result.ms / 1000, bytes: result.bytes, heapBytes };
+  return { seconds: result.ms / 1000, bytes: result.bytes, heapBytes, cpuSeconds };
 }
 
 /** The tab's JS heap in use after a full collection (CDP Performance.getMetrics). */

@@ -8,6 +8,7 @@
 // message, handled between xterm's parsing slices). The page's socket is
 // watched for the output messages it hands over and the pause/resume it sends.
 import type { BrowserContext } from 'playwright-core';
+import { countCpuByRole, type CpuByRole } from '../process-cpu.js';
 import { jsHeapUsed } from './bare-xterm.js';
 
 interface Hook {
@@ -20,11 +21,17 @@ interface Probe {
   code: number;
   typedAt: number;
   echoedAt: number;
+  /** Resolves once the echo has come. */
+  echoed: Promise<void>;
+  echo(): void;
 }
 interface Watch {
   startedAt: number;
   arrivedAt: number;
   idleAt: number;
+  /** Resolves once the page is idle after the marker. */
+  idle: Promise<void>;
+  reachIdle(): void;
 }
 type Watched = Window & {
   __webterm: Hook;
@@ -45,6 +52,8 @@ export interface PageFloodResult {
   renderer: 'webgl' | 'dom';
   size: { cols: number; rows: number };
   frames: { count: number; bytes: number; pauses: number; resumes: number };
+  /** CPU each part spent from Enter until the page was idle; undefined without /proc. */
+  cpuSeconds: CpuByRole | undefined;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -72,14 +81,19 @@ export async function floodPage(context: BrowserContext, url: string, command: s
       stats.count += 1;
       stats.bytes += bytes.length;
       const probe = watched.__benchProbe;
-      if (probe !== undefined && probe.typedAt > 0 && probe.echoedAt === 0 && bytes.includes(probe.code))
+      if (probe !== undefined && probe.typedAt > 0 && probe.echoedAt === 0 && bytes.includes(probe.code)) {
         probe.echoedAt = performance.now();
+        probe.echo();
+      }
       const watch = watched.__benchWatch;
       if (watch === undefined || watch.startedAt === 0 || watch.arrivedAt > 0) return;
       tail = (tail + decoder.decode(bytes.subarray(Math.max(0, bytes.length - 256)))).slice(-512);
       if (!tail.includes(marker)) return;
       watch.arrivedAt = performance.now();
-      requestIdleCallback(() => (watch.idleAt = performance.now()));
+      requestIdleCallback(() => {
+        watch.idleAt = performance.now();
+        watch.reachIdle();
+      });
     };
     const sent = (data: unknown) => {
       if (typeof data === 'string' && data.includes('"pause"')) stats.pauses += 1;
@@ -123,31 +137,42 @@ export async function floodPage(context: BrowserContext, url: string, command: s
   await tab.focus('.xterm-helper-textarea');
   await tab.keyboard.type(`${command}; echo ${MARKER.replace('42', '$((6*7))')}`);
   await sleep(200);
-  await tab.evaluate(() => ((window as unknown as Watched).__benchWatch = { startedAt: 0, arrivedAt: 0, idleAt: 0 }));
+  await tab.evaluate(() => {
+    let reachIdle!: () => void;
+    const idle = new Promise<void>((resolve) => (reachIdle = resolve));
+    (window as unknown as Watched).__benchWatch = { startedAt: 0, arrivedAt: 0, idleAt: 0, idle, reachIdle };
+  });
+  const stopCounting = countCpuByRole();
   await tab.keyboard.press('Enter');
-  const watch = () => tab.evaluate(() => (window as unknown as Watched).__benchWatch!);
-  const echoMs: number[] = [];
+  // The waits happen in the page, on promises: polling it from here would spend the CPU it is measured on.
+  const finishing = tab.evaluate(async () => {
+    const watch = (window as unknown as Watched).__benchWatch!;
+    await watch.idle;
+    return { startedAt: watch.startedAt, arrivedAt: watch.arrivedAt, idleAt: watch.idleAt };
+  });
   let done = false;
+  const echoMs: number[] = [];
   const probing = (async () => {
     for (let i = 0; !done && i < PROBES.length; i += 1) {
       await sleep(probeEveryMs);
       if (done) return;
-      const code = PROBES.charCodeAt(i);
-      await tab.evaluate((code) => ((window as unknown as Watched).__benchProbe = { code, typedAt: 0, echoedAt: 0 }), code);
+      await tab.evaluate((code) => {
+        let echo!: () => void;
+        const echoed = new Promise<void>((resolve) => (echo = resolve));
+        (window as unknown as Watched).__benchProbe = { code, typedAt: 0, echoedAt: 0, echoed, echo };
+      }, PROBES.charCodeAt(i));
       await tab.keyboard.type(PROBES[i]!);
-      for (;;) {
-        const probe = await tab.evaluate(() => (window as unknown as Watched).__benchProbe!);
-        if (probe.echoedAt > 0) {
-          echoMs.push(probe.echoedAt - probe.typedAt);
-          break;
-        }
-        if (done) return;
-        await sleep(10);
-      }
+      // An echo still on its way when the flood is over is not counted.
+      const probe = await tab.evaluate(async () => {
+        const w = window as unknown as Watched;
+        await Promise.race([w.__benchProbe!.echoed, w.__benchWatch!.idle]);
+        return { typedAt: w.__benchProbe!.typedAt, echoedAt: w.__benchProbe!.echoedAt };
+      });
+      if (probe.echoedAt > 0) echoMs.push(probe.echoedAt - probe.typedAt);
     }
   })();
-  let finished: Watch;
-  while ((finished = await watch()).idleAt === 0) await sleep(50);
+  const finished = await finishing;
+  const cpuSeconds = stopCounting();
   done = true;
   await probing;
   const details = await tab.evaluate(() => {
@@ -156,5 +181,5 @@ export async function floodPage(context: BrowserContext, url: string, command: s
   });
   const heapBytes = await jsHeapUsed(tab);
   await tab.close();
-  return { seconds: (finished.idleAt - finished.startedAt) / 1000, echoMs, heapBytes, ...details };
+  return { seconds: (finished.idleAt - finished.startedAt) / 1000, echoMs, heapBytes, cpuSeconds, ...details };
 }

@@ -2,13 +2,17 @@
 // the output of `head -c 48M /dev/urandom | base64 -w 76` (64 MB), typed in
 // the pod's shell, end to end through the gateway, against the same bytes written straight into a bare
 // xterm.js (same version, renderer and size) in the same browser, alternating;
-// the tab's JS heap after it; and keystrokes echoed during the flood.
+// the tab's JS heap after it; keystrokes echoed during the flood; and the CPU
+// each part spent meanwhile (the pod, the local cluster, the gateway, the tab's
+// threads, the rest of Chromium, the bench), as all share the machine's cores.
 import { execFileSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { floodBareXterm } from '../browser/bare-xterm.js';
 import { launchChromium } from '../browser/chromium.js';
 import { floodPage, type PageFloodResult } from '../browser/page-flood.js';
+import { CPU_ROLES, type CpuByRole } from '../process-cpu.js';
 import type { Row } from '../report.js';
-import { alternateRoutes, spread } from '../stats.js';
+import { alternateRoutes, median, spread } from '../stats.js';
 import type { Figure } from './figure.js';
 
 /** The flood as the pod's terminal delivers it: base64 lines, each ended by CR LF (the tty's onlcr). */
@@ -39,7 +43,7 @@ export const flood: Figure = async ({ settings, gateway, gatewayB, token }) => {
   const browser = await launchChromium();
   const pageRuns: PageFloodResult[] = [];
   const pageBRuns: PageFloodResult[] = [];
-  const bareRuns: Array<{ seconds: number; bytes: number; heapBytes: number }> = [];
+  const bareRuns: Array<{ seconds: number; bytes: number; heapBytes: number; cpuSeconds: CpuByRole | undefined }> = [];
   let renderer: 'webgl' | 'dom' | undefined;
   let size = { cols: 0, rows: 0 };
   try {
@@ -113,5 +117,32 @@ export const flood: Figure = async ({ settings, gateway, gatewayB, token }) => {
       met: null,
     });
   }
+  const pageCpu = cpuSpent(pageRuns);
+  const bareCpu = cpuSpent(bareRuns);
+  if (pageCpu !== undefined && bareCpu !== undefined)
+    rows.push({
+      name: '8e. page: CPU seconds from Enter to idle, by part (median of runs; busy cores)',
+      direct: `bare xterm.js ${bareCpu.text}`,
+      gateway: pageCpu.text,
+      figure: `${pageCpu.busyCores.toFixed(1)} of ${availableParallelism()} cores busy`,
+      target: '– (where the time goes)',
+      met: null,
+    });
   return rows;
 };
+
+/** The median CPU seconds of each part over `runs`, the parts that spent any listed, and the cores they kept busy. */
+function cpuSpent(
+  runs: ReadonlyArray<{ seconds: number; cpuSeconds: CpuByRole | undefined }>,
+): { text: string; busyCores: number } | undefined {
+  if (runs.length === 0 || runs.some((run) => run.cpuSeconds === undefined)) return undefined;
+  const parts = CPU_ROLES.map((role) => [role, median(runs.map((run) => run.cpuSeconds![role]))] as const).filter(
+    ([, seconds]) => seconds >= 0.01,
+  );
+  const total = parts.reduce((sum, [, seconds]) => sum + seconds, 0);
+  const wall = median(runs.map((run) => run.seconds));
+  return {
+    text: `${parts.map(([role, seconds]) => `${role} ${seconds.toFixed(2)}`).join(', ')}; ${total.toFixed(2)} s in ${wall.toFixed(2)} s`,
+    busyCores: total / wall,
+  };
+}
