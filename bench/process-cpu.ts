@@ -13,6 +13,8 @@ export const CPU_ROLES = [
   'tab socket worker',
   'tab other threads',
   'Chromium network',
+  'Chromium gpu',
+  'Chromium browser',
   'Chromium other',
   'bench runner',
 ] as const;
@@ -76,6 +78,8 @@ function roleOf(pid: number, processes: Map<number, ProcessEntry>): CpuRole | 't
     if (cmdline.includes('cluster-child.js')) return at === pid ? 'local cluster' : 'pod';
     if (cmdline.includes('chromium')) {
       if (cmdline.includes('--type=renderer')) return 'tab';
+      if (cmdline.includes('--type=gpu')) return 'Chromium gpu';
+      if (!cmdline.includes('--type=')) return 'Chromium browser';
       return cmdline.includes('NetworkService') ? 'Chromium network' : 'Chromium other';
     }
     at = entry.ppid;

@@ -2,12 +2,14 @@
 // renderer, size) in a tab of the same browser, fed the same bytes straight
 // from memory with `write` and its callback, nothing else on the page.
 import { createRequire } from 'node:module';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import type { BrowserContext } from 'playwright-core';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { countCpuByRole, type CpuByRole } from '../process-cpu.js';
+import type { QuietChromium } from './quiet-chromium.js';
 
 const require = createRequire(import.meta.url);
-const ORIGIN = 'http://bare-xterm.bench';
 /** Bytes written to xterm before waiting on a callback: enough that it never runs dry. */
 const WINDOW_BYTES = 1024 * 1024;
 const CHUNK_BYTES = 64 * 1024;
@@ -46,14 +48,13 @@ window.flood = async () => {
 
 const file = (module: string) => readFileSync(require.resolve(module));
 
-/** Writes `data` into a bare xterm.js of `cols`×`rows` in a new tab of `context`; resolves the time it took and the tab's JS heap after. */
+/** Writes `data` into a bare xterm.js of `cols`×`rows` in a new tab of `browser`; resolves the time it took, the CPU spent and the tab's JS heap after. */
 export async function floodBareXterm(
-  context: BrowserContext,
+  browser: QuietChromium,
   data: Buffer,
   size: { cols: number; rows: number },
   webgl: boolean,
 ): Promise<{ seconds: number; bytes: number; heapBytes: number; cpuSeconds: CpuByRole | undefined }> {
-  const tab = await context.newPage();
   const files: Record<string, { body: Buffer | string; type: string }> = {
     '/': { body: html(size.cols, size.rows, webgl), type: 'text/html' },
     '/xterm.js': { body: file('@xterm/xterm/lib/xterm.js'), type: 'text/javascript' },
@@ -61,27 +62,25 @@ export async function floodBareXterm(
     '/addon-webgl.js': { body: file('@xterm/addon-webgl/lib/addon-webgl.js'), type: 'text/javascript' },
     '/data': { body: data, type: 'application/octet-stream' },
   };
-  await tab.route(`${ORIGIN}/**`, (route) => {
-    const served = files[new URL(route.request().url()).pathname];
-    return served === undefined ? route.fulfill({ status: 404 }) : route.fulfill({ body: served.body, contentType: served.type });
+  const server = createServer((request, response) => {
+    const served = files[new URL(request.url ?? '/', 'http://bare').pathname];
+    if (served === undefined) response.writeHead(404).end();
+    else response.writeHead(200, { 'content-type': served.type }).end(served.body);
   });
-  await tab.goto(`${ORIGIN}/`);
-  type Bare = { load(): Promise<void>; flood(): Promise<{ ms: number; bytes: number }> };
-  await tab.evaluate(() => (window as unknown as Bare).load());
-  const stopCounting = countCpuByRole();
-  const result = await tab.evaluate(() => (window as unknown as Bare).flood());
-  const cpuSeconds = stopCounting();
-  const heapBytes = await jsHeapUsed(tab);
-  await tab.close();
-  return { seconds: result.ms / 1000, bytes: result.bytes, heapBytes, cpuSeconds };
-}
-
-/** The tab's JS heap in use after a full collection (CDP Performance.getMetrics). */
-export async function jsHeapUsed(tab: import('playwright-core').Page): Promise<number> {
-  const cdp = await tab.context().newCDPSession(tab);
-  await cdp.send('HeapProfiler.collectGarbage');
-  await cdp.send('Performance.enable');
-  const { metrics } = await cdp.send('Performance.getMetrics');
-  await cdp.detach();
-  return metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? Number.NaN;
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const tab = await browser.newTab();
+  try {
+    await tab.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    type Bare = { load(): Promise<void>; flood(): Promise<{ ms: number; bytes: number }> };
+    await tab.evaluate(() => (window as unknown as Bare).load());
+    const stopCounting = countCpuByRole();
+    const result = await tab.evaluate(() => (window as unknown as Bare).flood());
+    const cpuSeconds = stopCounting();
+    const heapBytes = await tab.jsHeapUsed();
+    return { seconds: result.ms / 1000, bytes: result.bytes, heapBytes, cpuSeconds };
+  } finally {
+    await tab.close();
+    server.close();
+  }
 }

@@ -7,9 +7,8 @@
 // keydown to their echo reaching the page's main thread (its socket worker's
 // message, handled between xterm's parsing slices). The page's socket is
 // watched for the output messages it hands over and the pause/resume it sends.
-import type { BrowserContext } from 'playwright-core';
 import { countCpuByRole, type CpuByRole } from '../process-cpu.js';
-import { jsHeapUsed } from './bare-xterm.js';
+import type { QuietChromium } from './quiet-chromium.js';
 
 interface Hook {
   state: string;
@@ -58,8 +57,8 @@ export interface PageFloodResult {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function floodPage(context: BrowserContext, url: string, command: string, probeEveryMs: number): Promise<PageFloodResult> {
-  const tab = await context.newPage();
+export async function floodPage(browser: QuietChromium, url: string, command: string, probeEveryMs: number): Promise<PageFloodResult> {
+  const tab = await browser.newTab();
   // Watches the page's websocket and keys without changing what either does.
   await tab.addInitScript((marker: string) => {
     const stats = { count: 0, bytes: 0, pauses: 0, resumes: 0 };
@@ -132,10 +131,16 @@ export async function floodPage(context: BrowserContext, url: string, command: s
     };
   }, MARKER);
   await tab.goto(url);
-  await tab.waitForFunction(() => /[$#] $/.test((window as unknown as Watched).__webterm.bufferText()), undefined, { polling: 20 });
+  await tab.waitFor(
+    () =>
+      (window as unknown as Partial<Watched>).__webterm !== undefined &&
+      /[$#] $/.test((window as unknown as Watched).__webterm.bufferText()),
+    undefined,
+    20,
+  );
   // Keystrokes go to the terminal, as a user's would after clicking into it.
-  await tab.focus('.xterm-helper-textarea');
-  await tab.keyboard.type(`${command}; echo ${MARKER.replace('42', '$((6*7))')}`);
+  await tab.evaluate(() => document.querySelector<HTMLElement>('.xterm-helper-textarea')!.focus());
+  await tab.type(`${command}; echo ${MARKER.replace('42', '$((6*7))')}`);
   await sleep(200);
   await tab.evaluate(() => {
     let reachIdle!: () => void;
@@ -143,7 +148,7 @@ export async function floodPage(context: BrowserContext, url: string, command: s
     (window as unknown as Watched).__benchWatch = { startedAt: 0, arrivedAt: 0, idleAt: 0, idle, reachIdle };
   });
   const stopCounting = countCpuByRole();
-  await tab.keyboard.press('Enter');
+  await tab.type('\r');
   // The waits happen in the page, on promises: polling it from here would spend the CPU it is measured on.
   const finishing = tab.evaluate(async () => {
     const watch = (window as unknown as Watched).__benchWatch!;
@@ -161,7 +166,7 @@ export async function floodPage(context: BrowserContext, url: string, command: s
         const echoed = new Promise<void>((resolve) => (echo = resolve));
         (window as unknown as Watched).__benchProbe = { code, typedAt: 0, echoedAt: 0, echoed, echo };
       }, PROBES.charCodeAt(i));
-      await tab.keyboard.type(PROBES[i]!);
+      await tab.type(PROBES[i]!);
       // An echo still on its way when the flood is over is not counted.
       const probe = await tab.evaluate(async () => {
         const w = window as unknown as Watched;
@@ -179,7 +184,7 @@ export async function floodPage(context: BrowserContext, url: string, command: s
     const w = window as unknown as Watched;
     return { renderer: w.__webterm.renderer(), size: w.__webterm.size(), frames: w.__benchFrames };
   });
-  const heapBytes = await jsHeapUsed(tab);
+  const heapBytes = await tab.jsHeapUsed();
   await tab.close();
   return { seconds: (finished.idleAt - finished.startedAt) / 1000, echoMs, heapBytes, cpuSeconds, ...details };
 }

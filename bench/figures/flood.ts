@@ -8,8 +8,8 @@
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { floodBareXterm } from '../browser/bare-xterm.js';
-import { launchChromium } from '../browser/chromium.js';
 import { floodPage, type PageFloodResult } from '../browser/page-flood.js';
+import { QuietChromium } from '../browser/quiet-chromium.js';
 import { CPU_ROLES, type CpuByRole } from '../process-cpu.js';
 import type { Row } from '../report.js';
 import { alternateRoutes, median, spread } from '../stats.js';
@@ -40,29 +40,28 @@ export const flood: Figure = async ({ settings, gateway, gatewayB, token }) => {
   const data = floodBytes(command);
   const query = new URLSearchParams({ cluster: 'local', namespace: 'default', pod: 'shell-0', container: 'shell' });
   const url = (base: string) => `${base}/?${query}#token=${token}`;
-  const browser = await launchChromium();
+  const browser = await QuietChromium.launch();
   const pageRuns: PageFloodResult[] = [];
   const pageBRuns: PageFloodResult[] = [];
   const bareRuns: Array<{ seconds: number; bytes: number; heapBytes: number; cpuSeconds: CpuByRole | undefined }> = [];
   let renderer: 'webgl' | 'dom' | undefined;
   let size = { cols: 0, rows: 0 };
   try {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     // The page first: the bare terminal takes its renderer and size.
     const ways = gatewayB === undefined ? (['page', 'bare'] as const) : (['page', 'bare', 'page B'] as const);
     await alternateRoutes<'page' | 'bare' | 'page B', undefined>(ways, settings.floodRounds, async (route) => {
       if (route === 'page B') {
-        const run = await floodPage(context, url(gatewayB!.url), command, settings.floodProbeMs);
+        const run = await floodPage(browser, url(gatewayB!.url), command, settings.floodProbeMs);
         pageBRuns.push(run);
         if (settings.verbose) console.error('page B', JSON.stringify(run));
       } else if (route === 'page') {
-        const run = await floodPage(context, url(gateway.url), command, settings.floodProbeMs);
+        const run = await floodPage(browser, url(gateway.url), command, settings.floodProbeMs);
         renderer = run.renderer;
         size = run.size;
         pageRuns.push(run);
         if (settings.verbose) console.error('page', JSON.stringify({ ...run, echoMs: run.echoMs }));
       } else {
-        const run = await floodBareXterm(context, data, size, (renderer ?? 'webgl') === 'webgl');
+        const run = await floodBareXterm(browser, data, size, (renderer ?? 'webgl') === 'webgl');
         bareRuns.push(run);
         if (settings.verbose) console.error('bare', JSON.stringify(run));
       }
