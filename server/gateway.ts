@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Server as NetServer } from 'node:net';
-import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Router } from 'express';
 import type { DestinationStream } from 'pino';
@@ -25,15 +24,15 @@ import { createWatchEndpoint } from './http/watch-upgrade.js';
 import { contentSecurityPolicy, createApp } from './http/app.js';
 import { createRecorder, createRecordingApi, createRecordingPage, type RecordingStarter } from './recording/index.js';
 import { createProtocolSniffer } from './http/listener.js';
-import { refuseUpgrade } from './http/respond.js';
 import type { GatewayServices } from './services.js';
-import { createTerminalEndpoint, type TerminalEndpointHooks } from './http/terminal-upgrade.js';
+import { createTerminalEndpoint } from './http/terminal-upgrade.js';
+import { auditedTerminalHooks } from './http/terminal-upgrade/audit-hooks.js';
+import { createUpgradeRouter } from './http/upgrade-router.js';
 import { createMetrics, type GatewayMetrics } from './metrics/metrics.js';
 import { createMetricsRoute } from './metrics/metrics-route.js';
 import { createKubectlExecProxy } from './kubectl/exec-proxy.js';
 import { createKubeconfigRoute } from './kubectl/kubeconfig-route.js';
 import { mountKubectl } from './kubectl/routes.js';
-import { refuseUpgradeWithStatus } from './kubectl/status.js';
 import { createKubectlUpgrade } from './kubectl/upgrade.js';
 import { createPolicy } from './policy/index.js';
 import type { SessionDeps } from './sessions/open-session.js';
@@ -47,7 +46,6 @@ export interface GatewayOptions {
   webRoot: string;
   /** Registered next to the configured clusters (demo mode's `local`). */
   extraClusters?: GatewayConfig['clusters'];
-  terminalHooks?: TerminalEndpointHooks;
   /** Where audit lines go; config.audit.file or stdout by default. */
   auditDestination?: DestinationStream;
   /** Writes the recordings policy rules ask for. */
@@ -75,22 +73,6 @@ export interface Gateway {
   drain(graceSeconds: number): Promise<{ sessionsEnded: number }>;
   /** Stops serving at once: refuses new work, ends open sessions, closes the server. */
   close(): Promise<void>;
-}
-
-type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, segments: string[], url: URL) => Promise<void>;
-
-/** Splits a path into decoded segments; a segment that does not decode is an error. */
-function pathSegments(pathname: string): string[] {
-  return pathname
-    .split('/')
-    .slice(1)
-    .map((segment) => {
-      try {
-        return decodeURIComponent(segment);
-      } catch {
-        throw new GatewayError('invalid_name', 'the path has a malformed percent-encoding');
-      }
-    });
 }
 
 export async function createGateway(config: GatewayConfig, options: GatewayOptions): Promise<Gateway> {
@@ -127,35 +109,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   // A viewer more than this behind the session is closed (1008): the owner never waits for one.
   const watching = createWatchRegistry({ maxViewerBufferBytes: 2 * 1024 * 1024 });
   const sessions: SessionDeps = { services, registry, quota: createUserQuota(), recorder, watching };
-  const terminal = createTerminalEndpoint(sessions, heartbeat, logger, {
-    onSessionStart: (start) => {
-      audit.sessionStart({ sessionId: start.id, principal: start.principal, target: start.target, recording: start.recording });
-      options.terminalHooks?.onSessionStart?.(start);
-    },
-    onSessionEnd: (start, summary) => {
-      audit.sessionEnd({
-        sessionId: start.id,
-        principal: start.principal,
-        target: start.target,
-        bytesIn: summary.bytesFromBrowser,
-        bytesOut: summary.bytesToBrowser,
-        exitCode: summary.exitCode,
-        reason: summary.reason,
-        code: summary.error?.code,
-        error: summary.error?.message,
-        durationMs: summary.durationMs,
-        resumes: summary.resumes,
-      });
-      options.terminalHooks?.onSessionEnd?.(start, summary);
-    },
-    onSessionResumed: (start, lostBytes) =>
-      audit.sessionResume({ sessionId: start.id, principal: start.principal, target: start.target, lostBytes }),
-    onRecordingFailed: (start, error) =>
-      audit.recordingFailed({ sessionId: start.id, principal: start.principal, target: start.target, error: error.message }),
-    onUpstreamConnected: (cluster, seconds) => metrics.upstreamConnected(cluster, seconds),
-    onRefused: (principal, route, error) => audit.refusal({ principal, what: 'exec', code: error.code, reason: error.message, ...route }),
-    onUpgradeRefused: onAuthRefused,
-  });
+  const terminal = createTerminalEndpoint(sessions, heartbeat, logger, auditedTerminalHooks(audit, metrics, onAuthRefused));
 
   const watchEndpoint = createWatchEndpoint(services, watching, audit, logger);
   const kubectlExec = createKubectlExecProxy(sessions, heartbeat, audit, logger);
@@ -213,60 +167,15 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const listener: NetServer =
     plainServer !== undefined && tlsServer !== undefined ? createProtocolSniffer(plainServer, tlsServer) : servers[0]!;
 
-  const upgradeRoutes: Array<{ match: (segments: string[]) => boolean; handle: UpgradeHandler }> = [
+  const onUpgrade = createUpgradeRouter(
     {
-      // /api/clusters/{cluster}/namespaces/{ns}/pods/{pod}/exec, and …/attach
-      match: (s) =>
-        s.length === 8 &&
-        s[0] === 'api' &&
-        s[1] === 'clusters' &&
-        s[3] === 'namespaces' &&
-        s[5] === 'pods' &&
-        (s[7] === 'exec' || s[7] === 'attach'),
-      handle: (req, socket, head, s, url) =>
-        terminal.handleUpgrade(
-          req,
-          socket,
-          head,
-          { cluster: s[2] ?? '', namespace: s[4] ?? '', pod: s[6] ?? '' },
-          url,
-          s[7] === 'attach' ? 'attach' : 'exec',
-        ),
+      terminal: terminal.handleUpgrade,
+      watch: watchEndpoint.handleUpgrade,
+      kubectl: kubectlUpgrade,
+      accepting: () => listening && !registry.draining,
     },
-    {
-      // /api/sessions/{id}/watch
-      match: (s) => s.length === 4 && s[0] === 'api' && s[1] === 'sessions' && s[3] === 'watch',
-      handle: (req, socket, head, s) => watchEndpoint.handleUpgrade(req, socket, head, s[2] ?? ''),
-    },
-    {
-      // /k8s/… (kubectl): pod exec, and a Status for every other upgrade there
-      match: (s) => s[0] === 'k8s',
-      handle: kubectlUpgrade,
-    },
-  ];
-
-  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    socket.on('error', () => socket.destroy());
-    // Segments from the path as sent: the URL parser would resolve %2E%2E
-    // and let a name like ".." pass as another route instead of a bad name.
-    const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
-    // kubectl reads only a Kubernetes Status from a refused upgrade.
-    const refuse = rawPath.startsWith('/k8s/') ? refuseUpgradeWithStatus : refuseUpgrade;
-    void (async () => {
-      try {
-        if (!listening || registry.draining) throw new GatewayError('draining', 'the gateway is shutting down; retry in a moment');
-        const url = new URL(req.url ?? '/', 'http://gateway.invalid');
-        const segments = pathSegments(rawPath);
-        const route = upgradeRoutes.find((r) => r.match(segments));
-        if (route === undefined) throw new GatewayError('not_found', `no websocket endpoint at ${rawPath.slice(0, 200)}`);
-        await route.handle(req, socket, head, segments, url);
-      } catch (error) {
-        const failure = error instanceof GatewayError ? error : new GatewayError('internal', 'internal error', { cause: error });
-        if (failure.code === 'internal') logger.error({ err: error }, 'upgrade failed');
-        refuse(socket, failure);
-      }
-    })();
-  };
+    logger,
+  );
   for (const server of servers) server.on('upgrade', onUpgrade);
 
   return {
