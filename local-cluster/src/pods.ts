@@ -1,5 +1,6 @@
-// The pods of the local cluster: their API objects, and the directories,
-// PATH and environment their commands run with. Directories are made at a
+// The pods of the local cluster: their containers' main processes, and the
+// directories, PATH and environment their commands run with (pod-object.ts
+// writes them as API objects). Directories are made at a
 // pod's first exec, so thousands of idle pods cost only memory.
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { debugImageCommand, type EphemeralContainer } from './ephemeral-images.j
 import { MainProcess, type LaunchSpec } from './main-process.js';
 import type { PodNginx } from './nginx.js';
 import { hostnameProgram, loginProfile } from './pod-files.js';
+import { podApiObject, podFields, type PodFieldValues } from './pod-object.js';
 import type { ContainerSpec, PodSpec } from './spec.js';
 
 const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -30,21 +32,6 @@ export interface PodHost {
   /** The `nginx` wrapper script for a pod that owns an nginx. */
   nginxWrapper(pod: LocalPodRuntime): string;
 }
-
-/** The fields a pod list can be filtered on (`fieldSelector`), as the API server supports them. */
-export const POD_FIELDS = [
-  'metadata.name',
-  'metadata.namespace',
-  'spec.nodeName',
-  'spec.restartPolicy',
-  'spec.schedulerName',
-  'spec.serviceAccountName',
-  'spec.hostNetwork',
-  'status.phase',
-  'status.podIP',
-  'status.podIPs',
-  'status.nominatedNodeName',
-] as const;
 
 export class LocalPodRuntime {
   readonly uid = randomUUID();
@@ -250,107 +237,13 @@ export class LocalPodRuntime {
     };
   }
 
-  private mainStatus(name: string): Record<string, unknown> {
-    const main = this.mains.get(name);
-    const started = this.createdAt.toISOString().replace(/\.\d+Z$/, 'Z');
-    // A pod that nobody started (a LocalPodRuntime outside a cluster) shows its containers running.
-    return main?.status() ?? { state: { running: { startedAt: started } }, lastState: {}, ready: true, restartCount: 0, started: true };
-  }
-
   /** Values of the pod's selectable fields. */
-  fields(): Record<(typeof POD_FIELDS)[number], string> {
-    return {
-      'metadata.name': this.spec.name,
-      'metadata.namespace': this.spec.namespace,
-      'spec.nodeName': 'local',
-      'spec.restartPolicy': 'Always',
-      'spec.schedulerName': 'default-scheduler',
-      'spec.serviceAccountName': 'default',
-      'spec.hostNetwork': 'false',
-      'status.phase': 'Running',
-      'status.podIP': '127.0.0.1',
-      'status.podIPs': '127.0.0.1',
-      'status.nominatedNodeName': '',
-    };
+  fields(): PodFieldValues {
+    return podFields(this.spec);
   }
 
-  /** The Pod object as the API server returns it (empty maps left out, as Go's omitempty does). */
+  /** The Pod object as the API server returns it. */
   toApiObject(): Record<string, unknown> {
-    const { spec } = this;
-    const started = this.createdAt.toISOString().replace(/\.\d+Z$/, 'Z');
-    const condition = (type: string) => ({ type, status: 'True', lastProbeTime: null, lastTransitionTime: started });
-    return {
-      kind: 'Pod',
-      apiVersion: 'v1',
-      metadata: {
-        name: spec.name,
-        namespace: spec.namespace,
-        uid: this.uid,
-        resourceVersion: this.resourceVersion,
-        creationTimestamp: started,
-        ...(Object.keys(spec.labels).length > 0 ? { labels: spec.labels } : {}),
-        ...(Object.keys(spec.annotations).length > 0 ? { annotations: spec.annotations } : {}),
-      },
-      spec: {
-        containers: spec.containers.map((c) => ({
-          name: c.name,
-          image: c.image,
-          ...(c.command === undefined ? {} : { command: c.command }),
-          ...(c.args.length === 0 ? {} : { args: c.args }),
-          workingDir: this.workDir(c.name),
-          ...(Object.keys(c.env).length > 0 ? { env: Object.entries(c.env).map(([name, value]) => ({ name, value })) } : {}),
-          resources: {},
-          terminationMessagePath: '/dev/termination-log',
-          terminationMessagePolicy: 'File',
-          imagePullPolicy: 'IfNotPresent',
-          ...(c.stdin ? { stdin: true } : {}),
-          ...(c.tty ? { tty: true } : {}),
-        })),
-        restartPolicy: 'Always',
-        terminationGracePeriodSeconds: 30,
-        dnsPolicy: 'ClusterFirst',
-        serviceAccountName: 'default',
-        serviceAccount: 'default',
-        nodeName: 'local',
-        securityContext: {},
-        schedulerName: 'default-scheduler',
-        priority: 0,
-        enableServiceLinks: true,
-        preemptionPolicy: 'PreemptLowerPriority',
-        ...(this.ephemeralContainers.length > 0 ? { ephemeralContainers: this.ephemeralContainers } : {}),
-      },
-      status: {
-        phase: 'Running',
-        conditions: ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map(condition),
-        hostIP: '127.0.0.1',
-        hostIPs: [{ ip: '127.0.0.1' }],
-        podIP: '127.0.0.1',
-        podIPs: [{ ip: '127.0.0.1' }],
-        startTime: started,
-        containerStatuses: spec.containers.map((c) => ({
-          name: c.name,
-          ...this.mainStatus(c.name),
-          image: c.image,
-          imageID: `${c.image}@sha256:${'0'.repeat(64)}`,
-        })),
-        ...(this.ephemeralContainers.length > 0
-          ? {
-              ephemeralContainerStatuses: this.ephemeralContainers.map((c) => {
-                // An ephemeral container is never ready, and has no started flag (no probes).
-                const { ready: _ready, started: _started, ...status } = this.mainStatus(c.name);
-                const running = 'running' in (status.state as object) || 'terminated' in (status.state as object);
-                return {
-                  name: c.name,
-                  ...status,
-                  ready: false,
-                  image: c.image,
-                  imageID: running ? `${c.image}@sha256:${'0'.repeat(64)}` : '',
-                };
-              }),
-            }
-          : {}),
-        qosClass: 'BestEffort',
-      },
-    };
+    return podApiObject(this);
   }
 }
