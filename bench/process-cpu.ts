@@ -123,9 +123,9 @@ function readCpuByRole(): CpuByRole {
 
 /**
  * Starts counting; the returned function stops and gives the CPU seconds each
- * role spent in between. Read the end before a tab closes: a renderer that
- * ends is counted by Chromium's zygote. Without /proc (not Linux) it gives
- * undefined.
+ * role spent in between. Read the end before a tab closes: what a process that
+ * has ended spent is lost, unless a pod's process waited for it. Without /proc
+ * (not Linux) it gives undefined.
  */
 export function countCpuByRole(): () => CpuByRole | undefined {
   let start: CpuByRole;
