@@ -9,7 +9,8 @@ import type { ResumePoint } from './exec-url.js';
 import { DisposableStore, type Disposable } from './lifecycle.js';
 import type { Pickers, Selection } from './pickers.js';
 import { describe, describeError, isFinished, type StatusBar } from './status-bar.js';
-import { TerminalConnection, type ConnectionState } from './terminal-connection.js';
+import type { ConnectionState } from './connection-state.js';
+import { TerminalConnection } from './terminal-connection.js';
 import type { TerminalView } from './terminal-view.js';
 import type { TokenStore } from './token.js';
 

@@ -1,7 +1,7 @@
 // The status line: always says what the terminal is doing, in words that
 // tell a refusal, a missing pod and an unreachable cluster apart, and offers
 // a "New session" button once a session has ended.
-import type { ConnectionState } from './terminal-connection.js';
+import type { ConnectionState } from './connection-state.js';
 
 const errorWords: Readonly<Record<number, string>> = {
   0: 'Gateway unreachable',

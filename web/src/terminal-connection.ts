@@ -7,40 +7,13 @@ import {
   parseServerMessage,
   type ClientMessage,
   type ServerMessage,
-  type SessionMessage,
 } from '../../shared/protocol.js';
+import type { ConnectionNotice, ConnectionState, Diagnose } from './connection-state.js';
 import { execUrl, type ResumePoint, type Target } from './exec-url.js';
 import { InputJournal } from './input-journal.js';
 import { DisposableStore, Emitter, listen, timeout, type Listenable } from './lifecycle.js';
 import { afterClose, RETRYABLE_STATUSES } from './reconnect-policy.js';
 import { openTerminalSocket, type TerminalSocket } from './terminal-socket.js';
-
-export type SessionInfo = SessionMessage;
-
-export type ConnectionState =
-  | { kind: 'idle' }
-  | { kind: 'connecting'; attempt: number }
-  | { kind: 'connected'; session: SessionInfo }
-  | { kind: 'exited'; code: number }
-  | { kind: 'error'; status: number; message: string; code?: string }
-  /**
-   * status: the gateway's HTTP-style status for the failure (502, 504, …),
-   * when it gave one; retryAt: when the next attempt starts (ms since the epoch).
-   */
-  | { kind: 'reconnecting'; inSeconds: number; retryAt: number; attempt: number; reason: string; status?: number }
-  | { kind: 'closed'; reason: string };
-
-/** A notice from the gateway or the connection (token expiring, resumed, …) to show the user. */
-export interface ConnectionNotice {
-  message: string;
-  code: string | undefined;
-}
-
-/**
- * Asked when an upgrade was refused: the browser hides the HTTP answer, so
- * the REST API is asked why (an expired token says so there). Undefined: retry.
- */
-export type Diagnose = () => Promise<{ status: number; message: string; code?: string } | undefined>;
 
 export class TerminalConnection {
   private socket: TerminalSocket | undefined;

@@ -1,7 +1,7 @@
 // window.__webterm: a small read-only hook for browser tests, benchmarks and
 // support. It exposes what the terminal shows and the session's state, never
 // the token, and offers no way to type or change anything.
-import type { ConnectionState } from './terminal-connection.js';
+import type { ConnectionState } from './connection-state.js';
 
 export interface TestHookSources {
   bufferText(): string;

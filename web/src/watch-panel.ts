@@ -7,7 +7,7 @@ import type { Api } from './api.js';
 import { DisposableStore, listen, type Disposable } from './lifecycle.js';
 import type { SessionControl } from './session-control.js';
 import type { StatusBar } from './status-bar.js';
-import type { ConnectionState } from './terminal-connection.js';
+import type { ConnectionState } from './connection-state.js';
 import type { TerminalView } from './terminal-view.js';
 import { openWatch } from './watch-connection.js';
 
