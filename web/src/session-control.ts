@@ -11,6 +11,7 @@ import type { Pickers, Selection } from './pickers.js';
 import { describe, describeError, isFinished, type StatusBar } from './status-bar.js';
 import type { ConnectionState } from './connection-state.js';
 import { TerminalConnection } from './terminal-connection.js';
+import { targetGuidance, userName } from './target-guidance.js';
 import type { TerminalView } from './terminal-view.js';
 import type { TokenStore } from './token.js';
 
@@ -85,17 +86,6 @@ export interface SessionControl {
   target(): SessionTarget | undefined;
   /** The terminal is this session's again (a tab shown) or no longer (hidden): its size goes out, and no pause is left in force. */
   resync(): void;
-}
-
-/** The user named in the token, for messages only (the gateway verifies it; the page cannot). */
-export function userName(token: string | undefined): string {
-  try {
-    const payload = (token ?? '').split('.')[1] ?? '';
-    const claims = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) as { sub?: unknown };
-    return typeof claims.sub === 'string' ? claims.sub : 'you';
-  } catch {
-    return 'you';
-  }
 }
 
 export function createSessionControl(parts: SessionParts): SessionControl {
@@ -174,40 +164,11 @@ export function createSessionControl(parts: SessionParts): SessionControl {
     bridge.post({ type: 'notice', message, ...(code === undefined ? {} : { code }) });
   }
 
-  /** What the page says about the chosen target when no session runs: what the user may do there, or why nothing. */
-  function guidance(): { text: string; kind: 'idle' | 'error'; refusal?: { status: number; code: string } } {
-    const user = userName(tokens.get());
-    if (!pickers.hasAnyCluster()) {
-      return {
-        text: `No access: the gateway's policy grants user "${user}" nothing on any cluster. Ask the gateway's administrator for a rule.`,
-        kind: 'error',
-        refusal: { status: 403, code: 'no_access' },
-      };
-    }
-    const { cluster, namespace, pod } = pickers.current();
-    const grants = pickers.grants();
-    if (grants === undefined) {
-      return {
-        text: `Forbidden: user "${user}" may not use namespace "${namespace}" of cluster "${cluster}". Choose another namespace.`,
-        kind: 'error',
-        refusal: { status: 403, code: 'forbidden' },
-      };
-    }
-    const actions = grants.actions.length > 0 ? `Reload… runs ${grants.actions.join(', ')} here.` : '';
-    if (!grants.exec)
-      return {
-        text: `You may not open a shell in ${cluster} / ${namespace}. ${actions || 'No action is allowed here either.'}`.trim(),
-        kind: 'idle',
-      };
-    if (!pod) return { text: `No pods in ${cluster} / ${namespace}. ${actions}`.trim(), kind: 'idle' };
-    return { text: `Choose a pod, then Connect. ${actions}`.trim(), kind: 'idle' };
-  }
-
   function showGuidance(): void {
     // Before the pickers have loaded there is nothing to say about the target yet.
     if (!pickers.loaded()) return;
     if (connection !== undefined && !isFinished(state) && state.kind !== 'idle') return;
-    const { text, kind, refusal } = guidance();
+    const { text, kind, refusal } = targetGuidance(userName(tokens.get()), pickers);
     statusBar.show(text, kind);
     if (refusal !== undefined) bridge.post({ type: 'error', status: refusal.status, code: refusal.code, message: text });
   }
