@@ -100,13 +100,13 @@ export class TerminalSession {
     if (browser !== undefined && browser.readyState === SOCKET_OPEN) browser.send(JSON.stringify(message));
   }
 
-  /** Sees every output byte and resize from now on (the recording starts before any output). */
   /** The latest output, at most `maxBytes` of it, as the replay buffer keeps it (nothing when resume is off). */
   recentOutput(maxBytes: number): Buffer[] {
     const replay = this.away.replay;
     return replay.since(Math.max(0, replay.endOffset - maxBytes))?.chunks ?? [];
   }
 
+  /** Sees every output byte and resize from now on (the recording starts before any output). */
   observe(observer: SessionObserver): void {
     this.observers.push(observer);
   }
