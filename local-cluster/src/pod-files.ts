@@ -1,7 +1,7 @@
 // What a pod's directories hold beyond its containers' files: the bin
 // directories on its PATH (all system programs but the shells a container
-// lacks), its `hostname`, and the profile that gives login shells the pod's
-// prompt.
+// lacks), its `hostname` and `uname`, and the profile that gives login shells
+// the pod's prompt.
 import { mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -54,6 +54,21 @@ export function hostnameProgram(pod: string): string {
     'esac',
     '',
   ].join('\n');
+}
+
+/**
+ * The pod's `uname`: the system's, with the pod's name where the machine's
+ * node name would be (`-n`, `-a`), as a pod's own UTS namespace shows it.
+ */
+export function unameProgram(pod: string): string {
+  // The machine's node name is replaced as a whole field, its dots taken literally.
+  return String.raw`#!/bin/sh
+real=/usr/bin/uname
+[ -x "$real" ] || real=/bin/uname
+out=$("$real" "$@") || exit $?
+node=$("$real" -n | sed 's/[].[*^$\\/]/\\&/g')
+printf '%s\n' "$out" | sed "s/\(^\| \)$node\( \|\$\)/\1${pod}\2/"
+`;
 }
 
 /** A word the shell reads back as `text`, whatever it holds. */

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { debugImageCommand, type EphemeralContainer } from './ephemeral-images.js';
 import { MainProcess, type LaunchSpec } from './main-process.js';
 import type { PodNginx } from './nginx.js';
-import { hostnameProgram, loginProfile } from './pod-files.js';
+import { hostnameProgram, loginProfile, unameProgram } from './pod-files.js';
 import { podApiObject, podFields, type PodFieldValues } from './pod-object.js';
 import type { ContainerSpec, PodSpec } from './spec.js';
 
@@ -201,6 +201,7 @@ export class LocalPodRuntime {
     mkdirSync(bin, { recursive: true });
     if (this.ownsNginx) writeFileSync(join(bin, 'nginx'), this.host.nginxWrapper(this), { mode: 0o755 });
     writeFileSync(join(bin, 'hostname'), hostnameProgram(this.spec.name), { mode: 0o755 });
+    writeFileSync(join(bin, 'uname'), unameProgram(this.spec.name), { mode: 0o755 });
     for (const container of this.spec.containers) {
       const home = this.homeDir(container.name);
       mkdirSync(this.workDir(container.name), { recursive: true });

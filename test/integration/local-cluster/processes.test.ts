@@ -1,6 +1,8 @@
 // What runs behind an exec: real processes in the container's directory and
 // environment, a PTY that follows resizes, containers without bash, and no
 // process left once the client has gone.
+import { execFileSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCluster, type LocalCluster } from '@webterm/local-cluster';
@@ -69,9 +71,15 @@ describe('containers', () => {
     expect(tiny.stdout).toMatch(/^no-bash\ntiny-0:/);
   });
 
-  it('names the pod as its host name, as a pod does, and will not rename the machine', async () => {
+  it('names the pod as its host name (hostname, uname), as a pod does, and will not rename the machine', async () => {
     const names = await run(['sh', '-c', 'hostname; echo "$(hostname -s)"; hostname -i'], 'web-1');
     expect(names.stdout).toBe('web-1\nweb-1\n127.0.0.1\n');
+    const uname = await run(['sh', '-c', 'uname -n; uname -a; uname -s'], 'web-1');
+    const [node, all, kernel] = uname.stdout.split('\n');
+    expect(node).toBe('web-1');
+    expect(all!.split(' ').slice(0, 2)).toEqual([kernel, 'web-1']);
+    expect(all).not.toContain(` ${hostname()} `);
+    expect(kernel).toBe(execFileSync('uname', ['-s'], { encoding: 'utf8' }).trim());
     const rename = await run(['hostname', 'elsewhere']);
     expect(rename.stderr).toBe('hostname: you must be root to change the host name\n');
     expect(rename.status).toMatchObject({ status: 'Failure', reason: 'NonZeroExitCode' });
