@@ -46,11 +46,13 @@ describe('the bench’s quiet Chromium', () => {
     await tab.close();
   });
 
-  it('leaves no process or profile behind', async () => {
+  it('leaves no profile behind, and refuses calls once closed', async () => {
     const other = await QuietChromium.launch();
     const { profile } = other;
     expect(existsSync(profile)).toBe(true);
     await other.close();
     expect(existsSync(profile)).toBe(false);
+    // A call after the close is refused, not left waiting.
+    await expect(other.send('Browser.getVersion')).rejects.toThrow(/closed/);
   });
 });
