@@ -1,4 +1,5 @@
 // A webterm.v1 client for tests: what a page does, with a real websocket.
+import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { parseServerMessage, type ServerMessage } from '../../shared/protocol.js';
 import { scanFrame, scanResponseBody } from './secret-scan.js';
@@ -55,6 +56,11 @@ export function terminalUrl(wsUrl: string, target: TerminalTarget = {}): string 
   if (target.resume !== undefined) query.set('resume', target.resume);
   if (target.offset !== undefined) query.set('offset', String(target.offset));
   return `${wsUrl}/api/clusters/${encodeURIComponent(cluster)}/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/${target.endpoint ?? 'exec'}?${query}`;
+}
+
+/** The TCP socket under a ws WebSocket (ws keeps it private): to stop reading, or to write bytes ws would not. */
+export function socketOf(ws: WebSocket): Socket {
+  return (ws as unknown as { _socket: Socket })._socket;
 }
 
 export async function poll(check: () => boolean, timeoutMs: number, what: string): Promise<void> {

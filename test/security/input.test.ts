@@ -6,7 +6,7 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { openTerminal, poll } from '../helpers/terminal-client.js';
+import { openTerminal, poll, socketOf } from '../helpers/terminal-client.js';
 
 let stack: Stack;
 
@@ -189,7 +189,7 @@ describe('control messages and frames', () => {
     // this process's growth. (ws's own send would keep the payload and a masked copy: 200 MiB.)
     const header = Buffer.from([0x82, 0x80 | 127, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4]);
     header.writeUInt32BE(100 * 1024 * 1024, 6);
-    const socket = (client.ws as unknown as { _socket: import('node:net').Socket })._socket;
+    const socket = socketOf(client.ws);
     socket.write(Buffer.concat([header, Buffer.alloc(64 * 1024)]));
     expect((await client.closed).code).toBe(1009);
     // The frame was refused from its header: the gateway did not buffer it.
@@ -268,7 +268,7 @@ describe('websocket abuse', () => {
     const execs = stack.cluster.activeExecs();
     const client = openTerminal(stack.wsUrl, { command: ['yes', 'flood'], tty: false }, { token: stack.token() });
     await client.waitForMessage('session');
-    const underlying = (client.ws as unknown as { _socket: import('node:net').Socket })._socket;
+    const underlying = socketOf(client.ws);
     underlying.pause();
     const rssBefore = process.memoryUsage().rss;
     const started = Date.now();

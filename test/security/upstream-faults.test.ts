@@ -8,7 +8,7 @@ import { WebSocketServer } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServerCertificate } from '@webterm/local-cluster';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { openTerminal, poll } from '../helpers/terminal-client.js';
+import { openTerminal, poll, socketOf } from '../helpers/terminal-client.js';
 
 const trusted = createServerCertificate('trusted-ca');
 const other = createServerCertificate('some-other-ca');
@@ -121,7 +121,7 @@ beforeAll(async () => {
   const wss = new WebSocketServer({ server: dropping, handleProtocols: () => 'v5.channel.k8s.io' });
   wss.on('connection', (ws) => {
     ws.send(Buffer.concat([Buffer.from([1]), Buffer.from('partial output\n')]));
-    setTimeout(() => (ws as unknown as { _socket: Socket })._socket.destroy(), 200);
+    setTimeout(() => socketOf(ws).destroy(), 200);
   });
   // Upgrades, then sends an exec status that is not a Status document.
   const garbled = createHttpsServer({ cert: trusted.certPem, key: trusted.keyPem });

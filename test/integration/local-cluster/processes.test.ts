@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCluster, type LocalCluster } from '@webterm/local-cluster';
 import { processAlive, sessionMembers } from '@webterm/local-cluster/sessions';
-import { poll } from '../../helpers/terminal-client.js';
+import { poll, socketOf } from '../../helpers/terminal-client.js';
 import { commandQuery, rawExec } from './raw-client.js';
 
 let cluster: LocalCluster;
@@ -167,7 +167,7 @@ describe('ending an exec', () => {
     ]);
     await exec.opened;
     // Stop reading from the socket for a while: the server's buffer fills and it pauses the process.
-    const socket = (exec.ws as unknown as { _socket: import('node:net').Socket })._socket;
+    const socket = socketOf(exec.ws);
     socket.pause();
     await new Promise((r) => setTimeout(r, 300));
     socket.resume();

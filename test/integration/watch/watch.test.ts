@@ -7,7 +7,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseServerMessage, type ServerMessage } from '../../../shared/protocol.js';
 import { projectRoot, startStack, type Stack } from '../../helpers/stack.js';
-import { openTerminal, poll, type TerminalClient } from '../../helpers/terminal-client.js';
+import { openTerminal, poll, socketOf, type TerminalClient } from '../../helpers/terminal-client.js';
 
 /** Opens N viewers of a URL; prints `open N`, then on stdin `report`, how many closed and bytes each got. */
 const VIEWERS_PROGRAM = `
@@ -184,13 +184,13 @@ describe('viewers that cannot keep up', () => {
     await new Promise((resolve) => fast.ws.once('open', resolve));
     await new Promise((resolve) => slow.ws.once('open', resolve));
     // A viewer that reads nothing: its socket is paused.
-    (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    socketOf(slow.ws).pause();
     let fastBytes = 0;
     fast.ws.on('message', (data: Buffer) => (fastBytes += data.length));
     owner.sendText('head -c 16000000 /dev/zero | tr "\\0" a; echo; echo flood-$((1+1))\r');
     const dropped = () => stack.logs.some((line) => line.includes('"watch.end"') && line.includes('"too-slow"'));
     await poll(dropped, 60_000, 'the slow viewer dropped');
-    (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+    socketOf(slow.ws).resume();
     expect(await slow.closed).toEqual({ code: 1008 });
     expect(fast.ws.readyState).toBe(WebSocket.OPEN);
     await owner.waitForOutput('flood-2', 60_000);
