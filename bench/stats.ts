@@ -25,6 +25,14 @@ export function spread(values: readonly number[]): Spread {
 }
 
 /**
+ * Unmeasured rounds each route runs first in the streaming and keystroke
+ * figures: a Node relay that has moved little is still compiling its path
+ * (and compiling it again as new sessions bring new shapes), which a relay in
+ * service has long done.
+ */
+export const WARM_UP_ROUNDS = 1;
+
+/**
  * Runs `measure` for every route in turn, `rounds` times each, each round
  * starting one route further on (so every route runs in every position).
  * `warmUpRounds` run first and are not kept: a process that has moved little

@@ -1,7 +1,7 @@
 // The comparisons of the streaming figures (1 and 5): MB/s on each route, and
 // the CPU each process (the client, the relay, the local cluster) spent per
 // MiB moved.
-import { alternateRoutes, spread, type Spread } from './stats.js';
+import { alternateRoutes, spread, WARM_UP_ROUNDS, type Spread } from './stats.js';
 import type { Route } from './clients.js';
 
 /** CPU seconds each process has spent so far: the bench's clients, the gateway and the local cluster. */
@@ -39,7 +39,7 @@ export async function streamingRoutes<R extends string>(
       if (!warmUp) for (const name of PROCESSES) cpu[route][name] += after[name] - before[name];
       return rate;
     },
-    1,
+    WARM_UP_ROUNDS,
   );
   const perMiB = (seconds: number) => Number(((seconds * 1000) / (rounds * mebibytes)).toFixed(2));
   const map = <T>(f: (route: R) => T) => Object.fromEntries(routes.map((route) => [route, f(route)])) as Record<R, T>;

@@ -4,7 +4,7 @@
 // and p99.
 import { echoLatencies, type Endpoints, type Route } from '../clients.js';
 import type { RouteName, Row } from '../report.js';
-import { alternateRoutes, percentile } from '../stats.js';
+import { alternateRoutes, percentile, WARM_UP_ROUNDS } from '../stats.js';
 import { startFloorRelay } from '../processes.js';
 import type { Figure } from './figure.js';
 
@@ -20,14 +20,11 @@ export const latency: Figure = async ({ settings, endpoints, gatewayB, kubectlPr
   const floorRelay = await startFloorRelay(endpoints.cluster);
   ways['floor relay'] = { client: 'direct', endpoints: { ...endpoints, cluster: { ...endpoints.cluster, url: floorRelay.url } } };
   const names = Object.keys(ways) as Array<'direct' | 'gateway' | 'kubectl proxy' | 'gateway B' | 'floor relay'>;
-  // One unmeasured round on each route first, as the streaming figures run: a Node relay that has
-  // relayed few keystrokes is still compiling their path (and recompiling it as new sessions bring
-  // new shapes), which a relay in service has long done.
   const runs = await alternateRoutes(
     names,
     settings.rounds,
     (route) => echoLatencies(ways[route]!.endpoints, ways[route]!.client, settings.echoes),
-    1,
+    WARM_UP_ROUNDS,
   ).finally(() => floorRelay.stop());
   const p = (route: RouteName, q: number) => percentile(runs[route as (typeof names)[number]].flat(), q);
   if (settings.verbose)
