@@ -104,7 +104,7 @@ export function podApiObject(pod: PodView): Record<string, unknown> {
       startTime: started,
       containerStatuses: spec.containers.map((c) => ({
         name: c.name,
-        ...mainStatus(pod, c.name),
+        ...mainStatus(pod, c.name, started),
         image: c.image,
         imageID: `${c.image}@sha256:${'0'.repeat(64)}`,
       })),
@@ -112,7 +112,7 @@ export function podApiObject(pod: PodView): Record<string, unknown> {
         ? {
             ephemeralContainerStatuses: pod.ephemeralContainers.map((c) => {
               // An ephemeral container is never ready, and has no started flag (no probes).
-              const { ready: _ready, started: _started, ...status } = mainStatus(pod, c.name);
+              const { ready: _ready, started: _started, ...status } = mainStatus(pod, c.name, started);
               const running = 'running' in (status.state as object) || 'terminated' in (status.state as object);
               return {
                 name: c.name,
@@ -130,9 +130,8 @@ export function podApiObject(pod: PodView): Record<string, unknown> {
 }
 
 /** A container's status, from its main process. */
-function mainStatus(pod: PodView, name: string): Record<string, unknown> {
+function mainStatus(pod: PodView, name: string, started: string): Record<string, unknown> {
   const main = pod.mains.get(name);
-  const started = pod.createdAt.toISOString().replace(/\.\d+Z$/, 'Z');
   // A pod that nobody started (a LocalPodRuntime outside a cluster) shows its containers running.
   return main?.status() ?? { state: { running: { startedAt: started } }, lastState: {}, ready: true, restartCount: 0, started: true };
 }
