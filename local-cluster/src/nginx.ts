@@ -3,9 +3,10 @@
 // The master runs in the foreground as a child of the cluster's process.
 import { spawn, spawnSync } from 'node:child_process';
 import { constants as fsConstants, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, Socket as NetSocket, type Socket } from 'node:net';
+import { Socket as NetSocket, type Socket } from 'node:net';
 import { constants } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './free-port.js';
 import { processAlive, sessionMembers } from './sessions.js';
 
 export const NGINX_BINARY = '/usr/sbin/nginx';
@@ -19,18 +20,6 @@ export interface PodNginx {
 
 export function nginxInstalled(binary = NGINX_BINARY): boolean {
   return existsSync(binary);
-}
-
-/** A free port on 127.0.0.1 (bound, read, released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 /**

@@ -1,24 +1,14 @@
-// The control plane's processes: free loopback ports, a child whose output is
-// read to the end (its tail kept for failure messages), a readiness poll that
-// gives up when the child dies, and SIGKILL for stop().
+// The control plane's processes: a child whose output is read to the end
+// (its tail kept for failure messages), a readiness poll that gives up when
+// the child dies, and SIGKILL for stop(); free ports come from the local cluster's
+// chooser, below the ephemeral range.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+export { freePort } from '@webterm/local-cluster/free-port';
 
 export interface ProcessHandle {
   child: ChildProcess;
   log(): string;
   exited: Promise<number | null>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 export function startProcess(name: string, binary: string, args: string[], env: NodeJS.ProcessEnv = process.env): ProcessHandle {
