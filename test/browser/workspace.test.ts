@@ -29,14 +29,18 @@ describe('the workspace', () => {
     await openShell(page);
     await expect.poll(() => page.locator('#pod option[value="shell-0"]').innerText(), { timeout: 10_000 }).toBe('shell-0 — Running, ready');
 
+    const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(await background()).toBe('rgb(255, 255, 255)');
     await page.locator('#font-size').selectOption('18');
     await page.locator('#theme').click();
     expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    expect(await background()).toBe('rgb(22, 24, 29)');
     await page.reload();
     await waitForState(page, 'connected');
     expect(await page.locator('#font-size').inputValue()).toBe('18');
     expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
     expect(await page.locator('#theme').innerText()).toBe('Light theme');
+    expect(await background()).toBe('rgb(22, 24, 29)');
     await page.locator('.xterm').click();
     await page.keyboard.type('echo "big $((6*7))"\n');
     await waitForBuffer(page, 'big 42');
@@ -48,6 +52,19 @@ describe('the workspace', () => {
     await saveScreenshot(page, 'workspace-help.png');
     await context.close();
   }, 60_000);
+
+  it('follows a dark system preference until a theme is chosen', async () => {
+    const context = await browser.newContext({ colorScheme: 'dark' });
+    const page = await context.newPage();
+    await page.goto(`${demo.base}/?${shell}#token=${demo.devToken}`);
+    await waitForState(page, 'connected');
+    const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(await background()).toBe('rgb(22, 24, 29)');
+    await page.locator('#theme').click();
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('light');
+    expect(await background()).toBe('rgb(255, 255, 255)');
+    await context.close();
+  }, 30_000);
 
   it('on a narrow screen, offers Esc, Ctrl, Tab and arrow keys under the terminal', async () => {
     const page = await browser.newPage({ viewport: { width: 400, height: 720 }, isMobile: true, hasTouch: true });
