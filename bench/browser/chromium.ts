@@ -1,7 +1,5 @@
-// Headless Chromium as the browser figures launch it (Debian's, through
-// playwright-core, or over DevTools alone in quiet-chromium.ts).
-import type { Browser } from 'playwright-core';
-
+// Headless Chromium as the browser figures (quiet-chromium.ts) and the
+// browser tests (through playwright-core) launch it: Debian's.
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
 /** Headless, with nothing in the background that would spend CPU during a figure. */
@@ -15,8 +13,3 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
-
-export async function launchChromium(): Promise<Browser> {
-  const { chromium } = await import('playwright-core');
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-}

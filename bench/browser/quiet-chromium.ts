@@ -1,5 +1,6 @@
-// Headless Chromium driven over the DevTools protocol with only what the flood
-// figure needs: open a tab, add a script, evaluate, type, read the heap.
+// Headless Chromium driven over the DevTools protocol with only what the
+// browser figures need: open a context and a tab, add a script, evaluate,
+// type, read the heap.
 // Playwright enables the Network domain in every page and worker it attaches
 // to, and Chromium then copies each websocket frame, base64-encoded, to it:
 // under a 64 MB flood that is more CPU in the tab, the browser process and
@@ -104,14 +105,23 @@ export class QuietChromium {
     });
   }
 
-  /** A new tab showing about:blank, its viewport a laptop's browser window. */
-  async newTab(): Promise<QuietTab> {
-    const { targetId } = await this.send<{ targetId: string }>('Target.createTarget', { url: 'about:blank' });
+  /** A new tab showing about:blank, its viewport a laptop's browser window; in `context` if given. */
+  async newTab(context?: QuietContext): Promise<QuietTab> {
+    const { targetId } = await this.send<{ targetId: string }>('Target.createTarget', {
+      url: 'about:blank',
+      ...(context === undefined ? {} : { browserContextId: context.id }),
+    });
     const { sessionId } = await this.send<{ sessionId: string }>('Target.attachToTarget', { targetId, flatten: true });
     const tab = new QuietTab(this, targetId, sessionId);
     await tab.send('Emulation.setDeviceMetricsOverride', { ...VIEWPORT, deviceScaleFactor: 1, mobile: false });
     await tab.send('Emulation.setFocusEmulationEnabled', { enabled: true });
     return tab;
+  }
+
+  /** A context of its own (cache, cookies, storage), as a first visit sees the site. */
+  async newContext(): Promise<QuietContext> {
+    const { browserContextId } = await this.send<{ browserContextId: string }>('Target.createBrowserContext', { disposeOnDetach: true });
+    return new QuietContext(this, browserContextId);
   }
 
   /** Closes Chromium as its own menu would (so it has written its profile), then removes the profile. */
@@ -126,6 +136,22 @@ export class QuietChromium {
     this.socket.terminate();
     // Its helper processes may still be writing as the browser exits.
     rmSync(this.profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  }
+}
+
+export class QuietContext {
+  constructor(
+    private readonly browser: QuietChromium,
+    readonly id: string,
+  ) {}
+
+  newTab(): Promise<QuietTab> {
+    return this.browser.newTab(this);
+  }
+
+  /** Closes its tabs and forgets its cache and storage. */
+  async close(): Promise<void> {
+    await this.browser.send('Target.disposeBrowserContext', { browserContextId: this.id });
   }
 }
 

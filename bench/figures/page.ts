@@ -4,8 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { BrowserContext } from 'playwright-core';
-import { launchChromium } from '../browser/chromium.js';
+import { QuietChromium, type QuietContext } from '../browser/quiet-chromium.js';
 import { root } from '../settings.js';
 import { spread } from '../stats.js';
 import type { Figure } from './figure.js';
@@ -32,32 +31,35 @@ function gzippedKiB(): number {
 
 /** Median milliseconds from navigation to the first prompt: in a new context each time (cold), and in one context (warm). */
 async function timeToPrompt(gatewayUrl: string, token: string, rounds: number): Promise<{ cold: number; warm: number }> {
-  const browser = await launchChromium();
-  const firstPrompt = async (context: BrowserContext) => {
-    const tab = await context.newPage();
-    const started = Date.now();
-    await tab.goto(`${gatewayUrl}/?cluster=local&namespace=default&pod=shell-0&container=shell#token=${token}`);
-    await tab.waitForFunction(
-      () => /[$#] $/.test((window as unknown as { __webterm: { bufferText(): string } }).__webterm.bufferText()),
-      undefined,
-      { polling: 5 },
-    );
-    const elapsed = Date.now() - started;
-    await tab.close();
-    return elapsed;
-  };
-  const coldSamples: number[] = [];
-  const warmSamples: number[] = [];
-  const warmContext = await browser.newContext();
-  await firstPrompt(warmContext);
-  for (let round = 0; round < rounds; round += 1) {
-    const coldContext = await browser.newContext();
-    coldSamples.push(await firstPrompt(coldContext));
-    await coldContext.close();
-    warmSamples.push(await firstPrompt(warmContext));
+  const browser = await QuietChromium.launch();
+  try {
+    const firstPrompt = async (context: QuietContext) => {
+      const tab = await context.newTab();
+      const started = Date.now();
+      await tab.goto(`${gatewayUrl}/?cluster=local&namespace=default&pod=shell-0&container=shell#token=${token}`);
+      await tab.waitFor(
+        () => /[$#] $/.test((window as unknown as { __webterm: { bufferText(): string } }).__webterm.bufferText()),
+        undefined,
+        5,
+      );
+      const elapsed = Date.now() - started;
+      await tab.close();
+      return elapsed;
+    };
+    const coldSamples: number[] = [];
+    const warmSamples: number[] = [];
+    const warmContext = await browser.newContext();
+    await firstPrompt(warmContext);
+    for (let round = 0; round < rounds; round += 1) {
+      const coldContext = await browser.newContext();
+      coldSamples.push(await firstPrompt(coldContext));
+      await coldContext.close();
+      warmSamples.push(await firstPrompt(warmContext));
+    }
+    return { cold: spread(coldSamples).median, warm: spread(warmSamples).median };
+  } finally {
+    await browser.close();
   }
-  await browser.close();
-  return { cold: spread(coldSamples).median, warm: spread(warmSamples).median };
 }
 
 export const page: Figure = async ({ settings, gateway, token }) => {

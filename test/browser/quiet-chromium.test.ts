@@ -1,5 +1,6 @@
-// The bench's DevTools driver for the flood figure (bench/browser/quiet-chromium.ts):
-// it must type, evaluate and read the heap as Playwright would, in a tab of a laptop's size.
+// The bench's DevTools driver for the browser figures (bench/browser/quiet-chromium.ts):
+// it must type, evaluate and read the heap as Playwright would, in a tab of a
+// laptop's size, and open contexts that share no storage.
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -44,6 +45,25 @@ describe('the bench’s quiet Chromium', () => {
 
     expect(await tab.jsHeapUsed()).toBeGreaterThan(0);
     await tab.close();
+  });
+
+  it('keeps each context’s storage to itself, as a first visit sees the site', async () => {
+    const first = await browser.newContext();
+    const tab = await first.newTab();
+    await tab.goto(url);
+    await tab.evaluate(() => localStorage.setItem('seen', 'yes'));
+    const again = await first.newTab();
+    await again.goto(url);
+    expect(await again.evaluate(() => localStorage.getItem('seen'))).toBe('yes');
+
+    const fresh = await browser.newContext();
+    const stranger = await fresh.newTab();
+    await stranger.goto(url);
+    expect(await stranger.evaluate(() => localStorage.getItem('seen'))).toBeNull();
+
+    await first.close();
+    await expect(tab.evaluate(() => 1)).rejects.toThrow();
+    await fresh.close();
   });
 
   it('leaves no profile behind, and refuses calls once closed', async () => {
