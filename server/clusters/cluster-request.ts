@@ -48,7 +48,6 @@ export async function openClusterStream(cluster: Cluster, options: ClusterReques
     const dial = clusterDial(cluster, connection);
     // With its own createConnection and no agent, https makes one connection for this request, never pooled.
     const req = request(url, {
-      ...dial.tlsOptions,
       createConnection: dial.createConnection as never,
       method: options.method ?? 'GET',
       headers: { ...connection.headers, ...impersonationHeaders(cluster, options.principal), ...options.headers },

@@ -5,13 +5,11 @@
 // leaves its TCP connection open (a server that accepts TCP and never answers).
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import { connect as tlsConnect } from 'node:tls';
 import type { Cluster, ClusterConnection } from './cluster.js';
 import { secureContextOf } from './secure-context.js';
 
 export interface ClusterDial {
-  /** Options both ws and https hand on to tls.connect (their types lack some of them). */
-  readonly tlsOptions: Record<string, unknown>;
   /** For the `createConnection` option of ws and of https.request. */
   createConnection(options: Record<string, unknown>): Duplex;
   /**
@@ -24,17 +22,20 @@ export interface ClusterDial {
 export function clusterDial(cluster: Cluster, connection: ClusterConnection): ClusterDial {
   let tcp: Socket | undefined;
   return {
-    tlsOptions: {
-      secureContext: secureContextOf(connection),
-      servername: connection.servername,
-      rejectUnauthorized: connection.rejectUnauthorized,
-    },
     createConnection(options) {
-      tcp = netConnect({ host: String(options.host), port: Number(options.port) });
-      if (cluster.server.protocol === 'http:') return tcp;
       const host = String(options.host ?? '');
-      const servername = options.servername ?? (isIP(host) === 0 ? host : '');
-      return tlsConnect({ ...options, path: undefined, servername, socket: tcp } as unknown as ConnectionOptions);
+      tcp = netConnect({ host, port: Number(options.port) });
+      if (cluster.server.protocol === 'http:') return tcp;
+      // Only the cluster's TLS settings, not the caller's options: tls.connect
+      // keeps its options for the socket's life, and those of ws and https
+      // carry every request header, the cluster's Authorization among them.
+      return tlsConnect({
+        socket: tcp,
+        host,
+        servername: connection.servername ?? (isIP(host) === 0 ? host : ''),
+        secureContext: secureContextOf(connection),
+        rejectUnauthorized: connection.rejectUnauthorized,
+      });
     },
     reset() {
       if (tcp !== undefined && !tcp.destroyed) tcp.resetAndDestroy();

@@ -65,10 +65,8 @@ export async function dialExec(cluster: Cluster, pathAndQuery: string, options: 
   const headers = { ...connection.headers, ...impersonationHeaders(cluster, options.principal) };
   const dial = clusterDial(cluster, connection);
   const socket = new WebSocket(execUrl(cluster, pathAndQuery), [...(options.protocols ?? UPSTREAM_PROTOCOLS)], {
-    ...dial.tlsOptions,
     createConnection: dial.createConnection as never,
     headers: headers as Record<string, string>,
-    rejectUnauthorized: connection.rejectUnauthorized,
     perMessageDeflate: false,
     followRedirects: false,
     handshakeTimeout: options.timeoutMs,
@@ -111,7 +109,9 @@ export async function dialExec(cluster: Cluster, pathAndQuery: string, options: 
       settled = true;
       clearTimeout(deadline);
       options.signal?.removeEventListener('abort', onAbort);
+      // Nothing of the dial may stay with the session: these listeners hold its options, timer and promise.
       socket.removeAllListeners('error');
+      socket.removeAllListeners('unexpected-response');
       resolve(socket);
     });
   });

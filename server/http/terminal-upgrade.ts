@@ -35,6 +35,7 @@ import { parseResumeQuery, parseTerminalQuery } from './terminal-query.js';
 import { createResumableSessions, type Resumable } from './terminal-upgrade/resumable.js';
 import { sessionMessage, type SessionStart, type TerminalEndpointHooks } from './terminal-upgrade/session-start.js';
 import { terminalSessionSettings } from './terminal-upgrade/session-settings.js';
+import { untilBrowserCloses } from './terminal-upgrade/until-browser-closes.js';
 
 export type { SessionStart, TerminalEndpointHooks } from './terminal-upgrade/session-start.js';
 
@@ -45,6 +46,8 @@ export function createTerminalEndpoint(sessions: SessionDeps, heartbeat: Heartbe
   const resumable = createResumableSessions(sessions);
   const wss = new WebSocketServer({
     noServer: true,
+    // Sessions are known to their registry; ws's own set of them would only cost memory.
+    clientTracking: false,
     perMessageDeflate: false,
     maxPayload: terminal.maxPayloadBytes,
     // Select webterm.v1 only: the bearer.<jwt> entry is never echoed back.
@@ -69,8 +72,6 @@ export function createTerminalEndpoint(sessions: SessionDeps, heartbeat: Heartbe
     url: URL,
     kind: SessionKind = 'exec',
   ): Promise<void> {
-    // A socket error while we verify must not become an uncaught exception.
-    socket.on('error', () => socket.destroy());
     let principal: Principal;
     try {
       principal = await authenticateUpgrade(req);
@@ -203,13 +204,11 @@ export function createTerminalEndpoint(sessions: SessionDeps, heartbeat: Heartbe
         },
         sessionLogger,
       );
-      const abort = new AbortController();
-      browser.once('close', () => abort.abort());
       // With a TTY the runtime merges stderr into the terminal.
       const streams = { stdin: true, stdout: true, stderr: !target.tty };
       const path = kind === 'attach' ? attachPath(target, streams) : execPath(target, streams);
-      const upstream = await dialSession(sessions, admission, { path, signal: abort.signal }, (seconds) =>
-        hooks.onUpstreamConnected?.(target.cluster, seconds),
+      const upstream = await untilBrowserCloses(browser, (signal) =>
+        dialSession(sessions, admission, { path, signal }, (seconds) => hooks.onUpstreamConnected?.(target.cluster, seconds)),
       );
       if (session.ended) {
         upstream.close(1000);

@@ -19,6 +19,16 @@ export interface UpgradeEndpoints {
   accepting(): boolean;
 }
 
+/**
+ * Ends a socket on its error, for the whole upgrade and the session after it:
+ * a socket error must never become an uncaught exception. One function that
+ * closes over nothing, as a closure here would keep the upgrade request for
+ * as long as the session lasts.
+ */
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
 type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, segments: string[], url: URL) => Promise<void>;
 
 /** Splits a path into decoded segments; a segment that does not decode is an error. */
@@ -70,7 +80,7 @@ export function createUpgradeRouter(endpoints: UpgradeEndpoints, logger: Logger)
   ];
 
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroyOnError);
     // Segments from the path as sent: the URL parser would resolve %2E%2E
     // and let a name like ".." pass as another route instead of a bad name.
     const rawPath = (req.url ?? '/').split('?')[0] ?? '/';

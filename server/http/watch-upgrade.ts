@@ -36,6 +36,8 @@ export function createWatchEndpoint(services: GatewayServices, watching: WatchRe
   const originAllowed = createOriginCheck(services.config.auth.allowedOrigins);
   const wss = new WebSocketServer({
     noServer: true,
+    // Sessions are known to their registry; ws's own set of them would only cost memory.
+    clientTracking: false,
     perMessageDeflate: false,
     // A viewer has nothing to say: what it sends is read and dropped, so keep it small.
     maxPayload: MAX_CONTROL_MESSAGE_LENGTH,
@@ -44,7 +46,6 @@ export function createWatchEndpoint(services: GatewayServices, watching: WatchRe
   });
 
   async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, id: string): Promise<void> {
-    socket.on('error', () => socket.destroy());
     let principal: Principal | undefined;
     let shared: SharedSession;
     try {

@@ -56,6 +56,8 @@ export function createKubectlExecProxy(sessions: SessionDeps, heartbeat: SocketW
   const chosenProtocol = new WeakMap<IncomingMessage, string>();
   const wss = new WebSocketServer({
     noServer: true,
+    // Sessions are known to their registry; ws's own set of them would only cost memory.
+    clientTracking: false,
     perMessageDeflate: false,
     maxPayload: 32 * 1024 * 1024,
     handleProtocols: (_offered, request) => chosenProtocol.get(request) || false,
