@@ -63,10 +63,11 @@ export function socketOf(ws: WebSocket): Socket {
   return (ws as unknown as { _socket: Socket })._socket;
 }
 
-export async function poll(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+/** Waits for `check`; `what` names it in the error, a function when it should tell what was there at the end. */
+export async function poll(check: () => boolean, timeoutMs: number, what: string | (() => string)): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
@@ -140,11 +141,15 @@ export function openTerminal(wsUrl: string, target: TerminalTarget = {}, options
       await poll(
         () => output().includes(text),
         timeoutMs,
-        `output ${JSON.stringify(text)} (got ${JSON.stringify(output().toString().slice(-300))})`,
+        () => `output ${JSON.stringify(text)} (got ${JSON.stringify(output().toString().slice(-300))})`,
       );
     },
     async waitForMessage(type, timeoutMs = 10_000) {
-      await poll(() => messages.some((m) => m.type === type), timeoutMs, `a ${type} message (got ${JSON.stringify(messages)})`);
+      await poll(
+        () => messages.some((m) => m.type === type),
+        timeoutMs,
+        () => `a ${type} message (got ${JSON.stringify(messages)})`,
+      );
       return messages.find((m) => m.type === type) as ServerMessage;
     },
   };

@@ -33,18 +33,31 @@ describe.skipIf(skip !== undefined)('a shell through the gateway and a real API 
     ...(command === undefined ? {} : { command }),
   });
 
+  // Behind the API server a resize travels on a stream of its own to the
+  // kubelet (SPDY), not ordered with stdin: a command typed right after it
+  // may still see the old size. So the shell waits (up to 5 s) for the size.
+  const sizeIs = (size: string) =>
+    `i=0; while [ "$(stty size)" != "${size}" ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i+1)); done; stty size`;
+
   it('opens an interactive bash that follows resizes and ends with its exit code', async () => {
     const term = openTerminal(gateway.wsUrl, target(), { token: gateway.token() });
     await term.opened;
     term.control({ type: 'resize', cols: 101, rows: 31 });
-    term.sendText('echo "shell=$0 $((6*7))"; stty size\n');
-    await term.waitForOutput('31 101', 15_000);
+    term.sendText(`echo "shell=$0 $((6*7))"; ${sizeIs('31 101')}\n`);
+    // stty's own line, not the echo of the command (which names the size too).
+    const sizeShown = (size: string) =>
+      poll(
+        () => new RegExp(`[\r\n]${size}\r\n`).test(term.outputText()),
+        15_000,
+        () => `stty to print ${size} (got ${JSON.stringify(term.outputText().slice(-300))})`,
+      );
+    await sizeShown('31 101');
     expect(term.outputText()).toMatch(/shell=-?(\/usr\/bin\/|\/bin\/)?bash 42/);
     // The next prompt: bash reads the next line again.
-    await poll(() => /31 101\r\n[^]*[#$] $/.test(term.outputText()), 10_000, 'the prompt after stty size');
+    await poll(() => /31 101\r\n[^]*[#$] $/.test(term.outputText()), 15_000, 'the prompt after stty size');
     term.control({ type: 'resize', cols: 120, rows: 40 });
-    term.sendText('stty size\n');
-    await term.waitForOutput('40 120');
+    term.sendText(`${sizeIs('40 120')}\n`);
+    await sizeShown('40 120');
     term.sendText('exit 7\n');
     const closed = await term.closed;
     expect(term.messages).toContainEqual({ type: 'exit', code: 7 });
