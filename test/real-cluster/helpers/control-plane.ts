@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBinaries, findGo, type Binaries } from './binaries.js';
 import { createPki, type Pki } from './pki.js';
-import { freePort, kill, startProcess, waitFor, type ProcessHandle } from './processes.js';
+import { freePort } from '@webterm/local-cluster/free-port';
+import { kill, startProcess, waitFor, type ProcessHandle } from './processes.js';
 import { applyRbac, Users } from './rbac.js';
 
-export { freePort } from './processes.js';
 export { gatewayRoleRules, Users } from './rbac.js';
 
 export const NODE_NAME = 'testnode';

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { freePort } from './control-plane.js';
+import { freePort } from '@webterm/local-cluster/free-port';
 
 export const NGINX = '/usr/sbin/nginx';
 

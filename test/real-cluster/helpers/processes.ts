@@ -1,9 +1,7 @@
 // The control plane's processes: a child whose output is read to the end
 // (its tail kept for failure messages), a readiness poll that gives up when
-// the child dies, and SIGKILL for stop(); free ports come from the local cluster's
-// chooser, below the ephemeral range.
+// the child dies, and SIGKILL for stop().
 import { spawn, type ChildProcess } from 'node:child_process';
-export { freePort } from '@webterm/local-cluster/free-port';
 
 export interface ProcessHandle {
   child: ChildProcess;
